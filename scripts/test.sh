@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what it needs, then lints,
+# type-checks and runs pytest. Usage: bash scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+echo "== ruff"; ruff check .
+echo "== mypy"; mypy
+echo "== pytest"; python -m pytest "$@"
