@@ -1,0 +1,179 @@
+"""Event contract v1 (``shared/spec/EVENTS.md``) as pydantic v2 models.
+
+One model per ``type``, joined in a discriminated union so that validation picks the
+model from the ``type`` field in a single pass over the JSON bytes (pydantic-core parses
+and validates without building an intermediate dict). Unknown extra fields are ignored
+for forward compatibility; every rule of the contract is enforced here, so the KPI core
+can trust what it receives.
+
+Field size limits are ours (the contract only bounds the ids): they keep one hostile
+record from growing state or logs without limit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic_core import PydanticCustomError
+
+KNOWN_CHANNELS: tuple[str, ...] = (
+    "facebook",
+    "instagram",
+    "x",
+    "whatsapp",
+    "linkedin",
+    "tiktok",
+    "youtube",
+)
+
+Priority = Literal["low", "normal", "high", "urgent"]
+Visibility = Literal["public", "private"]
+AuthorType = Literal["agent", "bot", "automation"]
+ResolvedBy = Literal["agent", "bot", "auto"]
+
+MAX_ID_CHARS = 128
+MAX_LABEL_CHARS = 64
+MAX_TAGS = 32
+
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
+Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL_CHARS)]
+Channel = Annotated[
+    str, Field(min_length=1, max_length=MAX_LABEL_CHARS, pattern=r"^[^A-Z]+$")
+]
+Tags = Annotated[list[Label], Field(max_length=MAX_TAGS)]
+
+
+def _field_error(field: str, message: str) -> PydanticCustomError:
+    """A cross-field rule's error that still names the offending field."""
+    return PydanticCustomError("cross_field", message, {"field": field})
+
+
+class _Envelope(BaseModel):
+    """Fields every event carries."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+    event_id: Id
+    occurred_at: AwareDatetime
+    conversation_id: Id
+    channel: Channel = Field(description="lower-case; unknown values are reported as `other`")
+    brand: Label = "default"
+    priority: Priority = "normal"
+
+
+class MessageReceived(_Envelope):
+    """A customer wrote to the brand (comment, mention or DM)."""
+
+    type: Literal["message.received"]
+    customer_id: Id
+    visibility: Visibility = "private"
+    topic: Label | None = None
+    tags: Tags | None = None
+    sentiment: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
+
+
+class ReplySent(_Envelope):
+    """The brand answered in the conversation."""
+
+    type: Literal["reply.sent"]
+    author_type: AuthorType
+    agent_id: Id | None = None
+    team: Label | None = None
+    visibility: Visibility | None = None
+    quick_reply: Label | None = None
+
+    @model_validator(mode="after")
+    def _agent_reply_names_agent(self) -> ReplySent:
+        if self.author_type == "agent" and self.agent_id is None:
+            raise _field_error("agent_id", "agent_id is required when author_type is agent")
+        return self
+
+
+class ConversationAssigned(_Envelope):
+    """Routed to an agent."""
+
+    type: Literal["conversation.assigned"]
+    agent_id: Id
+    team: Label | None = None
+
+
+class ConversationHandoff(_Envelope):
+    """A bot handed the conversation to the human queue."""
+
+    type: Literal["conversation.handoff"]
+
+
+class ConversationResolved(_Envelope):
+    """Closed as solved."""
+
+    type: Literal["conversation.resolved"]
+    resolved_by: ResolvedBy
+    agent_id: Id | None = None
+
+
+class ConversationReopened(_Envelope):
+    """Reopened without a new customer message."""
+
+    type: Literal["conversation.reopened"]
+
+
+class ConversationTagged(_Envelope):
+    """Classification added by a person or a rule."""
+
+    type: Literal["conversation.tagged"]
+    topic: Label | None = None
+    tags: Tags | None = None
+
+
+class SurveyAnswered(_Envelope):
+    """The customer rated the service: csat 1..5, nps 0..10."""
+
+    type: Literal["survey.answered"]
+    survey: Literal["csat", "nps"]
+    score: int
+
+    @model_validator(mode="after")
+    def _score_in_survey_range(self) -> SurveyAnswered:
+        low, high = (1, 5) if self.survey == "csat" else (0, 10)
+        if not low <= self.score <= high:
+            raise _field_error("score", f"{self.survey} score must be in {low}..{high}")
+        return self
+
+
+class SaleAttributed(_Envelope):
+    """A sale attributed to the care conversation."""
+
+    type: Literal["sale.attributed"]
+    amount: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+Event = Annotated[
+    MessageReceived
+    | ReplySent
+    | ConversationAssigned
+    | ConversationHandoff
+    | ConversationResolved
+    | ConversationReopened
+    | ConversationTagged
+    | SurveyAnswered
+    | SaleAttributed,
+    Field(discriminator="type"),
+]
+
+# Ids are unique per event: pydantic's JSON string cache only costs time here (measured:
+# about 40% of validation time on simulated traffic).
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(cache_strings="none"))
+
+EVENT_TYPES: tuple[str, ...] = (
+    "message.received",
+    "reply.sent",
+    "conversation.assigned",
+    "conversation.handoff",
+    "conversation.resolved",
+    "conversation.reopened",
+    "conversation.tagged",
+    "survey.answered",
+    "sale.attributed",
+)

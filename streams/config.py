@@ -1,0 +1,247 @@
+"""CarePulse configuration: one TOML file loaded into validated, frozen models.
+
+Every section is optional; an absent file means the defaults of KPIS.md section 7 (known
+channels, no SLA policy, 20 EUR per contact, no social cost). Unknown keys are errors, so
+a typo never silently falls back to a default. Errors name the key path and the reason.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from schemas.events import KNOWN_CHANNELS, Priority
+from schemas.rejections import field_path
+from streams.core.calendar import BusinessCalendar, parse_hours
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PositiveSeconds = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+Money = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Strict(), Field(ge=-1, le=1)]
+Score = Annotated[int, Strict()]
+
+
+def _valid_hours(spec: str) -> str:
+    parse_hours(spec)
+    return spec
+
+
+HoursSpec = Annotated[str, AfterValidator(_valid_hours)]
+
+
+class ConfigError(ValueError):
+    """An invalid configuration file; the message names the file, key and reason."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChannelsConfig(_Section):
+    """Channels reported under their own name; every other value is reported as `other`."""
+
+    allowlist: tuple[str, ...] = KNOWN_CHANNELS
+
+    @field_validator("allowlist")
+    @classmethod
+    def _lower_case_and_not_other(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not value or value != value.lower() or value == "other":
+                raise ValueError(f"channel {value!r} must be non-empty, lower-case, not 'other'")
+        return values
+
+
+class ThresholdsConfig(_Section):
+    sentiment_positive_above: Fraction = 0.2
+    sentiment_negative_below: Fraction = -0.2
+    csat_satisfied_min: Score = Field(4, ge=1, le=5)
+    nps_promoter_min: Score = Field(9, ge=0, le=10)
+    nps_detractor_max: Score = Field(6, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThresholdsConfig:
+        if self.sentiment_negative_below > self.sentiment_positive_above:
+            raise ValueError("sentiment_negative_below must not exceed sentiment_positive_above")
+        if self.nps_detractor_max >= self.nps_promoter_min:
+            raise ValueError("nps_detractor_max must be below nps_promoter_min")
+        return self
+
+
+class CalendarConfig(_Section):
+    """Opening hours per weekday as "HH:MM-HH:MM" strings, in `timezone` wall-clock time."""
+
+    timezone: str
+    hours: dict[Weekday, tuple[HoursSpec, ...]]
+    holidays: tuple[date, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown IANA time zone {name!r}") from error
+        return name
+
+    @model_validator(mode="after")
+    def _builds(self) -> CalendarConfig:
+        self.build()
+        return self
+
+    def build(self) -> BusinessCalendar:
+        weekly_open = {
+            WEEKDAYS.index(day): [parse_hours(spec) for spec in specs]
+            for day, specs in self.hours.items()
+        }
+        return BusinessCalendar(self.timezone, weekly_open, self.holidays)
+
+
+class SlaMatch(_Section):
+    """A policy applies when the cycle's channel and priority are both listed (an absent
+    list matches everything)."""
+
+    channels: tuple[str, ...] | None = None
+    priorities: tuple[Priority, ...] | None = None
+
+
+class SlaPolicy(_Section):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+    match: SlaMatch | None = None
+    first_response_seconds: PositiveSeconds | None = None
+    next_response_seconds: PositiveSeconds | None = None
+    resolution_seconds: PositiveSeconds | None = None
+    calendar: str | None = None
+    at_risk_fraction: Annotated[float, Strict()] = Field(0.8, gt=0, le=1)
+
+
+class SlaConfig(_Section):
+    policies: tuple[SlaPolicy, ...] = ()
+
+
+class MonthlyCosts(_Section):
+    """Monthly social-care costs; staff is either `staff` or `staff_hours` x `hourly_rate`."""
+
+    tools: Money = 0.0
+    ads: Money = 0.0
+    staff: Money | None = None
+    staff_hours: Money = 0.0
+    hourly_rate: Money = 0.0
+
+    @model_validator(mode="after")
+    def _one_staff_form(self) -> MonthlyCosts:
+        if self.staff is not None and (self.staff_hours or self.hourly_rate):
+            raise ValueError("give either staff or staff_hours and hourly_rate, not both")
+        return self
+
+    @property
+    def total(self) -> float:
+        staff = self.staff if self.staff is not None else self.staff_hours * self.hourly_rate
+        return self.tools + self.ads + staff
+
+
+class SavingsConfig(_Section):
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
+    alternative_cost_per_contact: Money = 20.0
+    alternative_cost_per_channel: dict[str, Money] = Field(default_factory=dict)
+    monthly: MonthlyCosts = MonthlyCosts()
+
+    def alternative_cost(self, channel: str) -> float:
+        return self.alternative_cost_per_channel.get(channel, self.alternative_cost_per_contact)
+
+
+class DedupeConfig(_Section):
+    """How many recent `event_id`s are remembered (memory stays bounded)."""
+
+    capacity: Score = Field(1_000_000, ge=1_000, le=100_000_000)
+
+
+class LimitsConfig(_Section):
+    max_record_bytes: Score = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+
+
+class CarePulseConfig(_Section):
+    channels: ChannelsConfig = ChannelsConfig()
+    thresholds: ThresholdsConfig = ThresholdsConfig()
+    calendars: dict[str, CalendarConfig] = Field(default_factory=dict)
+    sla: SlaConfig = SlaConfig()
+    savings: SavingsConfig = SavingsConfig()
+    dedupe: DedupeConfig = DedupeConfig()
+    limits: LimitsConfig = LimitsConfig()
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> CarePulseConfig:
+        """Mistakes that would otherwise be silent: a policy no cycle can reach, a
+        channel name that can never match, a calendar or policy name used twice."""
+        reported = {*self.channels.allowlist, "other"}
+        names = [policy.name for policy in self.sla.policies]
+        for index, policy in enumerate(self.sla.policies):
+            key = f"sla.policies[{index}]"
+            if policy.calendar is not None and policy.calendar not in self.calendars:
+                raise _KeyError(f"{key}.calendar", "no such calendar")
+            if names.index(policy.name) != index:
+                raise _KeyError(f"{key}.name", "duplicate policy name")
+            channels = policy.match.channels if policy.match else None
+            for position, channel in enumerate(channels or ()):
+                if channel not in reported:
+                    raise _KeyError(f"{key}.match.channels[{position}]",
+                                    f"{channel!r} is not an allowlisted channel nor 'other'")
+            if index and _matches_everything(self.sla.policies[index - 1]):
+                raise _KeyError(key, "unreachable: the policy before it matches every cycle")
+        for channel in self.savings.alternative_cost_per_channel:
+            if channel not in reported:
+                raise _KeyError(f"savings.alternative_cost_per_channel.{channel}",
+                                "not an allowlisted channel nor 'other'")
+        return self
+
+
+def _matches_everything(policy: SlaPolicy) -> bool:
+    match = policy.match
+    return match is None or (match.channels is None and match.priorities is None)
+
+
+class _KeyError(ValueError):
+    """A cross-section error that knows its key path."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(reason)
+        self.key = key
+
+
+def load_config(path: str | Path | None) -> CarePulseConfig:
+    """The defaults when `path` is None; raises ConfigError naming file, key and reason."""
+    if path is None:
+        return CarePulseConfig()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    try:
+        return CarePulseConfig.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False, include_input=False)[0]
+        loc = tuple(first["loc"])
+        if loc and loc[-1] == "[key]":  # pydantic's marker for a bad dict key
+            loc = loc[:-1]
+        key = field_path(loc) or "(top level)"
+        ctx_error = first.get("ctx", {}).get("error")
+        if isinstance(ctx_error, _KeyError):
+            key = ctx_error.key
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{path}: {key}: {reason}") from error

@@ -1,0 +1,297 @@
+"""The conversation engine: KPIS.md sections 1, 2 and 5 as a state machine.
+
+Events are applied in arrival order; time comes only from `occurred_at`. For each event
+the engine updates the conversation's state and tells its sink the facts the event
+produces. It keeps no totals of its own beyond the event counts of the audit report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.events import (
+    ConversationHandoff,
+    ConversationReopened,
+    ConversationResolved,
+    Event,
+    MessageReceived,
+    ReplySent,
+    SaleAttributed,
+    SurveyAnswered,
+)
+from streams.config import CarePulseConfig
+from streams.core.dedupe import RecentIds
+from streams.core.sink import KpiSink
+from streams.core.sla import SlaBook, SlaRules, SlaTarget
+from streams.core.timeutil import to_us
+
+OTHER_CHANNEL = "other"
+NO_EVENT_YET_US = 1 << 62  # first/last event times before any event
+
+
+class Conversation:
+    """State of one conversation. Created by its first inbound message, which opens
+    the first cycle, so an existing conversation without an open cycle was resolved."""
+
+    __slots__ = (
+        "cycle_channel",
+        "cycle_open",
+        "cycle_start_us",
+        "first_reply_done",
+        "first_response_start_us",
+        "last_event_us",
+        "policy",
+        "resolution_deadline_us",
+        "response_deadline_us",
+        "response_target",
+        "unanswered",
+        "waiting_since_us",
+    )
+
+    def __init__(self) -> None:
+        self.cycle_open = False
+        self.cycle_start_us = 0
+        self.cycle_channel = OTHER_CHANNEL
+        self.policy: SlaRules | None = None
+        self.first_reply_done = False
+        self.first_response_start_us = 0
+        self.waiting_since_us: int | None = None
+        self.unanswered: list[tuple[str, int]] = []
+        self.response_target: SlaTarget | None = None
+        self.response_deadline_us: int | None = None
+        self.resolution_deadline_us: int | None = None
+        self.last_event_us = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDeadline:
+    policy: str
+    target: SlaTarget
+    channel: str
+    deadline_us: int
+
+
+class Engine:
+    """Applies accepted events; counts duplicates, ignored and out-of-order events."""
+
+    def __init__(self, config: CarePulseConfig, sink: KpiSink) -> None:
+        self._sink = sink
+        self._allowlist = frozenset(config.channels.allowlist)
+        self._sla = SlaBook(config)
+        self._recent = RecentIds(config.dedupe.capacity)
+        self.conversations: dict[str, Conversation] = {}
+        self.accepted = 0
+        self.duplicates = 0
+        self.ignored = 0
+        self.out_of_order = 0
+        self._skewed = False
+        self.first_event_us = NO_EVENT_YET_US
+        self.last_event_us = -NO_EVENT_YET_US
+        self._handlers: dict[str, Callable[[Any, int, str], None]] = {
+            "message.received": self._on_message,
+            "reply.sent": self._on_reply,
+            "conversation.handoff": self._on_handoff,
+            "conversation.resolved": self._on_resolved,
+            "conversation.reopened": self._on_reopened,
+            "survey.answered": self._on_survey,
+            "sale.attributed": self._on_sale,
+            "conversation.assigned": _no_kpi,
+            "conversation.tagged": _no_kpi,
+        }
+
+    @property
+    def sla(self) -> SlaBook:
+        return self._sla
+
+    def apply(self, event: Event) -> bool:
+        """Applies one validated event; False if it was a duplicate."""
+        if self._recent.seen_before(event.event_id):
+            self.duplicates += 1
+            return False
+        self.accepted += 1
+        at_us = to_us(event.occurred_at)
+        if at_us < self.first_event_us:
+            self.first_event_us = at_us
+        if at_us > self.last_event_us:
+            self.last_event_us = at_us
+        channel = event.channel
+        if channel not in self._allowlist:
+            channel = OTHER_CHANNEL
+        self._handlers[event.type](event, at_us, channel)
+        if self._skewed:
+            self.out_of_order += 1
+            self._skewed = False
+        return True
+
+    def open_deadlines(self) -> Iterator[OpenDeadline]:
+        """SLA deadlines not yet settled by an answer or a resolution."""
+        for conv in self.conversations.values():
+            policy = conv.policy
+            if policy is None:
+                continue
+            if conv.response_deadline_us is not None and conv.response_target is not None:
+                yield OpenDeadline(
+                    policy.name, conv.response_target, conv.cycle_channel,
+                    conv.response_deadline_us,
+                )
+            if conv.resolution_deadline_us is not None:
+                yield OpenDeadline(
+                    policy.name, "resolution", conv.cycle_channel, conv.resolution_deadline_us
+                )
+
+    def _duration_us(self, start_us: int, end_us: int) -> int:
+        """Clock skew between producers can make a duration negative: it counts as 0,
+        and the event is counted once as out of order (an agent reply can
+        give two durations)."""
+        duration_us = end_us - start_us
+        if duration_us < 0:
+            self._skewed = True
+            return 0
+        return duration_us
+
+    def _open_cycle(
+        self, conv: Conversation, at_us: int, channel: str, priority: str, reopen: bool
+    ) -> None:
+        conv.cycle_open = True
+        conv.cycle_start_us = at_us
+        conv.cycle_channel = channel
+        conv.first_reply_done = False
+        conv.first_response_start_us = at_us
+        policy = conv.policy = self._sla.match(channel, priority)
+        conv.response_target = conv.response_deadline_us = conv.resolution_deadline_us = None
+        if policy is not None:
+            self._start_response_clock(conv, policy, "first_response", at_us)
+            if policy.resolution_us is not None:
+                conv.resolution_deadline_us = policy.deadline_us(at_us, policy.resolution_us)
+        self._sink.cycle_opened(channel, at_us, reopen)
+
+    @staticmethod
+    def _start_response_clock(
+        conv: Conversation, policy: SlaRules, target: SlaTarget, start_us: int
+    ) -> None:
+        limit_us = policy.first_response_us if target == "first_response" else (
+            policy.next_response_us
+        )
+        if limit_us is None:
+            conv.response_target = conv.response_deadline_us = None
+            return
+        conv.response_target = target
+        conv.response_deadline_us = policy.deadline_us(start_us, limit_us)
+
+    def _settle(
+        self, conv: Conversation, target: SlaTarget, deadline_us: int, at_us: int,
+        count_met: bool = True,
+    ) -> None:
+        """Met at the answer's time when it came by the deadline, else breached at the
+        deadline. `count_met` is False when a resolution cancels a response clock."""
+        assert conv.policy is not None
+        if at_us <= deadline_us:
+            if count_met:
+                self._sink.sla_outcome(conv.policy.name, target, conv.cycle_channel, True, at_us)
+        else:
+            self._sink.sla_outcome(
+                conv.policy.name, target, conv.cycle_channel, False, deadline_us
+            )
+
+    def _on_message(self, event: MessageReceived, at_us: int, channel: str) -> None:
+        self._sink.message(channel, at_us, event.sentiment, event.topic)
+        conv = self.conversations.get(event.conversation_id)
+        reopen = conv is not None
+        if conv is None:
+            conv = self.conversations[event.conversation_id] = Conversation()
+        conv.unanswered.append((channel, at_us))
+        if not conv.cycle_open:
+            self._open_cycle(conv, at_us, channel, event.priority, reopen)
+        if conv.waiting_since_us is None:
+            conv.waiting_since_us = at_us
+            if conv.first_reply_done and conv.policy is not None:
+                self._start_response_clock(conv, conv.policy, "next_response", at_us)
+        conv.last_event_us = at_us
+
+    def _on_reply(self, event: ReplySent, at_us: int, channel: str) -> None:
+        sink = self._sink
+        sink.reply(
+            channel, at_us, event.author_type, event.agent_id, event.quick_reply,
+            event.conversation_id,
+        )
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None:
+            return
+        conv.last_event_us = at_us
+        if conv.unanswered:
+            for message_channel, message_at_us in conv.unanswered:
+                sink.answered(message_channel, message_at_us, at_us)
+            conv.unanswered.clear()
+        if event.author_type != "agent" or not conv.cycle_open:
+            return
+        if not conv.first_reply_done:
+            conv.first_reply_done = True
+            start_us = conv.first_response_start_us
+            calendar = conv.policy.calendar if conv.policy is not None else None
+            business_us = None if calendar is None else calendar.business_us_between(
+                start_us, at_us
+            )
+            sink.first_response(
+                channel, at_us, self._duration_us(start_us, at_us), business_us, event.agent_id
+            )
+        if conv.waiting_since_us is not None:
+            sink.reply_wait(channel, at_us, self._duration_us(conv.waiting_since_us, at_us))
+            conv.waiting_since_us = None
+        if conv.response_deadline_us is not None and conv.response_target is not None:
+            self._settle(conv, conv.response_target, conv.response_deadline_us, at_us)
+            conv.response_target = conv.response_deadline_us = None
+
+    def _on_handoff(self, event: ConversationHandoff, at_us: int, channel: str) -> None:
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None or conv.waiting_since_us is None:
+            return
+        conv.last_event_us = at_us
+        conv.waiting_since_us = at_us
+        target: SlaTarget = "next_response"
+        if not conv.first_reply_done:
+            conv.first_response_start_us = at_us
+            target = "first_response"
+        if conv.policy is not None and conv.response_target is not None:
+            self._start_response_clock(conv, conv.policy, target, at_us)
+
+    def _on_resolved(self, event: ConversationResolved, at_us: int, channel: str) -> None:
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None or not conv.cycle_open:
+            self.ignored += 1
+            return
+        conv.last_event_us = at_us
+        sink = self._sink
+        sink.resolution(
+            channel, at_us, self._duration_us(conv.cycle_start_us, at_us), event.resolved_by,
+            event.agent_id,
+        )
+        sink.cycle_resolved(conv.cycle_channel, conv.cycle_start_us, at_us)
+        if conv.response_deadline_us is not None and conv.response_target is not None:
+            self._settle(
+                conv, conv.response_target, conv.response_deadline_us, at_us, count_met=False
+            )
+        if conv.resolution_deadline_us is not None:
+            self._settle(conv, "resolution", conv.resolution_deadline_us, at_us)
+        conv.response_target = conv.response_deadline_us = conv.resolution_deadline_us = None
+        conv.waiting_since_us = None
+        conv.cycle_open = False
+
+    def _on_reopened(self, event: ConversationReopened, at_us: int, channel: str) -> None:
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None or conv.cycle_open:
+            self.ignored += 1
+            return
+        self._open_cycle(conv, at_us, channel, event.priority, reopen=True)
+        conv.last_event_us = at_us
+
+    def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str) -> None:
+        self._sink.survey(channel, at_us, event.survey, event.score)
+
+    def _on_sale(self, event: SaleAttributed, at_us: int, channel: str) -> None:
+        self._sink.sale(channel, at_us, event.amount, event.currency)
+
+
+def _no_kpi(event: Event, at_us: int, channel: str) -> None:
+    """`conversation.assigned` and `conversation.tagged` change no KPI of contract v1."""

@@ -1,0 +1,452 @@
+"""Tests for the `carepulse` command line: `replay` and `simulate`.
+
+Most tests run `streams.cli.main` in-process and read stdout/stderr with capsys; one runs
+the installed console script in a subprocess to prove the entry point works. Inputs are
+small hand-built JSONL files, so every expected number can be computed by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streams.cli import main
+from streams.testing import Scenario
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "carepulse.toml"
+
+NOT_JSON = b"{not json"
+UNKNOWN_TYPE = (
+    b'{"event_id":"x-1","type":"message.deleted","occurred_at":"2026-11-20T10:11:00Z",'
+    b'"conversation_id":"c-1","channel":"facebook"}'
+)
+NAIVE_TIME = (
+    b'{"event_id":"x-2","type":"message.received","occurred_at":"2026-11-20T10:12:00",'
+    b'"conversation_id":"c-1","channel":"facebook","customer_id":"u-1"}'
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of one in-process `carepulse` run."""
+    code = main([str(arg) for arg in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def replay(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> dict[str, Any]:
+    """The JSON report of a successful `carepulse replay`."""
+    code, out, err = run(capsys, "replay", *argv)
+    assert (code, err) == (0, "")
+    report: dict[str, Any] = json.loads(out)
+    return report
+
+
+def write_lines(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+@pytest.fixture
+def field_log(tmp_path: Path) -> Path:
+    """KPIS.md section 2's field example (customer 10:00, agent 10:05, customer 10:10,
+    agent 10:20) with bad lines, blank lines and a re-sent reply mixed in.
+
+    line 1  message 10:00            accepted
+    line 2  invalid JSON             rejected
+    line 3  agent reply 10:05        accepted
+    line 4  empty                    skipped, not read
+    line 5  spaces only              skipped, not read
+    line 6  unknown type             rejected
+    line 7  message 10:10            accepted
+    line 8  naive timestamp          rejected
+    line 9  agent reply 10:20        accepted
+    line 10 line 9 again             duplicate
+    """
+    story = Scenario()
+    story.message("10:00")
+    story.agent_reply("10:05")
+    story.message("10:10")
+    story.agent_reply("10:20")
+    m1, r1, m2, r2 = story.lines()
+    return write_lines(tmp_path / "events.jsonl", [
+        m1, NOT_JSON, r1, b"", b"   ", UNKNOWN_TYPE, m2, NAIVE_TIME, r2, r2,
+    ])
+
+
+@pytest.fixture
+def ten_and_twelve(tmp_path: Path) -> Path:
+    """Two conversations opened by messages at 10:00 and 12:00."""
+    story = Scenario()
+    story.message("10:00", "c-1")
+    story.message("12:00", "c-2")
+    return write_lines(tmp_path / "two.jsonl", story.lines())
+
+
+def canonical_digest(report: dict[str, Any]) -> str:
+    """KPIS.md section 7, computed here independently of streams.core.report."""
+    body = {key: value for key, value in report.items() if key != "digest"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- replay: counts and KPIs --------------------------------------------------------------
+
+
+def test_replay_counts_events_and_does_not_count_blank_lines(
+    capsys: pytest.CaptureFixture[str], field_log: Path
+) -> None:
+    report = replay(capsys, "--input", field_log)
+    assert report["events"] == {
+        "read": 8,
+        "accepted": 4,
+        "rejected": 3,
+        "duplicates": 1,
+        "ignored": 0,
+        "out_of_order": 0,
+    }
+
+
+def test_replay_reply_waits_of_300_and_600_seconds_have_mean_450(
+    capsys: pytest.CaptureFixture[str], field_log: Path
+) -> None:
+    totals = replay(capsys, "--input", field_log)["totals"]
+    assert totals["reply_wait_seconds"] == {
+        "count": 2, "mean": 450.0, "p50": 300.0, "p90": 600.0, "max": 600.0,
+    }
+    assert totals["first_response_seconds"] == {
+        "count": 1, "mean": 300.0, "p50": 300.0, "p90": 300.0, "max": 300.0,
+    }
+    assert totals["messages_received"] == 2
+    assert totals["replies_sent"] == 2
+    assert totals["answered_messages"] == 2
+    assert totals["response_rate"] == 1.0
+
+
+def test_replay_report_has_exactly_the_keys_of_the_contract(
+    capsys: pytest.CaptureFixture[str], field_log: Path
+) -> None:
+    report = replay(capsys, "--input", field_log)
+    assert sorted(report) == [
+        "agents", "by_channel", "digest", "events", "quick_replies", "range", "savings",
+        "schema", "sla", "topics", "totals",
+    ]
+    assert report["schema"] == "carepulse.report/v1"
+    assert report["sla"] == {}
+    assert report["savings"] == {
+        "currency": "EUR",
+        "resolved_on_social": 0,
+        "alternative_cost": 0.0,
+        "social_cost": 0.0,
+        "savings": 0.0,
+        "roi": None,
+    }
+
+
+def test_replay_with_the_example_config_applies_its_policies_and_costs(
+    capsys: pytest.CaptureFixture[str], field_log: Path
+) -> None:
+    report = replay(capsys, "--input", field_log, "--config", EXAMPLE_CONFIG)
+    assert list(report["sla"]) == ["business", "default", "urgent"]
+    # c-1 is a facebook conversation of normal priority: the default policy (1 h targets).
+    assert report["sla"]["default"] == {
+        "first_response": {"met": 1, "breached": 0, "compliance": 1.0},
+        "next_response": {"met": 1, "breached": 0, "compliance": 1.0},
+        "resolution": {"met": 0, "breached": 0, "compliance": None},
+    }
+    # 9,500 a month over the 1,201 s range: 9500 x 1201 / 2592000 = 4.4018132...
+    assert report["savings"] == {
+        "currency": "EUR",
+        "resolved_on_social": 0,
+        "alternative_cost": 0.0,
+        "social_cost": 4.401813,
+        "savings": -4.401813,
+        "roi": -1.0,
+    }
+
+
+# --- replay: --rejects ------------------------------------------------------------------
+
+
+def test_rejects_file_has_one_json_line_per_rejected_line(
+    capsys: pytest.CaptureFixture[str], field_log: Path, tmp_path: Path
+) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    replay(capsys, "--input", field_log, "--rejects", rejects)
+    entries = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert [
+        (entry["line"], entry["reason"], entry["field"], entry["raw"]) for entry in entries
+    ] == [
+        (2, "invalid_json", "", NOT_JSON.decode()),
+        (6, "unknown_type", "type", UNKNOWN_TYPE.decode()),
+        (8, "invalid_field", "occurred_at", NAIVE_TIME.decode()),
+    ]
+    entry_keys = ["detail", "field", "line", "raw", "reason"]
+    assert [sorted(entry) for entry in entries] == [entry_keys] * 3
+    assert entries[1]["detail"] == "not an event type of contract v1"
+
+
+def test_rejects_file_is_empty_when_nothing_is_rejected(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path, tmp_path: Path
+) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    replay(capsys, "--input", ten_and_twelve, "--rejects", rejects)
+    assert rejects.read_bytes() == b""
+
+
+# --- replay: output formats -------------------------------------------------------------
+
+
+def test_table_format_shows_the_events_and_the_digest(
+    capsys: pytest.CaptureFixture[str], field_log: Path
+) -> None:
+    digest = replay(capsys, "--input", field_log)["digest"]
+    code, table, err = run(capsys, "replay", "--input", field_log, "--format", "table")
+    assert (code, err) == (0, "")
+    lines = table.splitlines()
+    assert lines[0] == "CarePulse audit report 2026-11-20T10:00:00Z .. 2026-11-20T10:20:01Z"
+    events_at = lines.index("Events")
+    assert lines[events_at + 1:events_at + 7] == [
+        "  read          8",
+        "  accepted      4",
+        "  rejected      3",
+        "  duplicates    1",
+        "  ignored       0",
+        "  out_of_order  0",
+    ]
+    assert lines[-1] == f"digest {digest}"
+
+
+def test_out_writes_the_same_json_as_stdout(
+    capsys: pytest.CaptureFixture[str], field_log: Path, tmp_path: Path
+) -> None:
+    _, printed, _ = run(capsys, "replay", "--input", field_log)
+    out = tmp_path / "report.json"
+    code, stdout, stderr = run(capsys, "replay", "--input", field_log, "--out", out)
+    assert (code, stdout, stderr) == (0, "", "")
+    assert out.read_text(encoding="utf-8") == printed
+    assert printed.endswith("}\n")
+
+
+# --- replay: range ----------------------------------------------------------------------
+
+
+def test_default_range_is_first_event_to_last_event_plus_one_second(
+    capsys: pytest.CaptureFixture[str], field_log: Path
+) -> None:
+    report = replay(capsys, "--input", field_log)
+    assert report["range"] == {"from": "2026-11-20T10:00:00Z", "to": "2026-11-20T10:20:01Z"}
+
+
+def test_default_range_uses_the_earliest_event_not_the_first_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    story = Scenario()
+    story.message("10:00", "c-1")
+    story.message("2026-11-20T10:30:00+01:00", "c-2")  # 09:30 UTC, arrives second
+    log = write_lines(tmp_path / "late.jsonl", story.lines())
+    report = replay(capsys, "--input", log)
+    assert report["range"] == {"from": "2026-11-20T09:30:00Z", "to": "2026-11-20T10:00:01Z"}
+    assert report["totals"]["messages_received"] == 2
+
+
+def test_from_leaves_out_events_before_it_and_is_echoed(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path
+) -> None:
+    report = replay(capsys, "--input", ten_and_twelve, "--from", "2026-11-20T11:00:00Z")
+    assert report["totals"]["messages_received"] == 1
+    assert report["totals"]["conversations_opened"] == 1
+    assert report["range"] == {"from": "2026-11-20T11:00:00Z", "to": "2026-11-20T12:00:01Z"}
+    assert report["events"]["accepted"] == 2  # events outside the range are still read
+
+
+def test_to_is_exclusive(capsys: pytest.CaptureFixture[str], ten_and_twelve: Path) -> None:
+    report = replay(capsys, "--input", ten_and_twelve, "--to", "2026-11-20T12:00:00Z")
+    assert report["totals"]["messages_received"] == 1
+    assert report["range"] == {"from": "2026-11-20T10:00:00Z", "to": "2026-11-20T12:00:00Z"}
+
+
+def test_from_and_to_with_offsets_are_echoed_in_utc(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path
+) -> None:
+    report = replay(
+        capsys, "--input", ten_and_twelve,
+        "--from", "2026-11-20T10:30:00+01:00", "--to", "2026-11-20T13:00:00+01:00",
+    )
+    assert report["range"] == {"from": "2026-11-20T09:30:00Z", "to": "2026-11-20T12:00:00Z"}
+    assert report["totals"]["messages_received"] == 1
+
+
+def test_from_after_the_last_event_gives_an_empty_range_not_an_inverted_one(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path
+) -> None:
+    report = replay(
+        capsys, "--input", ten_and_twelve, "--config", EXAMPLE_CONFIG,
+        "--from", "2026-11-21T00:00:00Z",
+    )
+    assert report["range"] == {"from": "2026-11-21T00:00:00Z", "to": "2026-11-21T00:00:00Z"}
+    assert report["savings"]["social_cost"] == 0.0
+
+
+# --- replay: errors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["11:00", "2026-11-20T11:00:00", "yesterday"])
+def test_invalid_from_exits_2_naming_from(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path, value: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["replay", "--input", str(ten_and_twelve), "--from", value])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[-1] == (
+        f"carepulse replay: error: argument --from: {value!r} is not an RFC 3339 timestamp "
+        "with UTC offset"
+    )
+
+
+def test_to_not_after_from_exits_2(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path
+) -> None:
+    code, out, err = run(
+        capsys, "replay", "--input", ten_and_twelve,
+        "--from", "2026-11-20T11:00:00Z", "--to", "2026-11-20T11:00:00Z",
+    )
+    assert (code, out, err) == (2, "", "carepulse replay: error: --to must be after --from\n")
+
+
+def test_missing_input_exits_2_with_one_line_naming_the_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "nowhere.jsonl"
+    code, out, err = run(capsys, "replay", "--input", missing)
+    assert (code, out) == (2, "")
+    assert err == f"carepulse replay: error: {missing}: no such file\n"
+
+
+def test_invalid_config_exits_2_naming_the_key(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "carepulse.toml"
+    config.write_text("[savings.monthly]\ntool = 5\n", encoding="utf-8")
+    code, out, err = run(capsys, "replay", "--input", ten_and_twelve, "--config", config)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"carepulse replay: error: {config}: savings.monthly.tool: Extra inputs are not permitted\n"
+    )
+
+
+def test_missing_config_exits_2_naming_the_file(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "absent.toml"
+    code, out, err = run(capsys, "replay", "--input", ten_and_twelve, "--config", config)
+    assert (code, out) == (2, "")
+    assert err == f"carepulse replay: error: {config}: cannot read: No such file or directory\n"
+
+
+# --- digest -----------------------------------------------------------------------------
+
+
+def test_digest_is_sha256_of_the_canonical_json_of_the_other_keys(
+    capsys: pytest.CaptureFixture[str], field_log: Path
+) -> None:
+    report = replay(capsys, "--input", field_log, "--config", EXAMPLE_CONFIG)
+    assert report["digest"].startswith("sha256:")
+    assert report["digest"] == canonical_digest(report)
+
+
+def test_digest_of_simulated_traffic_matches_the_printed_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    log = tmp_path / "sim.jsonl"
+    assert run(capsys, "simulate", "--events", "500", "--seed", "3", "--out", log)[0] == 0
+    report = replay(capsys, "--input", log, "--config", EXAMPLE_CONFIG)
+    assert report["totals"]["messages_received"] > 0
+    assert report["digest"] == canonical_digest(report)
+
+
+def test_same_input_gives_the_same_bytes(
+    capsys: pytest.CaptureFixture[str], field_log: Path
+) -> None:
+    first = run(capsys, "replay", "--input", field_log)
+    second = run(capsys, "replay", "--input", field_log)
+    assert first == second
+
+
+# --- simulate ---------------------------------------------------------------------------
+
+
+def test_simulate_is_deterministic_for_a_seed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    code, out, err = run(capsys, "simulate", "--events", "500", "--seed", "3", "--out", first)
+    assert (code, out, err) == (0, "", f"wrote 500 lines to {first}\n")
+    assert run(capsys, "simulate", "--events", "500", "--seed", "3", "--out", second)[0] == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert len(first.read_bytes().splitlines()) == 500
+
+
+def test_simulate_bad_lines_fraction_gives_exactly_that_many_rejections(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    log = tmp_path / "bad.jsonl"
+    argv = ("simulate", "--events", "500", "--seed", "3", "--out", log, "--bad-lines", "0.1")
+    assert run(capsys, *argv)[0] == 0
+    events = replay(capsys, "--input", log)["events"]
+    assert events["read"] == 500
+    assert events["rejected"] == 50
+    assert events["accepted"] + events["duplicates"] == 450
+
+
+def test_simulate_bad_lines_outside_0_1_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["simulate", "--events", "5", "--out", str(tmp_path / "x"), "--bad-lines", "2"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "carepulse simulate: error: argument --bad-lines: '2' is not a number in [0, 1]"
+    )
+
+
+# --- the installed console script -------------------------------------------------------
+
+
+def console_script() -> str:
+    """The script installed next to this interpreter (the venv's), else the one on PATH."""
+    beside = Path(sys.executable).parent / "carepulse"
+    found = str(beside) if beside.is_file() else shutil.which("carepulse")
+    assert found is not None, "the carepulse console script is not installed"
+    return found
+
+
+def test_console_script_replays_like_the_in_process_run(
+    capsys: pytest.CaptureFixture[str], field_log: Path
+) -> None:
+    done = subprocess.run(
+        [console_script(), "replay", "--input", str(field_log)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    _, in_process, _ = run(capsys, "replay", "--input", field_log)
+    assert done.stdout == in_process
+    assert json.loads(done.stdout)["events"]["read"] == 8
+
+
+def test_console_script_exits_2_on_a_missing_input(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.jsonl"
+    done = subprocess.run(
+        [console_script(), "replay", "--input", str(missing)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"carepulse replay: error: {missing}: no such file\n"
