@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from streams.broker import run_foreground
 from streams.config import ConfigError, load_config
 from streams.core.report import AuditRun
 from streams.core.timeutil import parse_iso_us
@@ -57,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--rejects", type=Path,
                         help="write each rejected line here (JSONL: line, reason, field, raw)")
 
+    broker = commands.add_parser(
+        "broker", help="run the embedded Kafka-compatible broker (Tansu) until Ctrl-C"
+    )
+    broker.add_argument("--port", type=int, default=9092)
+
     simulate = commands.add_parser("simulate", help="write synthetic care traffic as JSONL")
     simulate.add_argument("--events", type=int, required=True, help="number of lines")
     simulate.add_argument("--seed", type=int, default=1)
@@ -102,9 +108,13 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _broker(args: argparse.Namespace) -> int:
+    return run_foreground(args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"replay": _replay, "simulate": _simulate}
+    handlers = {"replay": _replay, "simulate": _simulate, "broker": _broker}
     try:
         return handlers[args.command](args)
     except (ConfigError, UsageError) as error:
