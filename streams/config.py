@@ -8,9 +8,10 @@ a typo never silently falls back to a default. Errors name the key path and the 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -174,6 +175,38 @@ class LimitsConfig(_Section):
     max_record_bytes: Score = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
 
 
+class KafkaConfig(_Section):
+    """Where the events come from and where rejections and alerts go. The environment
+    overrides the file: CAREPULSE_BROKER, CAREPULSE_INPUT_TOPIC, CAREPULSE_DLQ_TOPIC."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    input_topic: str = "care.events"
+    dlq_topic: str = "care.events.dlq"
+    alerts_topic: str = "care.alerts"
+    partitions: Score = Field(4, ge=1, le=1024)
+    app_id: str = Field("carepulse", pattern=r"^[A-Za-z0-9._-]+$")
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password_env: str = Field(
+        "CAREPULSE_SASL_PASSWORD", description="name of the variable holding the password"
+    )
+    ssl_cafile: Path | None = None
+
+
+class MetricsConfig(_Section):
+    host: str = "127.0.0.1"
+    port: Score = Field(9108, ge=0, le=65535)
+
+
+class WorkerConfig(_Section):
+    """How often hot state is checkpointed to the changelog-backed table: after this many
+    events or this many seconds, whichever comes first."""
+
+    checkpoint_events: Score = Field(5000, ge=1, le=1_000_000)
+    checkpoint_seconds: Annotated[float, Strict()] = Field(1.0, gt=0, le=60)
+
+
 class CarePulseConfig(_Section):
     channels: ChannelsConfig = ChannelsConfig()
     thresholds: ThresholdsConfig = ThresholdsConfig()
@@ -182,6 +215,9 @@ class CarePulseConfig(_Section):
     savings: SavingsConfig = SavingsConfig()
     dedupe: DedupeConfig = DedupeConfig()
     limits: LimitsConfig = LimitsConfig()
+    kafka: KafkaConfig = KafkaConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    worker: WorkerConfig = WorkerConfig()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> CarePulseConfig:
@@ -222,6 +258,33 @@ class _KeyError(ValueError):
         self.key = key
 
 
+_ENVIRONMENT_KEYS = {
+    "CAREPULSE_BROKER": ("kafka", "bootstrap_servers"),
+    "CAREPULSE_INPUT_TOPIC": ("kafka", "input_topic"),
+    "CAREPULSE_DLQ_TOPIC": ("kafka", "dlq_topic"),
+    "CAREPULSE_ALERTS_TOPIC": ("kafka", "alerts_topic"),
+    "CAREPULSE_METRICS_HOST": ("metrics", "host"),
+    "CAREPULSE_METRICS_PORT": ("metrics", "port"),
+}
+
+
+def with_environment(config: CarePulseConfig, environ: Mapping[str, str]) -> CarePulseConfig:
+    """The environment overrides the file (twelve-factor deployments set no file)."""
+    sections: dict[str, dict[str, Any]] = {}
+    for variable, (section, key) in _ENVIRONMENT_KEYS.items():
+        if variable in environ:
+            sections.setdefault(section, {})[key] = environ[variable]
+    if not sections:
+        return config
+    data = config.model_dump()
+    for section, values in sections.items():
+        data[section].update(values)
+    try:
+        return CarePulseConfig.model_validate(data, strict=False)
+    except ValidationError as error:
+        raise ConfigError(f"environment: {_describe(error)}") from error
+
+
 def load_config(path: str | Path | None) -> CarePulseConfig:
     """The defaults when `path` is None; raises ConfigError naming file, key and reason."""
     if path is None:
@@ -235,13 +298,17 @@ def load_config(path: str | Path | None) -> CarePulseConfig:
     try:
         return CarePulseConfig.model_validate(data)
     except ValidationError as error:
-        first = error.errors(include_url=False, include_input=False)[0]
-        loc = tuple(first["loc"])
-        if loc and loc[-1] == "[key]":  # pydantic's marker for a bad dict key
-            loc = loc[:-1]
-        key = field_path(loc) or "(top level)"
-        ctx_error = first.get("ctx", {}).get("error")
-        if isinstance(ctx_error, _KeyError):
-            key = ctx_error.key
-        reason = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{path}: {key}: {reason}") from error
+        raise ConfigError(f"{path}: {_describe(error)}") from error
+
+
+def _describe(error: ValidationError) -> str:
+    """`key.path: reason` of the first error."""
+    first = error.errors(include_url=False, include_input=False)[0]
+    loc = tuple(first["loc"])
+    if loc and loc[-1] == "[key]":  # pydantic's marker for a bad dict key
+        loc = loc[:-1]
+    key = field_path(loc) or "(top level)"
+    ctx_error = first.get("ctx", {}).get("error")
+    if isinstance(ctx_error, _KeyError):
+        key = ctx_error.key
+    return f"{key}: " + str(first["msg"]).removeprefix("Value error, ")

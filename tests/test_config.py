@@ -18,9 +18,12 @@ from streams.config import (
     ChannelsConfig,
     ConfigError,
     DedupeConfig,
+    KafkaConfig,
     LimitsConfig,
+    MetricsConfig,
     SavingsConfig,
     ThresholdsConfig,
+    WorkerConfig,
     load_config,
 )
 
@@ -57,6 +60,9 @@ def test_example_sets_every_section_and_key() -> None:
         "savings": SavingsConfig,
         "dedupe": DedupeConfig,
         "limits": LimitsConfig,
+        "kafka": KafkaConfig,
+        "metrics": MetricsConfig,
+        "worker": WorkerConfig,
     }
     for name, model in sections.items():
         assert set(data[name]) == set(model.model_fields), name

@@ -7,7 +7,7 @@ produces. It keeps no totals of its own beyond the event counts of the audit rep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +124,12 @@ class Engine:
             self.out_of_order += 1
             self._skewed = False
         return True
+
+    def remember(self, event_ids: Iterable[str]) -> None:
+        """Restores deduplication memory (oldest first) from a checkpoint."""
+        seen_before = self._recent.seen_before
+        for event_id in event_ids:
+            seen_before(event_id)
 
     def open_deadlines(self) -> Iterator[OpenDeadline]:
         """SLA deadlines not yet settled by an answer or a resolution."""

@@ -84,6 +84,10 @@ class SlaBook:
             self._memo[key] = found
             return found
 
+    def by_name(self, name: str) -> SlaRules | None:
+        """The policy of that name; None if the configuration no longer has it."""
+        return next((p for p in self.policies if p.name == name), None)
+
     @property
     def has_calendar(self) -> bool:
         return any(policy.calendar is not None for policy in self.policies)

@@ -1,0 +1,151 @@
+"""`/metrics` for Prometheus, read from the worker's state at scrape time.
+
+A custom collector sums the live totals of the partitions this worker owns (KPIS.md
+section 8), so nothing is mirrored per event. It runs on the worker's event loop (an
+aiohttp server), so a scrape never sees a half-applied event.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+
+from schemas.rejections import REJECT_REASONS
+from streams.core.timeutil import US_PER_SECOND
+from streams.core.totals import BUCKET_BOUNDS_SECONDS, HISTOGRAMS, LiveTotals
+
+if TYPE_CHECKING:
+    from streams.live.worker import LiveWorker
+
+PREFIX = "carepulse_"
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class WorkerCollector(Collector):
+    def __init__(self, worker: LiveWorker) -> None:
+        self._worker = worker
+
+    def collect(self) -> Iterator[Metric]:
+        states = list(self._worker.states.values())
+        totals = LiveTotals()
+        rejected: Counter[str] = Counter({reason: 0 for reason in REJECT_REASONS})
+        duplicates = 0
+        for state in states:
+            totals.add(state.totals)
+            rejected.update(state.rejected)
+            duplicates += state.engine.duplicates
+        yield from _counters(totals)
+        yield from _histograms(totals)
+        yield from _conversation_gauges(self._worker)
+        reasons = CounterMetricFamily(
+            PREFIX + "events_rejected", "Records rejected, by reason", labels=["reason"]
+        )
+        for reason, count in sorted(rejected.items()):
+            reasons.add_metric([reason], count)
+        yield reasons
+        yield CounterMetricFamily(
+            PREFIX + "events_duplicate", "Events ignored as duplicates of an event_id",
+            value=duplicates,
+        )
+
+
+def _counters(totals: LiveTotals) -> Iterator[Metric]:
+    families = (
+        ("messages_received", "Inbound customer messages", ["channel"], totals.messages),
+        ("replies_sent", "Replies by the brand", ["channel", "author_type"], totals.replies),
+        ("conversations_opened", "Cycles opened (reopens included)", ["channel"],
+         totals.opened),
+        ("conversations_resolved", "Cycles resolved", ["channel", "resolved_by"],
+         totals.resolved),
+        ("survey_responses", "Survey answers", ["survey", "score"], totals.surveys),
+        ("sla_breaches", "SLA targets breached, at the deadline", ["channel", "policy",
+         "target"], totals.sla_breaches),
+    )
+    for name, documentation, labels, counts in families:
+        family = CounterMetricFamily(PREFIX + name, documentation, labels=labels)
+        for key, count in sorted(counts.items(), key=lambda item: str(item[0])):
+            values = key if isinstance(key, tuple) else (key,)
+            family.add_metric([str(value) for value in values], count)
+        yield family
+
+
+def _histograms(totals: LiveTotals) -> Iterator[Metric]:
+    bounds = [str(float(bound)) for bound in BUCKET_BOUNDS_SECONDS] + ["+Inf"]
+    for name in HISTOGRAMS:
+        family = HistogramMetricFamily(
+            PREFIX + name, f"{name.replace('_', ' ')} samples", labels=["channel"]
+        )
+        for (histogram_name, channel), histogram in sorted(totals.histograms.items()):
+            if histogram_name != name:
+                continue
+            cumulative, buckets = 0, []
+            for bound, count in zip(bounds, histogram.bucket_counts, strict=True):
+                cumulative += count
+                buckets.append((bound, cumulative))
+            family.add_metric([channel], buckets, histogram.sum_us / US_PER_SECOND)
+        yield family
+
+
+def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
+    open_by_channel: Counter[str] = Counter()
+    waiting_by_channel: Counter[str] = Counter()
+    oldest_since_us: dict[str, int] = {}
+    now_us = max((s.engine.last_event_us for s in worker.states.values()), default=0)
+    for state in worker.states.values():
+        for conv in state.engine.conversations.values():
+            if conv.cycle_open:
+                open_by_channel[conv.cycle_channel] += 1
+            since_us = conv.waiting_since_us
+            if since_us is not None:
+                channel = conv.cycle_channel
+                waiting_by_channel[channel] += 1
+                if since_us < oldest_since_us.get(channel, since_us + 1):
+                    oldest_since_us[channel] = since_us
+    gauges = (
+        ("open_conversations", "Conversations with an open cycle", open_by_channel),
+        ("waiting_conversations", "Conversations whose customer waits for an agent",
+         waiting_by_channel),
+        ("oldest_waiting_seconds", "Wait of the longest-waiting customer (event time)",
+         {ch: max(now_us - since, 0) / US_PER_SECOND for ch, since in oldest_since_us.items()}),
+    )
+    for name, documentation, values in gauges:
+        family = GaugeMetricFamily(PREFIX + name, documentation, labels=["channel"])
+        for channel, value in sorted(values.items()):
+            family.add_metric([channel], value)
+        yield family
+
+
+class MetricsServer:
+    def __init__(self, worker: LiveWorker, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(WorkerCollector(worker))
+        self._runner: web.AppRunner | None = None
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(self.registry),
+                            headers={"Content-Type": CONTENT_TYPE})
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/metrics", self._metrics)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

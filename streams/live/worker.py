@@ -1,0 +1,184 @@
+"""`carepulse worker`: the Faust application on the input topic.
+
+The agent reads raw bytes (a value-decode error in Faust would ack the record and crash
+the agent), validates them with the core's schemas, copies rejected records untouched to
+the DLQ with reason headers, and applies the rest to the partition's in-memory state.
+
+Checkpoints make restarts exact without a changelog record per event (which would halve
+Faust's throughput): every `checkpoint_events` events or `checkpoint_seconds`, the changed
+conversations, new dedupe ids and then one `meta` record per partition are written to the
+changelog of a Faust table, the producer is flushed, and only then are the covered events
+acked (so Faust commits them). The `meta` records are sent after a flush and therefore
+travel alone in the last batch of their changelog partition: the embedded broker answers
+"latest" offsets as *base offset of the last batch + 1*, which is then the true end, and
+Faust's table recovery reads every checkpoint (DESIGN.md, Brokers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import faust
+from faust.types import TP
+
+from streams.config import CarePulseConfig
+from streams.live.metrics import MetricsServer
+from streams.live.partition import PartitionState, partition_records
+from streams.live.settings import faust_settings
+
+log = logging.getLogger("carepulse.worker")
+STATE_TABLE = "state"
+
+
+class LiveWorker:
+    """Owns the partition states of this process and their checkpoints."""
+
+    def __init__(self, app: faust.App, config: CarePulseConfig) -> None:
+        self.app = app
+        self.config = config
+        kafka = config.kafka
+        self.source = app.topic(
+            kafka.input_topic, key_type=bytes, value_type=bytes, key_serializer="raw",
+            value_serializer="raw", partitions=kafka.partitions,
+        )
+        self.dlq = app.topic(
+            kafka.dlq_topic, key_type=bytes, value_type=bytes, key_serializer="raw",
+            value_serializer="raw", partitions=1,
+        )
+        table: Any = app.Table(
+            STATE_TABLE, key_type=bytes, value_type=bytes, partitions=kafka.partitions
+        )
+        # Faust derives "json" from `bytes`; records are our own encoded bytes.
+        table.key_serializer = table.value_serializer = "raw"
+        self.table = table
+        self._changelog_topic = self.table.changelog_topic.get_topic_name()
+        self.states: dict[int, PartitionState] = {}
+        self.owned: set[int] = set()
+        self._pending: list[Any] = []
+        self._last_checkpoint = time.monotonic()
+        self._lock = asyncio.Lock()
+        self.events_seen = 0
+
+    def state(self, partition: int) -> PartitionState:
+        """The partition's state, restored from the recovered table on first use."""
+        state = self.states.get(partition)
+        if state is None:
+            store: Any = self.table.data
+            records = list(partition_records(store.items(), partition))
+            state = PartitionState.restore(partition, self.config, records)
+            for key, _ in records:  # the state now lives in `state`, not twice in memory
+                del store[key]
+            self.states[partition] = state
+            log.info("partition %d: restored at offset %d", partition, state.next_offset)
+        return state
+
+    async def handle(self, event: Any) -> None:
+        message = event.message
+        if message.partition not in self.owned:
+            return  # revoked while buffered: its new owner applies it
+        rejection = self.state(message.partition).apply(message.offset, message.value)
+        if rejection is not None:
+            await self.dlq.send(
+                key=message.key, value=message.value,
+                headers=[
+                    ("carepulse-source-topic", message.topic.encode()),
+                    ("carepulse-source-partition", str(message.partition).encode()),
+                    ("carepulse-source-offset", str(message.offset).encode()),
+                    ("carepulse-reason", rejection.reason.encode()),
+                    ("carepulse-field", rejection.field.encode()),
+                ],
+            )
+        self._pending.append(event)
+        self.events_seen += 1
+        if len(self._pending) >= self.config.worker.checkpoint_events:
+            await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        async with self._lock:
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        self._last_checkpoint = time.monotonic()
+        dirty = [state for state in self.states.values() if state.dirty]
+        if not dirty and not self._pending:
+            return
+        for state in dirty:
+            for key, value in state.checkpoint_records():
+                await self._send_changelog(state.partition, key, value)
+        await self.app.producer.flush()
+        for state in dirty:
+            key, value = state.meta_record()
+            await self._send_changelog(state.partition, key, value)
+        await self.app.producer.flush()
+        pending, self._pending = self._pending, []
+        owned = set(self.states)
+        for event in pending:
+            if event.message.partition in owned:
+                event.ack()
+
+    async def _send_changelog(self, partition: int, key: bytes, value: bytes | None) -> None:
+        """Straight to the producer: Faust's send_soon buffer holds only ~1,000 records
+        and logs a warning each time a checkpoint fills it."""
+        await self.app.producer.send(
+            self._changelog_topic, key, value, partition, timestamp=None, headers=None
+        )
+
+    async def checkpoint_if_due(self) -> None:
+        due_at = self._last_checkpoint + self.config.worker.checkpoint_seconds
+        if time.monotonic() >= due_at:
+            await self.checkpoint()
+
+    def assign(self, partitions: Iterable[int]) -> None:
+        self.owned = set(partitions)
+
+    def forget(self, partitions: Iterable[int]) -> None:
+        """Revoked partitions: their new owner restores them from the last checkpoint
+        and applies the events after it again; uncheckpointed work here is dropped."""
+        for partition in partitions:
+            self.states.pop(partition, None)
+            self.owned.discard(partition)
+        self._pending = [e for e in self._pending if e.message.partition in self.states]
+
+
+def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
+    """Runs until SIGINT or SIGTERM (Faust's worker stops the app cleanly)."""
+    app, _ = build_app(config)
+    faust.Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()
+    return 0
+
+
+def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
+    app = faust.App(config.kafka.app_id, **faust_settings(config))
+    worker = LiveWorker(app, config)
+    metrics = MetricsServer(worker, config.metrics.host, config.metrics.port)
+
+    @app.agent(worker.source, name="apply-events")
+    async def apply_events(stream: Any) -> None:
+        async for event in stream.noack().events():
+            await worker.handle(event)
+
+    @app.timer(interval=0.2)
+    async def checkpoint_timer() -> None:
+        await worker.checkpoint_if_due()
+
+    source_topic = config.kafka.input_topic
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:
+        worker.forget(tp.partition for tp in revoked if tp.topic == source_topic)
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(app: faust.App, assigned: set[TP], **kwargs: Any) -> None:
+        worker.assign(tp.partition for tp in assigned if tp.topic == source_topic)
+
+    @app.task
+    async def serve_metrics() -> None:
+        await metrics.start()
+        log.info("metrics on http://%s:%d/metrics", metrics.host, metrics.port)
+
+    del apply_events, checkpoint_timer, on_revoked, on_assigned, serve_metrics
+    return app, worker
