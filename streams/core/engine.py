@@ -36,6 +36,7 @@ class Conversation:
     the first cycle, so an existing conversation without an open cycle was resolved."""
 
     __slots__ = (
+        "checkpoint_slot",
         "cycle_channel",
         "cycle_open",
         "cycle_start_us",
@@ -63,6 +64,7 @@ class Conversation:
         self.response_deadline_us: int | None = None
         self.resolution_deadline_us: int | None = None
         self.last_event_us = 0
+        self.checkpoint_slot = -1  # the live worker's: which table slot holds its state
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,9 @@ from typing import Any
 from streams.core.engine import Conversation, Engine
 from streams.core.sla import SlaBook
 
-_PLAIN_FIELDS = tuple(name for name in Conversation.__slots__ if name != "policy")
+_PLAIN_FIELDS = tuple(
+    name for name in Conversation.__slots__ if name not in ("policy", "checkpoint_slot")
+)
 _COUNTERS = ("accepted", "duplicates", "ignored", "out_of_order", "first_event_us",
              "last_event_us")
 

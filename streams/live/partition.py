@@ -2,10 +2,17 @@
 
 All events of a conversation share a partition (the key is `conversation_id`), so each
 partition has its own engine and totals and moves between workers as a whole. Hot state
-stays in memory; a checkpoint turns what changed into table records: one per changed
+stays in memory; checkpoint N turns what changed into table records: one per changed
 conversation, one segment of newly remembered event ids, and last a `meta` record with
-the counts, the totals and the next offset to apply. Events below that offset are
-skipped when they are delivered again after a restart, so nothing counts twice.
+the counts, the totals, the sequence N and the next offset to apply. Events below that
+offset are skipped when they are delivered again after a restart: nothing counts twice.
+
+A crash can stop a checkpoint half-way, after some conversation records but before its
+meta record. So a checkpoint never overwrites the last committed state of anything:
+each conversation has two table slots and is written to the one not holding its
+committed state, every record carries its checkpoint sequence, and a restore takes, per
+conversation, the newest record of a sequence the last meta record covers. Id segments
+no longer listed are deleted only by the next checkpoint.
 """
 
 from __future__ import annotations
@@ -16,9 +23,9 @@ from typing import Any
 
 import orjson
 
-from schemas.rejections import Rejection, RejectReason, parse_event
+from schemas.rejections import RejectReason, Rejection, parse_event
 from streams.config import CarePulseConfig
-from streams.core.engine import Engine
+from streams.core.engine import Conversation, Engine
 from streams.core.snapshot import (
     dump_conversation,
     dump_counters,
@@ -46,8 +53,10 @@ class PartitionState:
         self._prefix = key_prefix(partition)
         self._changed: set[str] = set()
         self._new_ids: list[str] = []
-        self._segments: list[list[int]] = []  # [sequence, id count], oldest first
-        self._next_segment = 0
+        self._segments: list[list[int]] = []  # [checkpoint sequence, id count], oldest first
+        self._unlisted_segments: list[int] = []  # to delete at the next checkpoint
+        self._sequence = 0  # of the last committed checkpoint
+        self._slot_flips: list[tuple[Conversation, int]] = []
         self._checkpointed_offset = 0
 
     def apply(self, offset: int, value: bytes) -> Rejection | None:
@@ -70,34 +79,42 @@ class PartitionState:
         return self.next_offset != self._checkpointed_offset
 
     def checkpoint_records(self) -> list[Record]:
-        """Changed conversations and the new id segment, with tombstones for segments
-        beyond the dedupe capacity. The meta record comes separately, last."""
+        """The data records of the next checkpoint; `meta_record` commits them."""
+        sequence = self._sequence + 1
         conversations = self.engine.conversations
         records: list[Record] = [
-            (self._prefix + b"c/" + conversation_id.encode(),
-             orjson.dumps(dump_conversation(conversations[conversation_id])))
-            for conversation_id in sorted(self._changed)
+            (self._segment_key(old), None) for old in self._unlisted_segments
         ]
+        self._unlisted_segments = []
+        for conversation_id in sorted(self._changed):
+            conv = conversations[conversation_id]
+            slot = 0 if conv.checkpoint_slot == 1 else 1
+            self._slot_flips.append((conv, slot))
+            value = orjson.dumps([sequence, dump_conversation(conv)])
+            records.append((self._prefix + b"c%d/" % slot + conversation_id.encode(), value))
         self._changed.clear()
         if self._new_ids:
-            sequence = self._next_segment
-            self._next_segment += 1
             records.append((self._segment_key(sequence), orjson.dumps(self._new_ids)))
             self._segments.append([sequence, len(self._new_ids)])
             self._new_ids = []
             while sum(size for _, size in self._segments[1:]) >= self._dedupe_capacity:
-                records.append((self._segment_key(self._segments.pop(0)[0]), None))
+                self._unlisted_segments.append(self._segments.pop(0)[0])
         return records
 
     def meta_record(self) -> Record:
+        """Commits the checkpoint whose data records were sent before it."""
+        self._sequence += 1
+        for conv, slot in self._slot_flips:
+            conv.checkpoint_slot = slot
+        self._slot_flips = []
         self._checkpointed_offset = self.next_offset
         meta = {
+            "sequence": self._sequence,
             "next_offset": self.next_offset,
             "counters": dump_counters(self.engine),
             "rejected": dict(self.rejected),
             "totals": self.totals.to_json(),
             "segments": self._segments,
-            "next_segment": self._next_segment,
         }
         return self._prefix + b"meta", orjson.dumps(meta)
 
@@ -108,32 +125,46 @@ class PartitionState:
     def restore(
         cls, partition: int, config: CarePulseConfig, records: Iterable[tuple[bytes, bytes]]
     ) -> PartitionState:
-        """The state from this partition's table records (any order)."""
+        """The state of the last committed checkpoint in this partition's table records
+        (any order); records of a checkpoint that was not committed are ignored."""
         state = cls(partition, config)
-        prefix = state._prefix
-        meta: dict[str, Any] | None = None
+        meta: dict[str, Any] = {"sequence": 0}
         segments: dict[int, bytes] = {}
-        sla = state.engine.sla
+        versions: dict[bytes, list[tuple[int, int, Any]]] = {}  # id -> (sequence, slot, data)
         for key, value in records:
-            kind, _, name = key.removeprefix(prefix).partition(b"/")
-            if kind == b"c":
-                conversation = load_conversation(orjson.loads(value), sla)
-                state.engine.conversations[name.decode()] = conversation
+            kind, _, name = key.removeprefix(state._prefix).partition(b"/")
+            if kind in (b"c0", b"c1"):
+                sequence, data = orjson.loads(value)
+                versions.setdefault(name, []).append((sequence, int(kind[1:]), data))
             elif kind == b"ids":
                 segments[int(name)] = value
             elif kind == b"meta":
                 meta = orjson.loads(value)
-        if meta is not None:
+        state._restore_conversations(versions, meta["sequence"])
+        if meta["sequence"]:
             state._restore_meta(meta, segments)
         return state
 
+    def _restore_conversations(
+        self, versions: dict[bytes, list[tuple[int, int, Any]]], committed_sequence: int
+    ) -> None:
+        sla = self.engine.sla
+        for name, candidates in versions.items():
+            committed = [c for c in candidates if c[0] <= committed_sequence]
+            if not committed:
+                continue
+            _, slot, data = max(committed)
+            conv = load_conversation(data, sla)
+            conv.checkpoint_slot = slot
+            self.engine.conversations[name.decode()] = conv
+
     def _restore_meta(self, meta: dict[str, Any], segments: dict[int, bytes]) -> None:
+        self._sequence = meta["sequence"]
         self.next_offset = self._checkpointed_offset = meta["next_offset"]
         load_counters(self.engine, meta["counters"])
         self.rejected.update(meta["rejected"])
         self.totals.load_json(meta["totals"])
         self._segments = meta["segments"]
-        self._next_segment = meta["next_segment"]
         for sequence, _ in self._segments:
             self.engine.remember(orjson.loads(segments[sequence]))
 
