@@ -15,7 +15,6 @@ when the thread that started it dies, so a SIGKILLed parent leaves no broker beh
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import importlib.util
 import os
@@ -27,14 +26,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from streams.children import die_with_parent
+
 __all__ = ["BrokerError", "EmbeddedBroker", "free_port", "run_foreground", "tansu_binary"]
 
-_PR_SET_PDEATHSIG = 1
 _POLL_INTERVAL_SECONDS = 0.02
 _PROBE_TIMEOUT_SECONDS = 1.0
 _LOG_TAIL_LINES = 15
@@ -121,25 +120,6 @@ def _recv_exact(sock: socket.socket, size_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A preexec_fn that asks Linux to SIGTERM the child when its parent dies. libc is
-    loaded here, before the fork, so the child only makes one system call."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    except OSError:
-        return None
-    parent_pid = os.getpid()
-
-    def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return preexec
-
-
 class EmbeddedBroker:
     """A Tansu broker in a child process, memory-only, listening on host:port.
 
@@ -206,7 +186,7 @@ class EmbeddedBroker:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
-            preexec_fn=_die_with_parent(),  # noqa: PLW1509 (one prctl call, no locks)
+            preexec_fn=die_with_parent(),  # noqa: PLW1509 (one prctl call, no locks)
         )
         deadline = time.monotonic() + timeout_seconds
         while True:

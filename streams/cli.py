@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import IO
 
 from streams.broker import run_foreground
-from streams.config import ConfigError, load_config
+from streams.config import CarePulseConfig, ConfigError, load_config, with_environment
 from streams.core.report import AuditRun
 from streams.core.timeutil import parse_iso_us
+from streams.demo import add_arguments as add_demo_arguments
+from streams.demo import run_demo_args
+from streams.kafka_settings import kafka_settings
 from streams.render import render_table
 from streams.replay import replay_file
 from streams.simulate import write_file
+
+MAX_INVALID_LINES_SHOWN = 20
 
 
 class UsageError(Exception):
@@ -40,6 +46,16 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _positive_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0.0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of events/s")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="carepulse", description="Real-time KPI engine for social customer care."
@@ -47,7 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     replay = commands.add_parser("replay", help="audit report of an event log")
-    replay.add_argument("--input", type=Path, required=True, help="JSONL file of events")
+    source = replay.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", type=Path, help="JSONL file of events")
+    source.add_argument("--topic", help="Kafka topic to read from its beginning to its end")
+    replay.add_argument("--broker", metavar="HOST:PORT",
+                        help="bootstrap servers for --topic (default: kafka.bootstrap_servers "
+                             "of --config, CAREPULSE_BROKER, else 127.0.0.1:9092)")
     replay.add_argument("--from", dest="from_us", type=_instant_us, metavar="TIMESTAMP",
                         help="range start (default: first event time)")
     replay.add_argument("--to", dest="to_us", type=_instant_us, metavar="TIMESTAMP",
@@ -58,10 +79,34 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--rejects", type=Path,
                         help="write each rejected line here (JSONL: line, reason, field, raw)")
 
+    produce = commands.add_parser("produce", help="publish a JSONL file of events to Kafka")
+    produce.add_argument("--input", type=Path, required=True, help="JSONL file of events")
+    produce.add_argument("--topic", help="topic (default: CAREPULSE_INPUT_TOPIC, else care.events)")
+    produce.add_argument("--broker", metavar="HOST:PORT",
+                         help="bootstrap servers (default: CAREPULSE_BROKER, else 127.0.0.1:9092)")
+    produce.add_argument("--rate", type=_positive_rate, metavar="EVENTS_PER_SECOND",
+                         help="pace to this many events/s (default: as fast as possible)")
+    produce.add_argument("--raw", action="store_true",
+                         help="send every non-blank line unvalidated (to exercise the DLQ)")
+    produce.add_argument("--partitions", type=int,
+                         help="partitions of the topic if it is created (default 4)")
+
     broker = commands.add_parser(
         "broker", help="run the embedded Kafka-compatible broker (Tansu) until Ctrl-C"
     )
     broker.add_argument("--port", type=int, default=9092)
+
+    worker = commands.add_parser("worker", help="run the live Faust worker")
+    worker.add_argument("--config", type=Path, help="TOML configuration file")
+    worker.add_argument("--broker", help="bootstrap servers host:port[,host:port] "
+                        "(default: kafka.bootstrap_servers, or CAREPULSE_BROKER)")
+    worker.add_argument("--log-level", default="info",
+                        choices=("debug", "info", "warning", "error"))
+
+    demo = commands.add_parser(
+        "demo", help="embedded broker, worker and simulated live traffic, with a live summary"
+    )
+    add_demo_arguments(demo)
 
     simulate = commands.add_parser("simulate", help="write synthetic care traffic as JSONL")
     simulate.add_argument("--events", type=int, required=True, help="number of lines")
@@ -75,16 +120,18 @@ def _parser() -> argparse.ArgumentParser:
 def _replay(args: argparse.Namespace) -> int:
     if args.from_us is not None and args.to_us is not None and args.to_us <= args.from_us:
         raise UsageError("--to must be after --from")
-    if not args.input.exists():
-        raise UsageError(f"{args.input}: no such file")
-    if not args.input.is_file():
-        raise UsageError(f"{args.input}: not a regular file")
-    run = AuditRun(load_config(args.config), args.from_us, args.to_us)
+    if args.input is not None:
+        _check_input_file(args.input)
+    config = load_config(args.config)
+    run = AuditRun(config, args.from_us, args.to_us)
     rejects: IO[str] | None = None
     try:
         if args.rejects is not None:
             rejects = args.rejects.open("w", encoding="utf-8")
-        replay_file(args.input, run, rejects, show_progress=sys.stderr.isatty())
+        if args.topic is not None:
+            _replay_topic(args, config, run, rejects)
+        else:
+            replay_file(args.input, run, rejects, show_progress=sys.stderr.isatty())
     finally:
         if rejects is not None:
             rejects.close()
@@ -100,6 +147,53 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay_topic(
+    args: argparse.Namespace, config: CarePulseConfig, run: AuditRun, rejects: IO[str] | None
+) -> None:
+    from streams.topic_replay import TopicReadError, replay_topic  # Kafka clients: on demand
+
+    try:
+        replay_topic(args.broker or kafka_settings(config).bootstrap_servers, args.topic, run,
+                     rejects)
+    except TopicReadError as error:
+        raise UsageError(str(error)) from error
+
+
+def _check_input_file(path: Path) -> None:
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if not path.is_file():
+        raise UsageError(f"{path}: not a regular file")
+
+
+def _produce(args: argparse.Namespace) -> int:
+    from streams.produce import ProduceError, invalid_lines, produce_file
+
+    _check_input_file(args.input)
+    settings = kafka_settings()
+    partitions = settings.partitions if args.partitions is None else args.partitions
+    if partitions < 1:
+        raise UsageError("--partitions must be >= 1")
+    topic = args.topic or settings.input_topic
+    if not args.raw:
+        count = 0
+        for count, line in enumerate(invalid_lines(args.input), 1):
+            if count <= MAX_INVALID_LINES_SHOWN:
+                print(line.describe(str(args.input)), file=sys.stderr)
+        if count > MAX_INVALID_LINES_SHOWN:
+            print(f"... and {count - MAX_INVALID_LINES_SHOWN} more", file=sys.stderr)
+        if count:
+            raise UsageError(f"{args.input}: {count} invalid line{'s' * (count > 1)}, "
+                             "nothing sent (--raw sends lines unvalidated)")
+    try:
+        sent = produce_file(args.input, args.broker or settings.bootstrap_servers, topic,
+                            args.rate, partitions)
+    except ProduceError as error:
+        raise UsageError(str(error)) from error
+    print(f"sent {sent} events to {topic}", file=sys.stderr)
+    return 0
+
+
 def _simulate(args: argparse.Namespace) -> int:
     if args.events < 0:
         raise UsageError("--events must be >= 0")
@@ -112,9 +206,19 @@ def _broker(args: argparse.Namespace) -> int:
     return run_foreground(args.port)
 
 
+def _worker(args: argparse.Namespace) -> int:
+    config = with_environment(load_config(args.config), os.environ)
+    if args.broker:
+        config = with_environment(config, {"CAREPULSE_BROKER": args.broker})
+    from streams.live.worker import run_worker  # Faust takes a second to import
+
+    return run_worker(config, args.log_level)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"replay": _replay, "simulate": _simulate, "broker": _broker}
+    handlers = {"replay": _replay, "produce": _produce, "simulate": _simulate,
+                "broker": _broker, "worker": _worker, "demo": run_demo_args}
     try:
         return handlers[args.command](args)
     except (ConfigError, UsageError) as error:

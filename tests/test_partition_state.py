@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from streams.config import CarePulseConfig, DedupeConfig, SlaConfig, SlaPolicy
-from streams.live.partition import PartitionState, Record
+from streams.live.partition import PartitionState
 from streams.simulate import generate_lines
+from streams.testing import Scenario
 
 CONFIG = CarePulseConfig(sla=SlaConfig(policies=(
     SlaPolicy(name="default", first_response_seconds=900, next_response_seconds=600,
@@ -13,8 +14,8 @@ CONFIG = CarePulseConfig(sla=SlaConfig(policies=(
 
 
 def checkpoint(state: PartitionState, table: dict[bytes, bytes]) -> None:
-    records: list[Record] = [*state.checkpoint_records(), state.meta_record()]
-    for key, value in records:
+    data, meta = state.checkpoint()
+    for key, value in [*data, meta]:
         if value is None:
             table.pop(key, None)
         else:
@@ -74,7 +75,8 @@ def test_a_checkpoint_cut_off_before_its_meta_record_is_ignored() -> None:
         crashed.apply(offset, line)
         if offset in (999, 1999):
             checkpoint(crashed, table)
-    for key, value in crashed.checkpoint_records():  # the crash comes before the meta record
+    data, _ = crashed.checkpoint()  # the crash comes before the meta record is sent
+    for key, value in data:
         if value is not None:
             table[key] = value
 
@@ -84,3 +86,30 @@ def test_a_checkpoint_cut_off_before_its_meta_record_is_ignored() -> None:
         restored.apply(offset, line)
     assert restored.totals.to_json() == steady.totals.to_json()
     assert restored.engine.accepted == steady.engine.accepted
+
+
+def test_records_of_a_failed_checkpoint_never_count_when_its_sequence_is_reused() -> None:
+    s = Scenario()
+    s.message("10:00", "X")  # offset 0
+    s.message("10:01", "Y")  # offset 1
+    s.agent_reply("10:05", "X")  # offset 2: X's first response
+    lines = s.lines()
+    table: dict[bytes, bytes] = {}
+    first = PartitionState(0, CONFIG)
+    first.apply(0, lines[0])
+    checkpoint(first, table)  # checkpoint 1 committed
+    first.apply(1, lines[1])
+    first.apply(2, lines[2])
+    data, _ = first.checkpoint()  # checkpoint 2: crash before its meta record
+    table.update((key, value) for key, value in data if value is not None)
+
+    second = PartitionState.restore(0, CONFIG, table.items())
+    second.apply(1, lines[1])
+    checkpoint(second, table)  # a new checkpoint 2, covering offset 1 only, commits
+    third = PartitionState.restore(0, CONFIG, table.items())  # another crash
+    for offset, line in enumerate(lines):
+        third.apply(offset, line)
+
+    histogram = third.totals.histograms[("first_response_seconds", "facebook")]
+    assert (histogram.count, histogram.sum_us) == (1, 300_000_000)
+    assert third.engine.conversations["X"].first_reply_done

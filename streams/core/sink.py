@@ -66,3 +66,82 @@ class KpiSink(Protocol):
         self, policy: str, target: SlaTarget, channel: str, met: bool, at_us: int
     ) -> None:
         """Met (at the answering event) or breached (at the deadline instant)."""
+
+
+class TeeSink:
+    """Tells two sinks every fact (the live worker: cumulative totals and windows)."""
+
+    __slots__ = ("_first", "_second")
+
+    def __init__(self, first: KpiSink, second: KpiSink) -> None:
+        self._first, self._second = first, second
+
+    def message(
+        self, channel: str, at_us: int, sentiment: float | None, topic: str | None
+    ) -> None:
+        self._first.message(channel, at_us, sentiment, topic)
+        self._second.message(channel, at_us, sentiment, topic)
+
+    def reply(
+        self,
+        channel: str,
+        at_us: int,
+        author_type: str,
+        agent_id: str | None,
+        quick_reply: str | None,
+        conversation_id: str,
+    ) -> None:
+        self._first.reply(channel, at_us, author_type, agent_id, quick_reply, conversation_id)
+        self._second.reply(channel, at_us, author_type, agent_id, quick_reply, conversation_id)
+
+    def answered(self, channel: str, message_at_us: int, reply_at_us: int) -> None:
+        self._first.answered(channel, message_at_us, reply_at_us)
+        self._second.answered(channel, message_at_us, reply_at_us)
+
+    def cycle_opened(self, channel: str, at_us: int, reopen: bool) -> None:
+        self._first.cycle_opened(channel, at_us, reopen)
+        self._second.cycle_opened(channel, at_us, reopen)
+
+    def cycle_resolved(self, channel: str, started_at_us: int, resolved_at_us: int) -> None:
+        self._first.cycle_resolved(channel, started_at_us, resolved_at_us)
+        self._second.cycle_resolved(channel, started_at_us, resolved_at_us)
+
+    def first_response(
+        self,
+        channel: str,
+        at_us: int,
+        duration_us: int,
+        business_us: int | None,
+        agent_id: str | None,
+    ) -> None:
+        self._first.first_response(channel, at_us, duration_us, business_us, agent_id)
+        self._second.first_response(channel, at_us, duration_us, business_us, agent_id)
+
+    def reply_wait(self, channel: str, at_us: int, duration_us: int) -> None:
+        self._first.reply_wait(channel, at_us, duration_us)
+        self._second.reply_wait(channel, at_us, duration_us)
+
+    def resolution(
+        self,
+        channel: str,
+        at_us: int,
+        duration_us: int,
+        resolved_by: str,
+        agent_id: str | None,
+    ) -> None:
+        self._first.resolution(channel, at_us, duration_us, resolved_by, agent_id)
+        self._second.resolution(channel, at_us, duration_us, resolved_by, agent_id)
+
+    def survey(self, channel: str, at_us: int, survey: str, score: int) -> None:
+        self._first.survey(channel, at_us, survey, score)
+        self._second.survey(channel, at_us, survey, score)
+
+    def sale(self, channel: str, at_us: int, amount: float, currency: str) -> None:
+        self._first.sale(channel, at_us, amount, currency)
+        self._second.sale(channel, at_us, amount, currency)
+
+    def sla_outcome(
+        self, policy: str, target: SlaTarget, channel: str, met: bool, at_us: int
+    ) -> None:
+        self._first.sla_outcome(policy, target, channel, met, at_us)
+        self._second.sla_outcome(policy, target, channel, met, at_us)

@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector
 from schemas.rejections import REJECT_REASONS
 from streams.core.timeutil import US_PER_SECOND
 from streams.core.totals import BUCKET_BOUNDS_SECONDS, HISTOGRAMS, LiveTotals
+from streams.core.windows import GAUGE_HELP, gauge_values
 
 if TYPE_CHECKING:
     from streams.live.worker import LiveWorker
@@ -48,6 +49,7 @@ class WorkerCollector(Collector):
         yield from _counters(totals)
         yield from _histograms(totals)
         yield from _conversation_gauges(self._worker)
+        yield from _window_gauges(self._worker)
         reasons = CounterMetricFamily(
             PREFIX + "events_rejected", "Records rejected, by reason", labels=["reason"]
         )
@@ -57,6 +59,10 @@ class WorkerCollector(Collector):
         yield CounterMetricFamily(
             PREFIX + "events_duplicate", "Events ignored as duplicates of an event_id",
             value=duplicates,
+        )
+        yield GaugeMetricFamily(
+            PREFIX + "partitions_owned", "Input partitions this worker owns",
+            value=len(self._worker.owned),
         )
 
 
@@ -124,6 +130,25 @@ def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
         for channel, value in sorted(values.items()):
             family.add_metric([channel], value)
         yield family
+
+
+def _window_gauges(worker: LiveWorker) -> Iterator[Metric]:
+    """Rolling windows over the owned partitions, ending at their newest event time;
+    the social cost is this worker's share (owned / all input partitions)."""
+    config = worker.config
+    values = gauge_values(
+        [state.windows for state in worker.states.values()], config.savings,
+        len(worker.owned), config.kafka.partitions,
+    )
+    families: dict[str, GaugeMetricFamily] = {}
+    for name, labels, value in values:
+        family = families.get(name)
+        if family is None:
+            family = families[name] = GaugeMetricFamily(
+                PREFIX + name, GAUGE_HELP[name], labels=list(labels)
+            )
+        family.add_metric(list(labels.values()), value)
+    yield from families.values()
 
 
 class MetricsServer:

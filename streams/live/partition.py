@@ -23,9 +23,10 @@ from typing import Any
 
 import orjson
 
-from schemas.rejections import RejectReason, Rejection, parse_event
+from schemas.rejections import Rejection, RejectReason, parse_event
 from streams.config import CarePulseConfig
 from streams.core.engine import Conversation, Engine
+from streams.core.sink import TeeSink
 from streams.core.snapshot import (
     dump_conversation,
     dump_counters,
@@ -33,6 +34,7 @@ from streams.core.snapshot import (
     load_counters,
 )
 from streams.core.totals import LiveTotals
+from streams.core.windows import WindowTotals
 
 Record = tuple[bytes, bytes | None]  # table key, value (None deletes)
 
@@ -45,7 +47,8 @@ class PartitionState:
     def __init__(self, partition: int, config: CarePulseConfig) -> None:
         self.partition = partition
         self.totals = LiveTotals()
-        self.engine = Engine(config, self.totals)
+        self.windows = WindowTotals(config.thresholds)
+        self.engine = Engine(config, TeeSink(self.totals, self.windows))
         self.rejected: Counter[RejectReason] = Counter()
         self.next_offset = 0
         self._max_record_bytes = config.limits.max_record_bytes
@@ -55,6 +58,7 @@ class PartitionState:
         self._new_ids: list[str] = []
         self._segments: list[list[int]] = []  # [checkpoint sequence, id count], oldest first
         self._unlisted_segments: list[int] = []  # to delete at the next checkpoint
+        self._uncommitted_keys: list[bytes] = []  # of a failed checkpoint: delete next
         self._sequence = 0  # of the last committed checkpoint
         self._slot_flips: list[tuple[Conversation, int]] = []
         self._checkpointed_offset = 0
@@ -78,13 +82,22 @@ class PartitionState:
     def dirty(self) -> bool:
         return self.next_offset != self._checkpointed_offset
 
-    def checkpoint_records(self) -> list[Record]:
-        """The data records of the next checkpoint; `meta_record` commits them."""
+    def checkpoint(self) -> tuple[list[Record], Record]:
+        """The next checkpoint: its data records and the meta record that commits them,
+        both taken now, in one step; events applied while they are being sent belong to
+        the next checkpoint. The caller sends the data records, flushes, then the meta
+        record (and flushes before acking the events applied so far)."""
+        records = self._data_records()
+        return records, self._meta_record()
+
+    def _data_records(self) -> list[Record]:
         sequence = self._sequence + 1
         conversations = self.engine.conversations
         records: list[Record] = [
             (self._segment_key(old), None) for old in self._unlisted_segments
         ]
+        records += [(key, None) for key in self._uncommitted_keys]
+        self._uncommitted_keys = []
         self._unlisted_segments = []
         for conversation_id in sorted(self._changed):
             conv = conversations[conversation_id]
@@ -99,10 +112,10 @@ class PartitionState:
             self._new_ids = []
             while sum(size for _, size in self._segments[1:]) >= self._dedupe_capacity:
                 self._unlisted_segments.append(self._segments.pop(0)[0])
+        records += self.windows.checkpoint_records(self._prefix, sequence)
         return records
 
-    def meta_record(self) -> Record:
-        """Commits the checkpoint whose data records were sent before it."""
+    def _meta_record(self) -> Record:
         self._sequence += 1
         for conv, slot in self._slot_flips:
             conv.checkpoint_slot = slot
@@ -114,6 +127,7 @@ class PartitionState:
             "counters": dump_counters(self.engine),
             "rejected": dict(self.rejected),
             "totals": self.totals.to_json(),
+            "windows": self.windows.commit(),
             "segments": self._segments,
         }
         return self._prefix + b"meta", orjson.dumps(meta)
@@ -131,6 +145,7 @@ class PartitionState:
         meta: dict[str, Any] = {"sequence": 0}
         segments: dict[int, bytes] = {}
         versions: dict[bytes, list[tuple[int, int, Any]]] = {}  # id -> (sequence, slot, data)
+        window_records: list[tuple[bytes, bytes]] = []
         for key, value in records:
             kind, _, name = key.removeprefix(state._prefix).partition(b"/")
             if kind in (b"c0", b"c1"):
@@ -140,7 +155,10 @@ class PartitionState:
                 segments[int(name)] = value
             elif kind == b"meta":
                 meta = orjson.loads(value)
+            elif kind == b"w":
+                window_records.append((key.removeprefix(state._prefix), value))
         state._restore_conversations(versions, meta["sequence"])
+        state.windows.restore(window_records, meta["sequence"], meta.get("windows"))
         if meta["sequence"]:
             state._restore_meta(meta, segments)
         return state
@@ -151,6 +169,10 @@ class PartitionState:
         sla = self.engine.sla
         for name, candidates in versions.items():
             committed = [c for c in candidates if c[0] <= committed_sequence]
+            self._uncommitted_keys += [
+                self._prefix + b"c%d/" % slot + name
+                for sequence, slot, _ in candidates if sequence > committed_sequence
+            ]
             if not committed:
                 continue
             _, slot, data = max(committed)

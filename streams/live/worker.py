@@ -103,26 +103,26 @@ class LiveWorker:
 
     async def _checkpoint(self) -> None:
         self._last_checkpoint = time.monotonic()
-        dirty = [state for state in self.states.values() if state.dirty]
-        if not dirty and not self._pending:
+        covered, self._pending = self._pending, []
+        checkpoints = [state.checkpoint() for state in self.states.values() if state.dirty]
+        if not checkpoints and not covered:
             return
-        for state in dirty:
-            for key, value in state.checkpoint_records():
-                await self._send_changelog(state.partition, key, value)
+        for records, _ in checkpoints:
+            for key, value in records:
+                await self._send_changelog(key, value)
         await self.app.producer.flush()
-        for state in dirty:
-            key, value = state.meta_record()
-            await self._send_changelog(state.partition, key, value)
+        for _, (key, value) in checkpoints:
+            await self._send_changelog(key, value)
         await self.app.producer.flush()
-        pending, self._pending = self._pending, []
-        owned = set(self.states)
-        for event in pending:
-            if event.message.partition in owned:
+        for event in covered:
+            if event.message.partition in self.owned:
                 event.ack()
 
-    async def _send_changelog(self, partition: int, key: bytes, value: bytes | None) -> None:
+    async def _send_changelog(self, key: bytes, value: bytes | None) -> None:
         """Straight to the producer: Faust's send_soon buffer holds only ~1,000 records
-        and logs a warning each time a checkpoint fills it."""
+        and logs a warning each time a checkpoint fills it. Keys start with the
+        partition number, which is also the changelog partition."""
+        partition = int(key.partition(b"/")[0])
         await self.app.producer.send(
             self._changelog_topic, key, value, partition, timestamp=None, headers=None
         )
@@ -134,6 +134,12 @@ class LiveWorker:
 
     def assign(self, partitions: Iterable[int]) -> None:
         self.owned = set(partitions)
+
+    def restore_owned(self) -> None:
+        """Once Faust has recovered the table: every owned partition shows in /metrics
+        right away, not only when its next event comes."""
+        for partition in sorted(self.owned):
+            self.state(partition)
 
     def forget(self, partitions: Iterable[int]) -> None:
         """Revoked partitions: their new owner restores them from the last checkpoint
@@ -175,10 +181,15 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
     async def on_assigned(app: faust.App, assigned: set[TP], **kwargs: Any) -> None:
         worker.assign(tp.partition for tp in assigned if tp.topic == source_topic)
 
+    @app.on_rebalance_complete.connect  # type: ignore[arg-type]
+    async def on_rebalance_complete(app: faust.App, **kwargs: Any) -> None:
+        worker.restore_owned()
+
     @app.task
     async def serve_metrics() -> None:
         await metrics.start()
         log.info("metrics on http://%s:%d/metrics", metrics.host, metrics.port)
 
-    del apply_events, checkpoint_timer, on_revoked, on_assigned, serve_metrics
+    del apply_events, checkpoint_timer, on_revoked, on_assigned, on_rebalance_complete
+    del serve_metrics
     return app, worker

@@ -1,0 +1,224 @@
+"""Shared pieces of the live-worker benchmarks (worker_drain, latency,
+memory_per_conversation): the cached simulated file, fast topic loading, configuration
+files for `carepulse worker`, a worker child process and cheap scrapes of its /metrics.
+
+Not a benchmark itself; the scripts import it as `common` (they run as
+`python bench/NAME.py`, so bench/ is on sys.path).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
+
+from streams.children import die_with_parent
+from streams.config import load_config
+from streams.produce import record_key
+from streams.simulate import write_file
+
+REPO = Path(__file__).resolve().parent.parent
+OUT_DIR = Path(__file__).resolve().parent / "out"
+EXAMPLE_CONFIG = REPO / "examples" / "carepulse.toml"
+PARTITIONS = 4
+BATCH_BYTES = 512 * 1024
+LIVE_SECTIONS = frozenset({"kafka", "metrics", "worker"})
+_SECTION = re.compile(r"^\s*\[+\s*([A-Za-z0-9_\-]+)")
+
+
+def simulated_file(events: int, seed: int) -> Path:
+    """Same cache as bench/replay_file.py and bench/replay_topic.py."""
+    path = OUT_DIR / f"sim-{events}-seed{seed}.jsonl"
+    if not path.exists():
+        OUT_DIR.mkdir(exist_ok=True)
+        started = time.perf_counter()
+        write_file(path, events, seed)
+        print(f"generated {path} in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
+def partition_of(key: bytes | None, line_number: int, cache: dict[bytes, int]) -> int:
+    """murmur2 of the key, as kafka-python, aiokafka and Java producers place keyed records."""
+    if key is None:
+        return line_number % PARTITIONS
+    partition = cache.get(key)
+    if partition is None:
+        partition = cache[key] = (murmur2(key) & 0x7FFFFFFF) % PARTITIONS
+    return partition
+
+
+def keyed_records(path: Path) -> Iterator[tuple[int, bytes | None, bytes]]:
+    """(partition, key, value) of every non-blank line, keyed by conversation_id."""
+    cache: dict[bytes, int] = {}
+    with path.open("rb") as source:
+        for line_number, line in enumerate(source, 1):
+            value = line.rstrip(b"\r\n")
+            if not value.strip():
+                continue
+            key = record_key(value)
+            yield partition_of(key, line_number, cache), key, value
+
+
+async def fill_topic(url: str, topic: str, records: Iterable[tuple[int, bytes | None, bytes]]
+                     ) -> int:
+    """Multi-record batches via `create_batch`/`send_batch` (~100x kafka-python's speed);
+    returns how many records the broker acknowledged."""
+    producer = AIOKafkaProducer(bootstrap_servers=url, max_batch_size=BATCH_BYTES,
+                                max_request_size=2 * BATCH_BYTES, acks="all")
+    await producer.start()
+    try:
+        batches = [producer.create_batch() for _ in range(PARTITIONS)]
+        pending: list[asyncio.Future[object]] = []
+        sent = 0
+        for partition, key, value in records:
+            if batches[partition].append(key=key, value=value, timestamp=None) is None:
+                batches[partition].close()
+                pending.append(await producer.send_batch(
+                    batches[partition], topic, partition=partition))
+                batches[partition] = producer.create_batch()
+                batches[partition].append(key=key, value=value, timestamp=None)
+            sent += 1
+        for partition, batch in enumerate(batches):
+            if batch.record_count():
+                batch.close()
+                pending.append(await producer.send_batch(batch, topic, partition=partition))
+        await asyncio.gather(*pending)
+        return sent
+    finally:
+        await producer.stop()
+
+
+def pinned(command: list[str]) -> list[str]:
+    """Measured processes on core 0 when `taskset` exists (the broker runs unpinned)."""
+    taskset = shutil.which("taskset")
+    return [taskset, "-c", "0", *command] if taskset else command
+
+
+def base_config_text(path: Path | None) -> str:
+    """The configuration file without its [kafka], [metrics] and [worker] sections (the
+    benchmark writes its own)."""
+    if path is None:
+        return ""
+    kept: list[str] = []
+    skipping = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        header = _SECTION.match(line)
+        if header:
+            skipping = header.group(1) in LIVE_SECTIONS
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+def write_worker_config(path: Path, base: Path | None, app_id: str, input_topic: str,
+                        metrics_port: int, checkpoint_events: int = 5000) -> Path:
+    """A configuration with its own consumer group, changelog and output topics."""
+    path.write_text(
+        base_config_text(base)
+        + f'\n[kafka]\napp_id = "{app_id}"\ninput_topic = "{input_topic}"\n'
+        f'dlq_topic = "{app_id}.dlq"\nalerts_topic = "{app_id}.alerts"\n'
+        f"partitions = {PARTITIONS}\n"
+        f'[metrics]\nhost = "127.0.0.1"\nport = {metrics_port}\n'
+        f"[worker]\ncheckpoint_events = {checkpoint_events}\n",
+        encoding="utf-8",
+    )
+    load_config(path)  # fail here, not in the child, if the merge broke something
+    return path
+
+
+def metric_sums(text: str) -> dict[str, float]:
+    """Sum over all label sets of every sample in a /metrics text (no full parse: a
+    tight scrape loop must not cost more than the scrape)."""
+    sums: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line[0] == "#":
+            continue
+        name_end = line.find("{")
+        if name_end < 0:
+            name_end = line.find(" ")
+        name = line[:name_end]
+        sums[name] = sums.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    return sums
+
+
+class WorkerProcess:
+    """`carepulse worker --config FILE --broker URL` in a child process, log to a file."""
+
+    def __init__(self, config: Path, broker_url: str, metrics_port: int, workdir: Path,
+                 pin: bool = True) -> None:
+        """`workdir` is the child's working directory (Faust puts `APP_ID-data/` there)
+        and holds its log."""
+        self.config, self.broker_url, self.metrics_port, self.workdir = (
+            config, broker_url, metrics_port, workdir)
+        self.log = workdir / f"{config.stem}.log"
+        self.pin = pin
+        self.url = f"http://127.0.0.1:{metrics_port}/metrics"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+
+    def start(self) -> WorkerProcess:
+        command = [sys.executable, "-m", "streams.cli", "worker", "--config", str(self.config),
+                   "--broker", self.broker_url]
+        environment = {**os.environ, "CAREPULSE_METRICS_PORT": str(self.metrics_port)}
+        with self.log.open("ab") as log:
+            self.started_at = time.monotonic()
+            self.process = subprocess.Popen(
+                pinned(command) if self.pin else command, stdout=log,
+                stderr=subprocess.STDOUT, env=environment, cwd=self.workdir,
+                preexec_fn=die_with_parent(signal.SIGKILL),  # noqa: PLW1509 (one prctl)
+            )
+        return self
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def check_alive(self) -> None:
+        if not self.alive():
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
+            raise SystemExit(f"worker exited early; log {self.log}:\n{tail}")
+
+    def scrape(self, timeout_seconds: float = 5.0) -> dict[str, float] | None:
+        """Sums of every metric, or None while /metrics does not answer."""
+        try:
+            with urllib.request.urlopen(self.url, timeout=timeout_seconds) as response:
+                return metric_sums(response.read().decode())
+        except OSError:
+            return None
+
+    def stop(self, timeout_seconds: float = 30.0) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout_seconds)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def stop_child(process: subprocess.Popen[bytes], timeout_seconds: float = 30.0) -> None:
+    """SIGTERM, then SIGKILL if it lingers."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

@@ -1,0 +1,201 @@
+"""Events/s of `carepulse replay --topic` against the ceiling of a plain aiokafka reader.
+
+Fills a 4-partition topic on a fresh embedded broker with simulated events (aiokafka
+`send_batch`, keyed by conversation_id like `carepulse produce`, in multi-record batches,
+so the broker's short ListOffsets answer is present), then measures in the same run:
+
+  (a) a plain aiokafka `getmany` loop reading the whole topic, counting records only
+      (in a child process, timed from the consumer's start to the last record);
+  (b) `carepulse replay --topic` end to end (process start, read, validation, core, report);
+  (c) for reference, `carepulse replay --input` of the same file: (b) cannot beat it by much,
+      validation and the core are most of the work, and this shared 2-core machine is noisy.
+
+Usage: python bench/replay_topic.py [--events N] [--runs R] [--seed S] [--profile]
+The JSONL file is cached under bench/out/. Measured processes are pinned to core 0 when
+`taskset` exists (the broker runs unpinned). Prints each run, the medians, and b/a.
+Target for (b): >= 100,000 events/s for 1,000,000 events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import murmur2
+
+from streams.broker import EmbeddedBroker, free_port
+from streams.produce import ensure_topic, record_key
+from streams.simulate import write_file
+
+OUT_DIR = Path(__file__).parent / "out"
+TOPIC = "bench.events"
+PARTITIONS = 4
+BATCH_BYTES = 512 * 1024
+TARGET_EVENTS_PER_SECOND = 100_000
+
+
+def simulated_file(events: int, seed: int) -> Path:
+    """Same cache as bench/replay_file.py."""
+    path = OUT_DIR / f"sim-{events}-seed{seed}.jsonl"
+    if not path.exists():
+        OUT_DIR.mkdir(exist_ok=True)
+        started = time.perf_counter()
+        write_file(path, events, seed)
+        print(f"generated {path} in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def partition_of(key: bytes | None, line_number: int, cache: dict[bytes, int]) -> int:
+    """murmur2 of the key, as kafka-python and Java producers place keyed records."""
+    if key is None:
+        return line_number % PARTITIONS
+    partition = cache.get(key)
+    if partition is None:
+        partition = cache[key] = (murmur2(key) & 0x7FFFFFFF) % PARTITIONS
+    return partition
+
+
+async def fill_topic(url: str, path: Path) -> int:
+    producer = AIOKafkaProducer(bootstrap_servers=url, max_batch_size=BATCH_BYTES,
+                                max_request_size=2 * BATCH_BYTES, acks="all")
+    await producer.start()
+    try:
+        batches = [producer.create_batch() for _ in range(PARTITIONS)]
+        pending: list[asyncio.Future[object]] = []
+        cache: dict[bytes, int] = {}
+        sent = 0
+        with path.open("rb") as source:
+            for line_number, line in enumerate(source, 1):
+                value = line.rstrip(b"\r\n")
+                if not value.strip():
+                    continue
+                key = record_key(value)
+                partition = partition_of(key, line_number, cache)
+                if batches[partition].append(key=key, value=value, timestamp=None) is None:
+                    batches[partition].close()
+                    pending.append(await producer.send_batch(
+                        batches[partition], TOPIC, partition=partition))
+                    batches[partition] = producer.create_batch()
+                    batches[partition].append(key=key, value=value, timestamp=None)
+                sent += 1
+        for partition, batch in enumerate(batches):
+            if batch.record_count():
+                batch.close()
+                pending.append(await producer.send_batch(batch, TOPIC, partition=partition))
+        await asyncio.gather(*pending)
+        return sent
+    finally:
+        await producer.stop()
+
+
+async def count_topic(url: str, topic: str) -> tuple[int, float]:
+    """(records, seconds): the plain reader's ceiling, same fetch settings as the replay."""
+    started = time.perf_counter()
+    consumer = AIOKafkaConsumer(bootstrap_servers=url, group_id=None,
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                fetch_max_wait_ms=5,
+                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        partitions = [TopicPartition(topic, p)
+                      for p in sorted(consumer.partitions_for_topic(topic))]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends: dict[TopicPartition, int] = {}
+        active = set(partitions)
+        count = 0
+        while active:
+            for tp, records in (await consumer.getmany(timeout_ms=100,
+                                                       max_records=10_000)).items():
+                ends.setdefault(tp, consumer.highwater(tp))
+                count += len(records)
+            for tp in list(active):
+                if tp not in ends and consumer.highwater(tp) is not None:
+                    ends[tp] = consumer.highwater(tp)
+                if tp in ends and await consumer.position(tp) >= ends[tp]:
+                    consumer.pause(tp)
+                    active.discard(tp)
+        return count, time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
+def pinned(command: list[str]) -> list[str]:
+    taskset = shutil.which("taskset")
+    return [taskset, "-c", "0", *command] if taskset else command
+
+
+def plain_reader_rate(url: str, events: int) -> float:
+    output = subprocess.run(
+        pinned([sys.executable, __file__, "--count-only", url]),
+        check=True, capture_output=True, text=True,
+    ).stdout.split()
+    count, seconds = int(output[0]), float(output[1])
+    if count != events:
+        raise SystemExit(f"plain reader counted {count:,} records, expected {events:,}")
+    return count / seconds
+
+
+def replay_rate(source: list[str], events: int, profile: Path | None = None) -> float:
+    command = [sys.executable, "-m", "streams.cli", "replay", *source, "--out", "/dev/null"]
+    if profile is not None:
+        command[1:1] = ["-m", "cProfile", "-o", str(profile)]
+    started = time.perf_counter()
+    subprocess.run(pinned(command), check=True)
+    return events / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", action="store_true",
+                        help="also write a cProfile of one replay to bench/out/")
+    parser.add_argument("--count-only", metavar="BROKER", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.count_only:
+        count, seconds = asyncio.run(count_topic(args.count_only, TOPIC))
+        print(count, seconds)
+        return
+    path = simulated_file(args.events, args.seed)
+    with EmbeddedBroker(port=free_port()) as broker:
+        ensure_topic(broker.url, TOPIC, PARTITIONS)
+        started = time.perf_counter()
+        sent = asyncio.run(fill_topic(broker.url, path))
+        fill_seconds = time.perf_counter() - started
+        print(f"filled {TOPIC} with {sent:,} events in {fill_seconds:.1f} s "
+              f"({sent / fill_seconds:,.0f}/s)")
+        topic_source = ["--topic", TOPIC, "--broker", broker.url]
+        plain, replay, from_file = [], [], []
+        for index in range(args.runs):
+            plain.append(plain_reader_rate(broker.url, sent))
+            replay.append(replay_rate(topic_source, sent))
+            from_file.append(replay_rate(["--input", str(path)], sent))
+            print(f"  run {index + 1}: (a) plain getmany {plain[-1]:,.0f}, "
+                  f"(b) replay --topic {replay[-1]:,.0f}, "
+                  f"(c) replay --input {from_file[-1]:,.0f} events/s")
+        plain_median, replay_median = statistics.median(plain), statistics.median(replay)
+        file_median = statistics.median(from_file)
+        print(f"median (a) plain getmany:            {plain_median:,.0f} events/s")
+        print(f"median (b) carepulse replay --topic: {replay_median:,.0f} events/s "
+              f"(target >= {TARGET_EVENTS_PER_SECOND:,})")
+        print(f"median (c) carepulse replay --input: {file_median:,.0f} events/s")
+        print(f"ratio b/a: {replay_median / plain_median:.2f}, "
+              f"b/c: {replay_median / file_median:.2f}")
+        if args.profile:
+            profile = OUT_DIR / "replay_topic.prof"
+            replay_rate(topic_source, sent, profile)
+            print(f"profile: {profile} (python -m pstats {profile})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Shared pieces of the live-pipeline tests: a real embedded broker, worker processes
+started as `carepulse worker`, and scrapes of their `/metrics` over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from streams.broker import EmbeddedBroker, free_port
+from streams.children import die_with_parent
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+@dataclass(frozen=True)
+class ContainerBroker:
+    """testcontainers' Kafka, with the one attribute the tests use."""
+
+    url: str
+
+
+def _docker_unreachable() -> str | None:
+    """Why no Docker engine can be used, or None when one answers."""
+    try:
+        import docker
+
+        docker.from_env().ping()
+    except Exception as error:  # any failure means: no engine for us
+        return f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
+    return None
+
+
+AnyBroker = EmbeddedBroker | ContainerBroker
+
+
+@pytest.fixture(scope="session", params=["embedded", "kafka-container"])
+def broker(request: pytest.FixtureRequest) -> Iterator[AnyBroker]:
+    """The embedded broker always; Apache Kafka in a container where Docker is reachable."""
+    if request.param == "embedded":
+        with EmbeddedBroker(port=free_port()) as running:
+            yield running
+        return
+    reason = _docker_unreachable()
+    if reason is not None:
+        pytest.skip(f"no Docker engine reachable for testcontainers' Kafka ({reason})")
+    from testcontainers.kafka import KafkaContainer
+
+    with KafkaContainer() as container:
+        yield ContainerBroker(container.get_bootstrap_server())
+
+
+@pytest.fixture
+def started_workers() -> Iterator[list[WorkerProcess]]:
+    """Every worker a test appends here is killed at teardown, even when it fails."""
+    workers: list[WorkerProcess] = []
+    yield workers
+    for worker in workers:
+        if worker.process is not None and worker.process.poll() is None:
+            worker.process.kill()
+            worker.process.wait(timeout=10)
+
+
+def worker_config(path: Path, name: str, metrics_port: int, **worker: Any) -> Path:
+    """A configuration with topics and consumer group of its own."""
+    settings = "\n".join(f"{key} = {value}" for key, value in worker.items())
+    path.write_text(
+        f'[kafka]\napp_id = "{name}"\ninput_topic = "{name}.events"\n'
+        f'dlq_topic = "{name}.dlq"\nalerts_topic = "{name}.alerts"\npartitions = 4\n'
+        f'[metrics]\nport = {metrics_port}\n[worker]\n{settings}\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+class WorkerProcess:
+    def __init__(self, config: Path, broker_url: str, metrics_port: int, log: Path) -> None:
+        self.config, self.broker_url, self.metrics_port, self.log = (
+            config, broker_url, metrics_port, log
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        environment = {**os.environ, "CAREPULSE_METRICS_PORT": str(self.metrics_port)}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "streams.cli", "worker", "--config", str(self.config),
+                 "--broker", self.broker_url],
+                stdout=log, stderr=subprocess.STDOUT, env=environment,
+                preexec_fn=die_with_parent(signal.SIGKILL),  # noqa: PLW1509 (one prctl)
+            )
+        return self
+
+    def scrape(self) -> Samples:
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            text = response.read().decode()
+        return {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+
+    def wait_for(self, done: Callable[[Samples], bool], timeout_seconds: float = 90) -> Samples:
+        """Scrapes until `done` holds (the worker process must stay alive)."""
+        deadline = time.monotonic() + timeout_seconds
+        last: Samples = {}
+        while time.monotonic() < deadline:
+            assert self.process is not None and self.process.poll() is None, self.log.read_text()
+            try:
+                last = self.scrape()
+            except OSError:
+                last = {}
+            if last and done(last):
+                return last
+            time.sleep(0.25)
+        summary = {name: total(last, name) for name in (
+            "carepulse_partitions_owned", "carepulse_messages_received_total",
+            "carepulse_events_rejected_total", "carepulse_events_duplicate_total")}
+        raise AssertionError(f"not reached in {timeout_seconds} s; last scrape: {summary}")
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout_seconds: float = 30) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout_seconds)
+
+
+def total(samples: Samples, name: str, **labels: str) -> float:
+    """Sum of a sample over every series whose labels include `labels`."""
+    wanted = set(labels.items())
+    return sum(value for (sample, series), value in samples.items()
+               if sample == name and wanted <= series)

@@ -1,0 +1,297 @@
+"""Tests for `carepulse produce`: what reaches a real (embedded) broker, read back with a
+plain kafka-python consumer; refusals that send nothing; `--raw`; pacing with `--rate`.
+
+`streams.cli.main` runs in-process; each test writes to a topic of its own on one broker
+started for this file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from streams import produce as produce_module
+from streams.broker import EmbeddedBroker, free_port
+from streams.cli import main
+from streams.produce import TokenBucket, record_key
+from streams.simulate import generate_lines
+from streams.testing import Scenario
+
+pytestmark = pytest.mark.broker
+
+_topic_numbers = itertools.count(1)
+
+NAIVE_TIME = (
+    b'{"event_id":"x-2","type":"message.received","occurred_at":"2026-11-20T10:12:00",'
+    b'"conversation_id":"c-1","channel":"facebook","customer_id":"u-1"}'
+)
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker(port=free_port()) as running:
+        yield running
+
+
+@pytest.fixture
+def topic() -> str:
+    return f"produce.test.{next(_topic_numbers)}"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of one in-process `carepulse` run."""
+    code = main([str(arg) for arg in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def write_lines(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def topics_on(broker: EmbeddedBroker) -> set[str]:
+    consumer = KafkaConsumer(bootstrap_servers=broker.url)
+    try:
+        return set(consumer.topics())
+    finally:
+        consumer.close()
+
+
+def consume(
+    broker: EmbeddedBroker, topic: str, count: int, wait_seconds: float = 15.0
+) -> list[Any]:
+    """The first `count` records of every partition of `topic`, in partition order (a plain
+    kafka-python consumer, no group). Counts, not end offsets: the embedded broker's
+    ListOffsets answer is short after multi-record batches."""
+    consumer = KafkaConsumer(bootstrap_servers=broker.url, enable_auto_commit=False,
+                             auto_offset_reset="earliest", fetch_max_wait_ms=10)
+    try:
+        numbers = sorted(consumer.partitions_for_topic(topic))
+        partitions = [TopicPartition(topic, number) for number in numbers]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        records: list[Any] = []
+        deadline = time.monotonic() + wait_seconds
+        while len(records) < count and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+        assert len(records) == count, f"read {len(records)} of {count} records"
+        return sorted(records, key=lambda record: (record.partition, record.offset))
+    finally:
+        consumer.close()
+
+
+@pytest.fixture
+def reply_waits(tmp_path: Path) -> tuple[Path, list[bytes]]:
+    """Reply waits of 300 s (c-1) and 600 s (c-2), interleaved with a few more conversations
+    and a blank line, so several partitions are used."""
+    story = Scenario()
+    story.message("10:00", "c-1")
+    story.message("10:01", "c-2")
+    story.agent_reply("10:05", "c-1")
+    story.agent_reply("10:11", "c-2")
+    for number in range(3, 9):
+        story.message(f"11:0{number}", f"c-{number}")
+        story.resolve(f"11:1{number}", f"c-{number}", by="auto")
+    lines = story.lines()
+    return write_lines(tmp_path / "events.jsonl", [*lines[:3], b"", *lines[3:]]), lines
+
+
+def test_produce_sends_every_line_unchanged_keyed_by_conversation_id(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    reply_waits: tuple[Path, list[bytes]],
+) -> None:
+    path, lines = reply_waits
+    code, out, err = run(capsys, "produce", "--input", path, "--topic", topic,
+                         "--broker", kafka_broker.url)
+    assert (code, out, err) == (0, "", f"sent {len(lines)} events to {topic}\n")
+    records = consume(kafka_broker, topic, len(lines))
+    expected = sorted((json.loads(line)["conversation_id"].encode(), line) for line in lines)
+    assert sorted((record.key, record.value) for record in records) == expected
+    partitions_of: dict[bytes, set[int]] = {}
+    for record in records:
+        partitions_of.setdefault(record.key, set()).add(record.partition)
+    assert all(len(partitions) == 1 for partitions in partitions_of.values())
+    assert len({record.partition for record in records}) > 1
+    for key in partitions_of:  # each conversation in file order within its partition
+        assert [r.value for r in records if r.key == key] == [
+            line for line in lines if record_key(line) == key
+        ]
+
+
+def test_produced_topic_replays_to_the_report_of_the_file(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    reply_waits: tuple[Path, list[bytes]],
+) -> None:
+    path, lines = reply_waits
+    assert run(capsys, "produce", "--input", path, "--topic", topic,
+               "--broker", kafka_broker.url)[0] == 0
+    code, out, err = run(capsys, "replay", "--topic", topic, "--broker", kafka_broker.url)
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert report["totals"]["reply_wait_seconds"]["mean"] == 450.0
+    assert report["events"]["read"] == len(lines) == 16
+    assert report == json.loads(run(capsys, "replay", "--input", path)[1])
+
+
+def test_produce_creates_the_topic_with_the_partitions_asked_for(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    reply_waits: tuple[Path, list[bytes]],
+) -> None:
+    path, lines = reply_waits
+    assert run(capsys, "produce", "--input", path, "--topic", topic, "--partitions", "3",
+               "--broker", kafka_broker.url)[0] == 0
+    consumer = KafkaConsumer(bootstrap_servers=kafka_broker.url)
+    try:
+        assert consumer.partitions_for_topic(topic) == {0, 1, 2}
+    finally:
+        consumer.close()
+    # a second run appends to the existing topic
+    assert run(capsys, "produce", "--input", path, "--topic", topic,
+               "--broker", kafka_broker.url)[0] == 0
+    assert len(consume(kafka_broker, topic, 2 * len(lines))) == 2 * len(lines)
+
+
+def test_an_invalid_line_makes_produce_refuse_and_send_nothing(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    story = Scenario()
+    story.message("10:00")
+    story.agent_reply("10:05")
+    path = write_lines(tmp_path / "events.jsonl", [story.lines()[0], b"", NAIVE_TIME,
+                                                    story.lines()[1], b"{not json"])
+    code, out, err = run(capsys, "produce", "--input", path, "--topic", topic,
+                         "--broker", kafka_broker.url)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"{path}:3: occurred_at: invalid_field (Input should have timezone info)",
+        f"{path}:5: invalid_json (key must be a string at column 2)",
+        f"carepulse produce: error: {path}: 2 invalid lines, nothing sent "
+        "(--raw sends lines unvalidated)",
+    ]
+    assert topic not in topics_on(kafka_broker)
+
+
+def test_produce_shows_at_most_20_invalid_lines_then_a_count(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    path = write_lines(tmp_path / "events.jsonl", [b"[]"] * 25)
+    code, _, err = run(capsys, "produce", "--input", path, "--topic", topic,
+                       "--broker", kafka_broker.url)
+    lines = err.splitlines()
+    assert code == 2
+    assert lines[:20] == [
+        f"{path}:{number}: not_an_object (a record must be a JSON object)"
+        for number in range(1, 21)
+    ]
+    assert lines[20:] == [
+        "... and 5 more",
+        f"carepulse produce: error: {path}: 25 invalid lines, nothing sent "
+        "(--raw sends lines unvalidated)",
+    ]
+    assert topic not in topics_on(kafka_broker)
+
+
+def test_raw_sends_bad_lines_as_they_are_unkeyed_when_there_is_no_conversation_id(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    valid = Scenario().message("10:00", "c-7")
+    sent = [
+        json.dumps(valid).encode(),
+        NAIVE_TIME,  # invalid, yet its conversation_id is a string: keyed
+        b"{not json",
+        b"[1, 2]",
+        b'{"conversation_id": 12}',
+        b"\xff\xfe binary",
+    ]
+    path = write_lines(tmp_path / "bad.jsonl", sent)
+    code, _, err = run(capsys, "produce", "--raw", "--input", path, "--topic", topic,
+                       "--broker", kafka_broker.url)
+    assert (code, err) == (0, f"sent 6 events to {topic}\n")
+    records = consume(kafka_broker, topic, len(sent))
+    assert sorted((record.value, record.key) for record in records) == sorted([
+        (sent[0], b"c-7"), (sent[1], b"c-1"), (sent[2], None), (sent[3], None),
+        (sent[4], None), (sent[5], None),
+    ])
+
+
+def test_rate_paces_sending(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    path = write_lines(tmp_path / "events.jsonl", list(generate_lines(100, seed=3)))
+    started = time.monotonic()
+    code, _, err = run(capsys, "produce", "--input", path, "--topic", topic, "--rate", "200",
+                       "--broker", kafka_broker.url)
+    elapsed_seconds = time.monotonic() - started
+    assert (code, err) == (0, f"sent 100 events to {topic}\n")
+    assert elapsed_seconds >= 0.45  # 99 intervals of 5 ms after the first event
+
+
+def test_token_bucket_does_not_drift_when_sleeps_overshoot() -> None:
+    now_seconds = [0.0]
+
+    def oversleep(seconds: float) -> None:
+        now_seconds[0] += seconds * 1.3 + 0.0001
+
+    bucket = TokenBucket(1000.0, clock=lambda: now_seconds[0], sleep=oversleep)
+    for _ in range(100_001):
+        bucket.take()
+    assert now_seconds[0] == pytest.approx(100.0, abs=0.01)
+
+
+def test_token_bucket_bounds_the_catch_up_burst_after_a_stall() -> None:
+    now_seconds = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now_seconds[0] += seconds
+
+    bucket = TokenBucket(100.0, burst_seconds=0.1, clock=lambda: now_seconds[0], sleep=sleep)
+    bucket.take()
+    now_seconds[0] += 60.0  # a minute-long stall
+    for _ in range(10):  # ten tokens (0.1 s worth) are banked, not 6,000
+        bucket.take()
+    assert slept == []
+    bucket.take()
+    assert slept == [pytest.approx(0.01)]
+
+
+@pytest.mark.parametrize("rate", ["0", "-5", "fast", "inf"])
+def test_rate_must_be_a_positive_number(capsys: pytest.CaptureFixture[str], rate: str,
+                                        tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["produce", "--input", str(tmp_path / "x.jsonl"), "--rate", rate])
+    assert exit_info.value.code == 2
+    assert "is not a positive number of events/s" in capsys.readouterr().err
+
+
+def test_produce_to_an_unreachable_broker_fails_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    reply_waits: tuple[Path, list[bytes]],
+) -> None:
+    monkeypatch.setattr(produce_module, "BROKER_TIMEOUT_SECONDS", 1.0)
+    url = f"127.0.0.1:{free_port()}"
+    code, out, err = run(capsys, "produce", "--input", reply_waits[0], "--broker", url)
+    assert (code, out) == (2, "")
+    assert err == f"carepulse produce: error: broker {url} unreachable: no answer within 1 s\n"
+
+
+def test_produce_of_a_missing_file_fails_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "produce", "--input", tmp_path / "nope.jsonl")
+    assert (code, err) == (2, f"carepulse produce: error: {tmp_path / 'nope.jsonl'}: "
+                              "no such file\n")

@@ -1,0 +1,266 @@
+"""Tests for `carepulse replay --topic` against a real (embedded) broker.
+
+The central promise: the report of a topic is the report of the file it was filled from,
+digest included, although the topic interleaves conversations differently, and although
+the embedded broker's ListOffsets "latest" answer is short after multi-record batches
+(DESIGN.md, Brokers) — the fill below makes sure it is, and the test checks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.partitioner import murmur2
+
+from schemas.rejections import Rejection, parse_event
+from streams import topic_replay
+from streams.broker import EmbeddedBroker, free_port
+from streams.cli import main
+from streams.config import CarePulseConfig
+from streams.core.report import AuditRun
+from streams.produce import ensure_topic, record_key
+from streams.simulate import generate_lines
+from streams.testing import Scenario
+from streams.topic_replay import replay_topic
+
+pytestmark = pytest.mark.broker
+
+PARTITIONS = 4
+RECORDS_PER_BATCH = 1000
+_topic_numbers = itertools.count(1)
+Placement = dict[tuple[int, int], bytes]
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker(port=free_port()) as running:
+        yield running
+
+
+@pytest.fixture
+def topic() -> str:
+    return f"replay.test.{next(_topic_numbers)}"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    code = main([str(arg) for arg in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def publish_in_batches(
+    broker: EmbeddedBroker, topic: str, lines: list[bytes],
+    records_per_batch: int = RECORDS_PER_BATCH,
+) -> Placement:
+    """Sends `lines` as `carepulse produce` places them (key = conversation_id, murmur2;
+    unkeyed lines by line number), but in batches of `records_per_batch` records, so the
+    last batch of a partition holds several. Returns each line's (partition, offset)."""
+    ensure_topic(broker.url, topic, PARTITIONS)
+    by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
+    for number, line in enumerate(lines):
+        key = record_key(line)
+        partition = number % PARTITIONS if key is None else \
+            (murmur2(key) & 0x7FFFFFFF) % PARTITIONS
+        by_partition.setdefault(partition, []).append((key, line))
+
+    async def send() -> Placement:
+        producer = AIOKafkaProducer(bootstrap_servers=broker.url,
+                                    max_batch_size=4 * 1024 * 1024,
+                                    max_request_size=8 * 1024 * 1024)
+        await producer.start()
+        placement: Placement = {}
+        try:
+            for partition, records in by_partition.items():
+                for start in range(0, len(records), records_per_batch):
+                    batch = producer.create_batch()
+                    chunk = records[start:start + records_per_batch]
+                    for key, value in chunk:
+                        assert batch.append(key=key, value=value, timestamp=None) is not None
+                    batch.close()
+                    metadata = await (await producer.send_batch(batch, topic,
+                                                                partition=partition))
+                    for index, (_, value) in enumerate(chunk):
+                        placement[(partition, metadata.offset + index)] = value
+        finally:
+            await producer.stop()
+        return placement
+
+    return asyncio.run(send())
+
+
+def listed_end_offsets(broker: EmbeddedBroker, topic: str) -> dict[int, int]:
+    """What ListOffsets "latest" answers (kafka-python's end_offsets)."""
+    consumer = KafkaConsumer(bootstrap_servers=broker.url)
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items()}
+    finally:
+        consumer.close()
+
+
+@pytest.fixture(scope="module")
+def simulated() -> list[bytes]:
+    """20,000 simulated lines, 1% malformed."""
+    return list(generate_lines(20_000, seed=5, bad_fraction=0.01))
+
+
+@pytest.fixture(scope="module")
+def filled(
+    kafka_broker: EmbeddedBroker, simulated: list[bytes], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path, Placement]:
+    """The simulated lines as a file and as a topic filled in multi-record batches."""
+    path = tmp_path_factory.mktemp("sim") / "events.jsonl"
+    path.write_bytes(b"".join(line + b"\n" for line in simulated))
+    topic = "replay.test.simulated"
+    return topic, path, publish_in_batches(kafka_broker, topic, simulated)
+
+
+@pytest.mark.parametrize("bounds", [
+    (),
+    ("--from", "2026-11-02T06:00:00Z", "--to", "2026-11-02T12:00:00+01:00"),
+])
+def test_topic_report_is_identical_to_the_file_report_despite_short_list_offsets(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker,
+    filled: tuple[str, Path, Placement], simulated: list[bytes], bounds: tuple[str, ...],
+) -> None:
+    topic, path, placement = filled
+    true_ends = {p: 1 + max(o for q, o in placement if q == p) for p in range(PARTITIONS)}
+    listed = listed_end_offsets(kafka_broker, topic)
+    assert any(listed[p] < true_ends[p] for p in range(PARTITIONS)), (listed, true_ends)
+
+    code, topic_out, err = run(capsys, "replay", "--topic", topic, "--broker",
+                               kafka_broker.url, *bounds)
+    assert (code, err) == (0, "")
+    code, file_out, err = run(capsys, "replay", "--input", path, *bounds)
+    assert (code, err) == (0, "")
+    topic_report, file_report = json.loads(topic_out), json.loads(file_out)
+    assert topic_report == file_report
+    assert topic_report["events"]["read"] == len(simulated) == 20_000
+    assert topic_report["events"]["rejected"] == 200
+
+
+def test_rejects_name_partition_and_offset_of_each_rejected_record(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker,
+    filled: tuple[str, Path, Placement], tmp_path: Path,
+) -> None:
+    topic, _, placement = filled
+    rejects = tmp_path / "rejects.jsonl"
+    code, _, err = run(capsys, "replay", "--topic", topic, "--broker", kafka_broker.url,
+                       "--rejects", rejects, "--out", tmp_path / "report.json")
+    assert (code, err) == (0, "")
+    entries = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    expected: dict[tuple[int, int], Rejection] = {}
+    for where, value in placement.items():
+        parsed = parse_event(value)
+        if isinstance(parsed, Rejection):
+            expected[where] = parsed
+    assert len(entries) == len(expected) == 200
+    for entry in entries:
+        where = (entry["partition"], entry["offset"])
+        rejection = expected.pop(where)
+        assert (entry["reason"], entry["field"], entry["detail"]) == (
+            rejection.reason, rejection.field, rejection.detail
+        )
+        if "raw" in entry:
+            assert entry["raw"].encode("utf-8") == placement[where]
+        else:
+            assert entry["raw_base64"]
+    assert expected == {}
+
+
+def test_records_produced_after_the_start_are_left_out(
+    kafka_broker: EmbeddedBroker, topic: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    story = Scenario()
+    for number in range(1, 41):
+        story.message("10:00", f"c-{number}")
+    placement = publish_in_batches(kafka_broker, topic, story.lines(), records_per_batch=2)
+    # one batch per partition and fetch: the read takes several rounds of fetches
+    monkeypatch.setattr(topic_replay, "PARTITION_FETCH_BYTES", 1)
+    late = KafkaProducer(bootstrap_servers=kafka_broker.url)
+    run = AuditRun(CarePulseConfig())
+    core_feed = run.feed
+    late_sent: list[bool] = []
+
+    def feed_and_produce_more(event: Any) -> bool:
+        if not late_sent:  # while the read is under way, every partition grows
+            for partition in range(PARTITIONS):
+                late.send(topic, value=b"{}", partition=partition)
+            late.flush()
+            late_sent.append(True)
+        return core_feed(event)
+
+    run.feed = feed_and_produce_more
+    try:
+        replay_topic(kafka_broker.url, topic, run)
+    finally:
+        late.close()
+    assert late_sent
+    assert run.read == len(placement) == 40
+    assert run.rejected == {}
+
+
+def test_a_record_without_value_is_rejected_and_reported_with_raw_null(
+    kafka_broker: EmbeddedBroker, topic: str, tmp_path: Path
+) -> None:
+    ensure_topic(kafka_broker.url, topic, 1)
+    producer = KafkaProducer(bootstrap_servers=kafka_broker.url)
+    producer.send(topic, key=b"c-1", value=None)
+    producer.flush()
+    producer.close()
+    run = AuditRun(CarePulseConfig())
+    rejects = tmp_path / "rejects.jsonl"
+    with rejects.open("w", encoding="utf-8") as out:
+        replay_topic(kafka_broker.url, topic, run, out)
+    assert run.rejected == {"invalid_json": 1}
+    entry = json.loads(rejects.read_text(encoding="utf-8"))
+    assert (entry["partition"], entry["offset"], entry["raw"]) == (0, 0, None)
+
+
+def test_an_empty_topic_replays_to_zero_events(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str
+) -> None:
+    ensure_topic(kafka_broker.url, topic, PARTITIONS)
+    code, out, err = run(capsys, "replay", "--topic", topic, "--broker", kafka_broker.url)
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert report["events"]["read"] == 0
+    assert report["range"] == {"from": "1970-01-01T00:00:00Z", "to": "1970-01-01T00:00:00Z"}
+
+
+def test_a_missing_topic_fails_in_one_line_and_is_not_created(
+    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str
+) -> None:
+    code, out, err = run(capsys, "replay", "--topic", topic, "--broker", kafka_broker.url)
+    assert (code, out) == (2, "")
+    assert err == (f"carepulse replay: error: topic {topic!r} does not exist on "
+                   f"{kafka_broker.url}\n")
+    consumer = KafkaConsumer(bootstrap_servers=kafka_broker.url)
+    try:
+        assert topic not in consumer.topics()
+    finally:
+        consumer.close()
+
+
+def test_an_unreachable_broker_fails_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"127.0.0.1:{free_port()}"
+    code, out, err = run(capsys, "replay", "--topic", "care.events", "--broker", url)
+    assert (code, out, err) == (2, "", f"carepulse replay: error: broker {url} unreachable\n")
+
+
+def test_replay_takes_exactly_one_of_input_and_topic(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for argv in (["replay"], ["replay", "--input", str(tmp_path), "--topic", "t"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        assert "--input" in capsys.readouterr().err

@@ -1,0 +1,244 @@
+"""The live worker against a real broker: exact metrics over HTTP, DLQ, restarts."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from streams.broker import free_port
+from streams.config import CarePulseConfig
+from streams.core.report import AuditRun
+from streams.core.tally import ChannelTally
+from streams.core.timeutil import US_PER_SECOND
+from streams.produce import produce_file
+from streams.simulate import write_file
+from streams.testing import Scenario
+from streams.topic_replay import replay_topic
+from tests.live_fixtures import (
+    AnyBroker,
+    Samples,
+    WorkerProcess,
+    broker,
+    started_workers,
+    total,
+    worker_config,
+)
+
+__all__ = ["broker", "started_workers"]
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+def start_worker(
+    tmp_path: Path, broker: AnyBroker, started_workers: list[WorkerProcess]
+) -> Callable[..., WorkerProcess]:
+    """Starts `carepulse worker` with topics and group named `name`; a second call with
+    the same name starts a second member of the same group."""
+
+    def start(name: str, **worker: int) -> WorkerProcess:
+        port = free_port()
+        config = tmp_path / f"{name}.toml"
+        if not config.exists():
+            worker_config(config, name, port, **worker)
+        log = tmp_path / f"{name}-{len(started_workers)}.log"
+        started_workers.append(WorkerProcess(config, broker.url, port, log).start())
+        return started_workers[-1]
+
+    return start
+
+
+def hand_computed_scenario(path: Path) -> Path:
+    s = Scenario()
+    s.message("10:00", conversation="c-1")
+    s.agent_reply("10:05", conversation="c-1")
+    s.message("10:10", conversation="c-1")
+    s.agent_reply("10:20", conversation="c-1")
+    s.resolve("10:30", conversation="c-1")
+    s.message("10:00", conversation="c-2", channel="x")
+    s.bot_reply("10:00:30", conversation="c-2", channel="x")
+    s.handoff("10:02", conversation="c-2", channel="x")
+    s.agent_reply("10:12", conversation="c-2", channel="x")
+    s.survey("10:40", "csat", 5, conversation="c-2", channel="x")
+    s.survey("10:41", "nps", 9, conversation="c-2", channel="x")
+    lines = s.lines()
+    lines.append(lines[0])  # a duplicate
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def test_a_hand_computed_scenario_gives_exact_metrics(
+    tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    worker = start_worker("handmade")
+    produce_file(hand_computed_scenario(tmp_path / "events.jsonl"), broker.url,
+                 "handmade.events")
+    m = worker.wait_for(lambda m: total(m, "carepulse_survey_responses_total") == 2)
+    expected = {
+        ("carepulse_messages_received_total", (("channel", "facebook"),)): 2,
+        ("carepulse_messages_received_total", (("channel", "x"),)): 1,
+        ("carepulse_replies_sent_total", (("author_type", "agent"), ("channel", "facebook"))): 2,
+        ("carepulse_replies_sent_total", (("author_type", "bot"), ("channel", "x"))): 1,
+        ("carepulse_replies_sent_total", (("author_type", "agent"), ("channel", "x"))): 1,
+        ("carepulse_conversations_opened_total", (("channel", "facebook"),)): 1,
+        ("carepulse_conversations_opened_total", (("channel", "x"),)): 1,
+        ("carepulse_conversations_resolved_total",
+         (("channel", "facebook"), ("resolved_by", "agent"))): 1,
+        ("carepulse_first_response_seconds_count", (("channel", "facebook"),)): 1,
+        ("carepulse_first_response_seconds_sum", (("channel", "facebook"),)): 300,
+        ("carepulse_first_response_seconds_bucket", (("channel", "facebook"), ("le", "60.0"))): 0,
+        ("carepulse_first_response_seconds_bucket",
+         (("channel", "facebook"), ("le", "300.0"))): 1,
+        ("carepulse_first_response_seconds_count", (("channel", "x"),)): 1,
+        ("carepulse_first_response_seconds_sum", (("channel", "x"),)): 600,
+        ("carepulse_first_response_seconds_bucket", (("channel", "x"), ("le", "300.0"))): 0,
+        ("carepulse_first_response_seconds_bucket", (("channel", "x"), ("le", "900.0"))): 1,
+        ("carepulse_reply_wait_seconds_count", (("channel", "facebook"),)): 2,
+        ("carepulse_reply_wait_seconds_sum", (("channel", "facebook"),)): 900,
+        ("carepulse_reply_wait_seconds_count", (("channel", "x"),)): 1,
+        ("carepulse_reply_wait_seconds_sum", (("channel", "x"),)): 600,
+        ("carepulse_resolution_seconds_count", (("channel", "facebook"),)): 1,
+        ("carepulse_resolution_seconds_sum", (("channel", "facebook"),)): 1800,
+        ("carepulse_survey_responses_total", (("score", "5"), ("survey", "csat"))): 1,
+        ("carepulse_survey_responses_total", (("score", "9"), ("survey", "nps"))): 1,
+        ("carepulse_open_conversations", (("channel", "x"),)): 1,
+        ("carepulse_events_duplicate_total", ()): 1,
+        ("carepulse_events_rejected_total", (("reason", "invalid_json"),)): 0,
+    }
+    got = {key: m.get((key[0], frozenset(key[1]))) for key in expected}
+    assert got == expected
+    assert total(m, "carepulse_waiting_conversations") == 0
+    assert worker.stop() == 0
+
+
+def replayed(broker: AnyBroker, topic: str) -> AuditRun:
+    run = AuditRun(CarePulseConfig())
+    replay_topic(broker.url, topic, run)
+    return run
+
+
+def assert_metrics_equal_replay(m: Samples, run: AuditRun) -> None:
+    report = run.report()
+    totals = report["totals"]
+    assert total(m, "carepulse_messages_received_total") == totals["messages_received"]
+    for author, count in totals["replies_by_author"].items():
+        assert total(m, "carepulse_replies_sent_total", author_type=author) == count, author
+    assert total(m, "carepulse_conversations_opened_total") == totals["conversations_opened"]
+    assert total(m, "carepulse_conversations_resolved_total") == (
+        totals["conversations_resolved"]
+    )
+    assert total(m, "carepulse_events_duplicate_total") == report["events"]["duplicates"]
+    assert total(m, "carepulse_events_rejected_total") == report["events"]["rejected"]
+    for reason, count in run.rejected.items():
+        assert total(m, "carepulse_events_rejected_total", reason=reason) == count, reason
+    for channel, tally in run.sink.channels.items():
+        for metric, samples_us in (
+            ("first_response_seconds", tally.first_response_us),
+            ("reply_wait_seconds", tally.reply_wait_us),
+            ("resolution_seconds", tally.resolution_us),
+        ):
+            name = f"carepulse_{metric}"
+            assert total(m, name + "_count", channel=channel) == len(samples_us), (metric, channel)
+            assert total(m, name + "_sum", channel=channel) == sum(samples_us) / US_PER_SECOND
+    assert isinstance(next(iter(run.sink.channels.values())), ChannelTally)
+
+
+def read_topic(broker: AnyBroker, topic: str, expected: int) -> list[Any]:
+    """Records of every partition, until `expected` arrived or 20 s passed."""
+    consumer = KafkaConsumer(bootstrap_servers=broker.url, auto_offset_reset="earliest")
+    partitions = consumer.partitions_for_topic(topic) or set()
+    consumer.assign([TopicPartition(topic, partition) for partition in partitions])
+    records: list[Any] = []
+    deadline = time.monotonic() + 20
+    while len(records) < expected and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=500).values():
+            records.extend(batch)
+    consumer.close()
+    return records
+
+
+def test_simulated_traffic_metrics_equal_the_replay_and_bad_records_reach_the_dlq(
+    tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    write_file(events, 20_000, seed=5, bad_fraction=0.01)
+    worker = start_worker("simulated", checkpoint_events=1000)
+    produce_file(events, broker.url, "simulated.events")
+    run = replayed(broker, "simulated.events")
+    assert run.read == 20_000
+    expected_messages = run.report()["totals"]["messages_received"]
+    m = worker.wait_for(
+        lambda m: total(m, "carepulse_messages_received_total") == expected_messages
+        and total(m, "carepulse_events_rejected_total") == 200
+    )
+    assert_metrics_equal_replay(m, run)
+
+    dead = read_topic(broker, "simulated.dlq", expected=200)
+    assert len(dead) == 200
+    reasons = Counter(dict(record.headers)["carepulse-reason"].decode() for record in dead)
+    assert reasons == Counter(run.rejected)
+    source = KafkaConsumer(bootstrap_servers=broker.url, auto_offset_reset="earliest")
+    for record in dead[:20]:
+        headers = dict(record.headers)
+        assert headers["carepulse-source-topic"] == b"simulated.events"
+        partition = TopicPartition("simulated.events", int(headers["carepulse-source-partition"]))
+        source.assign([partition])
+        source.seek(partition, int(headers["carepulse-source-offset"]))
+        original = next(iter(source.poll(timeout_ms=5000, max_records=1).values()))[0]
+        assert original.value == record.value  # untouched
+    assert worker.process is not None and worker.process.poll() is None
+    assert worker.stop() == 0
+
+
+def test_a_worker_killed_mid_stream_ends_with_the_replay_numbers(
+    tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    write_file(events, 30_000, seed=9, bad_fraction=0.005)
+    produce_file(events, broker.url, "restart.events")
+    run = replayed(broker, "restart.events")
+    expected_messages = run.report()["totals"]["messages_received"]
+    first = start_worker("restart", checkpoint_events=2000)
+    first.wait_for(lambda m: total(m, "carepulse_messages_received_total") > 3000)
+    assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+
+    second = start_worker("restart")
+    m = second.wait_for(
+        lambda m: total(m, "carepulse_messages_received_total") >= expected_messages
+    )
+    m = second.wait_for(lambda _: True)  # one more scrape once caught up
+    assert_metrics_equal_replay(m, run)
+    assert second.stop() == 0
+
+
+def test_two_workers_share_the_partitions_and_the_survivor_takes_over(
+    tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    first = start_worker("shared", checkpoint_events=1000)
+    first.wait_for(lambda m: total(m, "carepulse_partitions_owned") == 4)
+    second = start_worker("shared")
+    second.wait_for(lambda m: total(m, "carepulse_partitions_owned") == 2)
+    first.wait_for(lambda m: total(m, "carepulse_partitions_owned") == 2)
+
+    events = tmp_path / "events.jsonl"
+    write_file(events, 30_000, seed=13, bad_fraction=0.005)
+    produce_file(events, broker.url, "shared.events")
+    run = replayed(broker, "shared.events")
+    expected_messages = run.report()["totals"]["messages_received"]
+    second.wait_for(lambda m: total(m, "carepulse_messages_received_total") > 2000)
+    assert total(first.scrape(), "carepulse_messages_received_total") > 0
+    assert second.stop(signal.SIGKILL) == -signal.SIGKILL
+
+    m = first.wait_for(
+        lambda m: total(m, "carepulse_partitions_owned") == 4
+        and total(m, "carepulse_messages_received_total") == expected_messages,
+        timeout_seconds=120,
+    )
+    assert_metrics_equal_replay(m, run)
+    assert first.stop() == 0
