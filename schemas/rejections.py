@@ -48,7 +48,8 @@ class Rejection:
 
 def parse_event(raw: bytes, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Event | Rejection:
     """Validates one record; never raises for bad input."""
-    if len(raw) > max_record_bytes:
+    if len(raw) > max_record_bytes and len(raw.rstrip(b"\r\n")) > max_record_bytes:
+        # a JSONL line's break is not part of the record
         return Rejection("too_large", "", f"record of {len(raw)} bytes > {max_record_bytes}")
     try:
         event: Event = _validate_json(raw)

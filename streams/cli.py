@@ -67,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--input", type=Path, help="JSONL file of events")
     source.add_argument("--topic", help="Kafka topic to read from its beginning to its end")
     replay.add_argument("--broker", metavar="HOST:PORT",
-                        help="bootstrap servers for --topic (default: kafka.bootstrap_servers "
-                             "of --config, CAREPULSE_BROKER, else 127.0.0.1:9092)")
+                        help="bootstrap servers for --topic (default: CAREPULSE_BROKER, else "
+                             "kafka.bootstrap_servers of --config, else 127.0.0.1:9092)")
     replay.add_argument("--from", dest="from_us", type=_instant_us, metavar="TIMESTAMP",
                         help="range start (default: first event time)")
     replay.add_argument("--to", dest="to_us", type=_instant_us, metavar="TIMESTAMP",
@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--format", choices=("json", "table"), default="json")
     replay.add_argument("--out", type=Path, help="write the report here instead of stdout")
     replay.add_argument("--rejects", type=Path,
-                        help="write each rejected line here (JSONL: line, reason, field, raw)")
+                        help="write each rejected record here (JSONL: line, or partition "
+                             "and offset; reason, field, raw)")
 
     produce = commands.add_parser("produce", help="publish a JSONL file of events to Kafka")
     produce.add_argument("--input", type=Path, required=True, help="JSONL file of events")

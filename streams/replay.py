@@ -26,7 +26,7 @@ def replay_lines(
     """Feeds every non-blank line, numbered from 1, to `run`."""
     max_record_bytes = run.config.limits.max_record_bytes
     feed = run.feed
-    with _collector_paused():
+    with collector_paused():
         for line_number, line in enumerate(lines, 1):
             # JSON allows the trailing newline, so valid lines are parsed as they come;
             # only a failed line is checked for being blank (not a record, not counted).
@@ -70,7 +70,7 @@ def reject_line(line_number: int, rejection: Rejection, raw: bytes) -> str:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """The core creates no reference cycles; the cyclic collector would only rescan
     millions of live state objects again and again."""
     was_enabled = gc.isenabled()

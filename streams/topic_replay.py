@@ -48,7 +48,7 @@ from aiokafka.structs import TopicPartition
 
 from schemas.rejections import Rejection, parse_event
 from streams.core.report import AuditRun
-from streams.replay import _collector_paused
+from streams.replay import collector_paused
 
 __all__ = ["TopicReadError", "replay_topic", "topic_reject_line"]
 
@@ -118,7 +118,7 @@ class _TopicReader:
         )
         try:
             await asyncio.wait_for(self._start(client), self.connect_timeout_seconds)
-            with _collector_paused():
+            with collector_paused():
                 await self._read(client, run, rejects)
         except TimeoutError as error:
             raise TopicReadError(

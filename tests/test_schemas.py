@@ -143,3 +143,14 @@ def test_the_exported_json_schema_matches_the_models() -> None:
     schema = json.loads(exported)
     assert schema["discriminator"]["propertyName"] == "type"
     assert sorted(schema["discriminator"]["mapping"]) == sorted(EVENT_TYPES)
+
+
+def test_the_size_limit_counts_the_record_not_its_line_break() -> None:
+    record = json.dumps({"pad": "x" * (1024 - 11)}).encode()
+    assert len(record) == 1024
+    assert parse_event(record + b"\n", max_record_bytes=1024) == Rejection(
+        "missing_field", "type", "field required"
+    )
+    assert parse_event(record + b"x", max_record_bytes=1024) == Rejection(
+        "too_large", "", "record of 1025 bytes > 1024"
+    )
