@@ -8,7 +8,7 @@ offending value, so rejections can be logged and exported without leaking custom
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import ValidationError
 
@@ -23,15 +23,7 @@ RejectReason = Literal[
     "missing_field",
     "invalid_field",
 ]
-REJECT_REASONS: tuple[RejectReason, ...] = (
-    "too_large",
-    "invalid_utf8",
-    "invalid_json",
-    "not_an_object",
-    "unknown_type",
-    "missing_field",
-    "invalid_field",
-)
+REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
 DEFAULT_MAX_RECORD_BYTES = 64 * 1024
 _validate_json = EVENT_ADAPTER.validator.validate_json  # skips TypeAdapter's wrapper
 

@@ -32,7 +32,9 @@ from typing import IO
 
 from streams.children import die_with_parent
 
-__all__ = ["BrokerError", "EmbeddedBroker", "free_port", "run_foreground", "tansu_binary"]
+__all__ = [
+    "BrokerError", "EmbeddedBroker", "free_port", "port_in_use", "run_foreground", "tansu_binary",
+]
 
 _POLL_INTERVAL_SECONDS = 0.02
 _PROBE_TIMEOUT_SECONDS = 1.0
@@ -73,7 +75,8 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-def _port_in_use(host: str, port: int) -> bool:
+def port_in_use(host: str, port: int) -> bool:
+    """True if something listens on host:port; BrokerError if the address is unusable."""
     # SO_REUSEADDR, as the broker itself binds: TIME_WAIT leftovers do not count as "in
     # use", but any listener on the port (also one on 0.0.0.0) does.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -160,7 +163,7 @@ class EmbeddedBroker:
         if self._process is not None:
             raise BrokerError(f"broker on {self.url} is already started")
         binary = tansu_binary()
-        if _port_in_use(self.host, self.port):
+        if port_in_use(self.host, self.port):
             raise BrokerError(f"port {self.port} is already in use")
         listener = f"tcp://{self.host}:{self.port}"
         env = {**os.environ, "RUST_LOG": self.log_level, "NO_COLOR": "1"}

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from streams.arguments import positive_rate
 from streams.broker import run_foreground
 from streams.config import CarePulseConfig, ConfigError, load_config, with_environment
 from streams.core.report import AuditRun
@@ -46,16 +47,6 @@ def _fraction(text: str) -> float:
     return value
 
 
-def _positive_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0.0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of events/s")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="carepulse", description="Real-time KPI engine for social customer care."
@@ -85,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     produce.add_argument("--topic", help="topic (default: CAREPULSE_INPUT_TOPIC, else care.events)")
     produce.add_argument("--broker", metavar="HOST:PORT",
                          help="bootstrap servers (default: CAREPULSE_BROKER, else 127.0.0.1:9092)")
-    produce.add_argument("--rate", type=_positive_rate, metavar="EVENTS_PER_SECOND",
+    produce.add_argument("--rate", type=positive_rate, metavar="EVENTS_PER_SECOND",
                          help="pace to this many events/s (default: as fast as possible)")
     produce.add_argument("--raw", action="store_true",
                          help="send every non-blank line unvalidated (to exercise the DLQ)")

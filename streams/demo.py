@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import logging
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,7 +41,8 @@ from typing import IO, Any
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from streams.broker import BrokerError, EmbeddedBroker, free_port
+from streams.arguments import positive_rate
+from streams.broker import BrokerError, EmbeddedBroker, free_port, port_in_use
 from streams.children import die_with_parent
 from streams.config import ConfigError
 from streams.core.timeutil import iso_from_us
@@ -351,19 +350,6 @@ class Screen:
 # --- processes ------------------------------------------------------------------------
 
 
-def port_is_free(port: int, host: str = HOST) -> bool:
-    """As the broker and aiohttp bind (SO_REUSEADDR): TIME_WAIT leftovers do not count."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                return False
-            raise DemoError(f"cannot listen on {host}:{port}: {error.strerror}") from error
-    return True
-
-
 class WorkerChild:
     """`carepulse worker` in a process group of its own, logging to a file.
 
@@ -439,8 +425,11 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def _choose_port(wanted: int, what: str, option: str) -> int:
-    if port_is_free(wanted):
-        return wanted
+    try:
+        if not port_in_use(HOST, wanted):
+            return wanted
+    except BrokerError as error:
+        raise DemoError(str(error)) from error
     port = free_port()
     print(f"carepulse demo: port {wanted} is in use; {what} uses port {port} instead "
           f"(set {option} to choose)", file=sys.stderr, flush=True)
@@ -627,16 +616,6 @@ def _stop_feeder(feeder: Feeder, stop: threading.Event) -> None:
 # --- command line ---------------------------------------------------------------------
 
 
-def _positive_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0.0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of events/s")
-    return value
-
-
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1..65535)")
@@ -655,7 +634,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="broker port (a free one is chosen if it is taken)")
     parser.add_argument("--metrics-port", type=_port, default=DEFAULT_METRICS_PORT,
                         help="the worker's /metrics port (a free one if it is taken)")
-    parser.add_argument("--rate", type=_positive_rate, default=DEFAULT_RATE_PER_SECOND,
+    parser.add_argument("--rate", type=positive_rate, default=DEFAULT_RATE_PER_SECOND,
                         metavar="EVENTS_PER_SECOND", help="events sent per second (default 50)")
     parser.add_argument("--seed", type=int, default=1, help="simulation seed")
     parser.add_argument("--events", type=_event_count, metavar="N",

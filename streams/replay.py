@@ -55,17 +55,26 @@ def replay_file(
 
 
 def reject_line(line_number: int, rejection: Rejection, raw: bytes) -> str:
-    """One JSON object per rejected line; the raw line as text, or base64 if not UTF-8."""
+    """One JSON object per rejected line."""
+    return reject_entry({"line": line_number}, rejection, raw)
+
+
+def reject_entry(location: dict[str, Any], rejection: Rejection, raw: bytes | None) -> str:
+    """A rejected record as one JSON object: where it lies, why, and the record itself as
+    text, or base64 if it is not UTF-8 (`"raw": null` for a Kafka record without value)."""
     entry: dict[str, Any] = {
-        "line": line_number,
+        **location,
         "reason": rejection.reason,
         "field": rejection.field,
         "detail": rejection.detail,
     }
-    try:
-        entry["raw"] = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        entry["raw_base64"] = base64.b64encode(raw).decode("ascii")
+    if raw is None:
+        entry["raw"] = None
+    else:
+        try:
+            entry["raw"] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            entry["raw_base64"] = base64.b64encode(raw).decode("ascii")
     return json.dumps(entry, ensure_ascii=False)
 
 

@@ -25,8 +25,6 @@ records replayed from a file.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -48,7 +46,7 @@ from aiokafka.structs import TopicPartition
 
 from schemas.rejections import Rejection, parse_event
 from streams.core.report import AuditRun
-from streams.replay import collector_paused
+from streams.replay import collector_paused, reject_entry
 
 __all__ = ["TopicReadError", "replay_topic", "topic_reject_line"]
 
@@ -300,23 +298,8 @@ def _raise_for(error_code: int, topic: str, partition: int) -> None:
 def topic_reject_line(
     partition: int, offset: int, rejection: Rejection, raw: bytes | None
 ) -> str:
-    """One JSON object per rejected record, naming where it lies on the topic; the value as
-    text, or base64 if not UTF-8 (a record without value gives `"raw": null`)."""
-    entry: dict[str, Any] = {
-        "partition": partition,
-        "offset": offset,
-        "reason": rejection.reason,
-        "field": rejection.field,
-        "detail": rejection.detail,
-    }
-    if raw is None:
-        entry["raw"] = None
-    else:
-        try:
-            entry["raw"] = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            entry["raw_base64"] = base64.b64encode(raw).decode("ascii")
-    return json.dumps(entry, ensure_ascii=False)
+    """One JSON object per rejected record, naming where it lies on the topic."""
+    return reject_entry({"partition": partition, "offset": offset}, rejection, raw)
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.broker import EmbeddedBroker, free_port
+from streams.broker import EmbeddedBroker
 from streams.children import die_with_parent
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -48,8 +48,7 @@ AnyBroker = EmbeddedBroker | ContainerBroker
 def broker(request: pytest.FixtureRequest) -> Iterator[AnyBroker]:
     """The embedded broker always; Apache Kafka in a container where Docker is reachable."""
     if request.param == "embedded":
-        with EmbeddedBroker(port=free_port()) as running:
-            yield running
+        yield request.getfixturevalue("embedded_broker")
         return
     reason = _docker_unreachable()
     if reason is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from streams.cli import main
 from streams.produce import TokenBucket, record_key
 from streams.simulate import generate_lines
 from streams.testing import Scenario
+from tests.helpers import run_cli
 
 pytestmark = pytest.mark.broker
 
@@ -34,22 +34,9 @@ NAIVE_TIME = (
 )
 
 
-@pytest.fixture(scope="session")
-def kafka_broker() -> Iterator[EmbeddedBroker]:
-    with EmbeddedBroker(port=free_port()) as running:
-        yield running
-
-
 @pytest.fixture
 def topic() -> str:
     return f"produce.test.{next(_topic_numbers)}"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    """Exit code, stdout and stderr of one in-process `carepulse` run."""
-    code = main([str(arg) for arg in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def write_lines(path: Path, lines: list[bytes]) -> Path:
@@ -106,14 +93,14 @@ def reply_waits(tmp_path: Path) -> tuple[Path, list[bytes]]:
 
 
 def test_produce_sends_every_line_unchanged_keyed_by_conversation_id(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
     reply_waits: tuple[Path, list[bytes]],
 ) -> None:
     path, lines = reply_waits
-    code, out, err = run(capsys, "produce", "--input", path, "--topic", topic,
-                         "--broker", kafka_broker.url)
+    code, out, err = run_cli(capsys, "produce", "--input", path, "--topic", topic,
+                         "--broker", embedded_broker.url)
     assert (code, out, err) == (0, "", f"sent {len(lines)} events to {topic}\n")
-    records = consume(kafka_broker, topic, len(lines))
+    records = consume(embedded_broker, topic, len(lines))
     expected = sorted((json.loads(line)["conversation_id"].encode(), line) for line in lines)
     assert sorted((record.key, record.value) for record in records) == expected
     partitions_of: dict[bytes, set[int]] = {}
@@ -128,40 +115,40 @@ def test_produce_sends_every_line_unchanged_keyed_by_conversation_id(
 
 
 def test_produced_topic_replays_to_the_report_of_the_file(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
     reply_waits: tuple[Path, list[bytes]],
 ) -> None:
     path, lines = reply_waits
-    assert run(capsys, "produce", "--input", path, "--topic", topic,
-               "--broker", kafka_broker.url)[0] == 0
-    code, out, err = run(capsys, "replay", "--topic", topic, "--broker", kafka_broker.url)
+    assert run_cli(capsys, "produce", "--input", path, "--topic", topic,
+               "--broker", embedded_broker.url)[0] == 0
+    code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url)
     assert (code, err) == (0, "")
     report = json.loads(out)
     assert report["totals"]["reply_wait_seconds"]["mean"] == 450.0
     assert report["events"]["read"] == len(lines) == 16
-    assert report == json.loads(run(capsys, "replay", "--input", path)[1])
+    assert report == json.loads(run_cli(capsys, "replay", "--input", path)[1])
 
 
 def test_produce_creates_the_topic_with_the_partitions_asked_for(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
     reply_waits: tuple[Path, list[bytes]],
 ) -> None:
     path, lines = reply_waits
-    assert run(capsys, "produce", "--input", path, "--topic", topic, "--partitions", "3",
-               "--broker", kafka_broker.url)[0] == 0
-    consumer = KafkaConsumer(bootstrap_servers=kafka_broker.url)
+    assert run_cli(capsys, "produce", "--input", path, "--topic", topic, "--partitions", "3",
+               "--broker", embedded_broker.url)[0] == 0
+    consumer = KafkaConsumer(bootstrap_servers=embedded_broker.url)
     try:
         assert consumer.partitions_for_topic(topic) == {0, 1, 2}
     finally:
         consumer.close()
     # a second run appends to the existing topic
-    assert run(capsys, "produce", "--input", path, "--topic", topic,
-               "--broker", kafka_broker.url)[0] == 0
-    assert len(consume(kafka_broker, topic, 2 * len(lines))) == 2 * len(lines)
+    assert run_cli(capsys, "produce", "--input", path, "--topic", topic,
+               "--broker", embedded_broker.url)[0] == 0
+    assert len(consume(embedded_broker, topic, 2 * len(lines))) == 2 * len(lines)
 
 
 def test_an_invalid_line_makes_produce_refuse_and_send_nothing(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
     tmp_path: Path,
 ) -> None:
     story = Scenario()
@@ -169,8 +156,8 @@ def test_an_invalid_line_makes_produce_refuse_and_send_nothing(
     story.agent_reply("10:05")
     path = write_lines(tmp_path / "events.jsonl", [story.lines()[0], b"", NAIVE_TIME,
                                                     story.lines()[1], b"{not json"])
-    code, out, err = run(capsys, "produce", "--input", path, "--topic", topic,
-                         "--broker", kafka_broker.url)
+    code, out, err = run_cli(capsys, "produce", "--input", path, "--topic", topic,
+                         "--broker", embedded_broker.url)
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         f"{path}:3: occurred_at: invalid_field (Input should have timezone info)",
@@ -178,16 +165,16 @@ def test_an_invalid_line_makes_produce_refuse_and_send_nothing(
         f"carepulse produce: error: {path}: 2 invalid lines, nothing sent "
         "(--raw sends lines unvalidated)",
     ]
-    assert topic not in topics_on(kafka_broker)
+    assert topic not in topics_on(embedded_broker)
 
 
 def test_produce_shows_at_most_20_invalid_lines_then_a_count(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
     tmp_path: Path,
 ) -> None:
     path = write_lines(tmp_path / "events.jsonl", [b"[]"] * 25)
-    code, _, err = run(capsys, "produce", "--input", path, "--topic", topic,
-                       "--broker", kafka_broker.url)
+    code, _, err = run_cli(capsys, "produce", "--input", path, "--topic", topic,
+                       "--broker", embedded_broker.url)
     lines = err.splitlines()
     assert code == 2
     assert lines[:20] == [
@@ -199,11 +186,11 @@ def test_produce_shows_at_most_20_invalid_lines_then_a_count(
         f"carepulse produce: error: {path}: 25 invalid lines, nothing sent "
         "(--raw sends lines unvalidated)",
     ]
-    assert topic not in topics_on(kafka_broker)
+    assert topic not in topics_on(embedded_broker)
 
 
 def test_raw_sends_bad_lines_as_they_are_unkeyed_when_there_is_no_conversation_id(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
     tmp_path: Path,
 ) -> None:
     valid = Scenario().message("10:00", "c-7")
@@ -216,10 +203,10 @@ def test_raw_sends_bad_lines_as_they_are_unkeyed_when_there_is_no_conversation_i
         b"\xff\xfe binary",
     ]
     path = write_lines(tmp_path / "bad.jsonl", sent)
-    code, _, err = run(capsys, "produce", "--raw", "--input", path, "--topic", topic,
-                       "--broker", kafka_broker.url)
+    code, _, err = run_cli(capsys, "produce", "--raw", "--input", path, "--topic", topic,
+                       "--broker", embedded_broker.url)
     assert (code, err) == (0, f"sent 6 events to {topic}\n")
-    records = consume(kafka_broker, topic, len(sent))
+    records = consume(embedded_broker, topic, len(sent))
     assert sorted((record.value, record.key) for record in records) == sorted([
         (sent[0], b"c-7"), (sent[1], b"c-1"), (sent[2], None), (sent[3], None),
         (sent[4], None), (sent[5], None),
@@ -227,13 +214,13 @@ def test_raw_sends_bad_lines_as_they_are_unkeyed_when_there_is_no_conversation_i
 
 
 def test_rate_paces_sending(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str,
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
     tmp_path: Path,
 ) -> None:
     path = write_lines(tmp_path / "events.jsonl", list(generate_lines(100, seed=3)))
     started = time.monotonic()
-    code, _, err = run(capsys, "produce", "--input", path, "--topic", topic, "--rate", "200",
-                       "--broker", kafka_broker.url)
+    code, _, err = run_cli(capsys, "produce", "--input", path, "--topic", topic, "--rate", "200",
+                       "--broker", embedded_broker.url)
     elapsed_seconds = time.monotonic() - started
     assert (code, err) == (0, f"sent 100 events to {topic}\n")
     assert elapsed_seconds >= 0.45  # 99 intervals of 5 ms after the first event
@@ -284,7 +271,7 @@ def test_produce_to_an_unreachable_broker_fails_in_one_line(
 ) -> None:
     monkeypatch.setattr(produce_module, "BROKER_TIMEOUT_SECONDS", 1.0)
     url = f"127.0.0.1:{free_port()}"
-    code, out, err = run(capsys, "produce", "--input", reply_waits[0], "--broker", url)
+    code, out, err = run_cli(capsys, "produce", "--input", reply_waits[0], "--broker", url)
     assert (code, out) == (2, "")
     assert err == f"carepulse produce: error: broker {url} unreachable: no answer within 1 s\n"
 
@@ -292,6 +279,6 @@ def test_produce_to_an_unreachable_broker_fails_in_one_line(
 def test_produce_of_a_missing_file_fails_in_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, _, err = run(capsys, "produce", "--input", tmp_path / "nope.jsonl")
+    code, _, err = run_cli(capsys, "produce", "--input", tmp_path / "nope.jsonl")
     assert (code, err) == (2, f"carepulse produce: error: {tmp_path / 'nope.jsonl'}: "
                               "no such file\n")

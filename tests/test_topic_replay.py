@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from streams.produce import ensure_topic, record_key
 from streams.simulate import generate_lines
 from streams.testing import Scenario
 from streams.topic_replay import replay_topic
+from tests.helpers import run_cli
 
 pytestmark = pytest.mark.broker
 
@@ -39,21 +39,9 @@ _topic_numbers = itertools.count(1)
 Placement = dict[tuple[int, int], bytes]
 
 
-@pytest.fixture(scope="session")
-def kafka_broker() -> Iterator[EmbeddedBroker]:
-    with EmbeddedBroker(port=free_port()) as running:
-        yield running
-
-
 @pytest.fixture
 def topic() -> str:
     return f"replay.test.{next(_topic_numbers)}"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = main([str(arg) for arg in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def publish_in_batches(
@@ -114,13 +102,15 @@ def simulated() -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def filled(
-    kafka_broker: EmbeddedBroker, simulated: list[bytes], tmp_path_factory: pytest.TempPathFactory
+    embedded_broker: EmbeddedBroker,
+    simulated: list[bytes],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[str, Path, Placement]:
     """The simulated lines as a file and as a topic filled in multi-record batches."""
     path = tmp_path_factory.mktemp("sim") / "events.jsonl"
     path.write_bytes(b"".join(line + b"\n" for line in simulated))
     topic = "replay.test.simulated"
-    return topic, path, publish_in_batches(kafka_broker, topic, simulated)
+    return topic, path, publish_in_batches(embedded_broker, topic, simulated)
 
 
 @pytest.mark.parametrize("bounds", [
@@ -128,18 +118,18 @@ def filled(
     ("--from", "2026-11-02T06:00:00Z", "--to", "2026-11-02T12:00:00+01:00"),
 ])
 def test_topic_report_is_identical_to_the_file_report_despite_short_list_offsets(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker,
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker,
     filled: tuple[str, Path, Placement], simulated: list[bytes], bounds: tuple[str, ...],
 ) -> None:
     topic, path, placement = filled
     true_ends = {p: 1 + max(o for q, o in placement if q == p) for p in range(PARTITIONS)}
-    listed = listed_end_offsets(kafka_broker, topic)
+    listed = listed_end_offsets(embedded_broker, topic)
     assert any(listed[p] < true_ends[p] for p in range(PARTITIONS)), (listed, true_ends)
 
-    code, topic_out, err = run(capsys, "replay", "--topic", topic, "--broker",
-                               kafka_broker.url, *bounds)
+    code, topic_out, err = run_cli(capsys, "replay", "--topic", topic, "--broker",
+                               embedded_broker.url, *bounds)
     assert (code, err) == (0, "")
-    code, file_out, err = run(capsys, "replay", "--input", path, *bounds)
+    code, file_out, err = run_cli(capsys, "replay", "--input", path, *bounds)
     assert (code, err) == (0, "")
     topic_report, file_report = json.loads(topic_out), json.loads(file_out)
     assert topic_report == file_report
@@ -148,12 +138,12 @@ def test_topic_report_is_identical_to_the_file_report_despite_short_list_offsets
 
 
 def test_rejects_name_partition_and_offset_of_each_rejected_record(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker,
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker,
     filled: tuple[str, Path, Placement], tmp_path: Path,
 ) -> None:
     topic, _, placement = filled
     rejects = tmp_path / "rejects.jsonl"
-    code, _, err = run(capsys, "replay", "--topic", topic, "--broker", kafka_broker.url,
+    code, _, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url,
                        "--rejects", rejects, "--out", tmp_path / "report.json")
     assert (code, err) == (0, "")
     entries = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
@@ -177,15 +167,15 @@ def test_rejects_name_partition_and_offset_of_each_rejected_record(
 
 
 def test_records_produced_after_the_start_are_left_out(
-    kafka_broker: EmbeddedBroker, topic: str, monkeypatch: pytest.MonkeyPatch
+    embedded_broker: EmbeddedBroker, topic: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     story = Scenario()
     for number in range(1, 41):
         story.message("10:00", f"c-{number}")
-    placement = publish_in_batches(kafka_broker, topic, story.lines(), records_per_batch=2)
+    placement = publish_in_batches(embedded_broker, topic, story.lines(), records_per_batch=2)
     # one batch per partition and fetch: the read takes several rounds of fetches
     monkeypatch.setattr(topic_replay, "PARTITION_FETCH_BYTES", 1)
-    late = KafkaProducer(bootstrap_servers=kafka_broker.url)
+    late = KafkaProducer(bootstrap_servers=embedded_broker.url)
     run = AuditRun(CarePulseConfig())
     core_feed = run.feed
     late_sent: list[bool] = []
@@ -200,7 +190,7 @@ def test_records_produced_after_the_start_are_left_out(
 
     run.feed = feed_and_produce_more
     try:
-        replay_topic(kafka_broker.url, topic, run)
+        replay_topic(embedded_broker.url, topic, run)
     finally:
         late.close()
     assert late_sent
@@ -209,27 +199,27 @@ def test_records_produced_after_the_start_are_left_out(
 
 
 def test_a_record_without_value_is_rejected_and_reported_with_raw_null(
-    kafka_broker: EmbeddedBroker, topic: str, tmp_path: Path
+    embedded_broker: EmbeddedBroker, topic: str, tmp_path: Path
 ) -> None:
-    ensure_topic(kafka_broker.url, topic, 1)
-    producer = KafkaProducer(bootstrap_servers=kafka_broker.url)
+    ensure_topic(embedded_broker.url, topic, 1)
+    producer = KafkaProducer(bootstrap_servers=embedded_broker.url)
     producer.send(topic, key=b"c-1", value=None)
     producer.flush()
     producer.close()
     run = AuditRun(CarePulseConfig())
     rejects = tmp_path / "rejects.jsonl"
     with rejects.open("w", encoding="utf-8") as out:
-        replay_topic(kafka_broker.url, topic, run, out)
+        replay_topic(embedded_broker.url, topic, run, out)
     assert run.rejected == {"invalid_json": 1}
     entry = json.loads(rejects.read_text(encoding="utf-8"))
     assert (entry["partition"], entry["offset"], entry["raw"]) == (0, 0, None)
 
 
 def test_an_empty_topic_replays_to_zero_events(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str
 ) -> None:
-    ensure_topic(kafka_broker.url, topic, PARTITIONS)
-    code, out, err = run(capsys, "replay", "--topic", topic, "--broker", kafka_broker.url)
+    ensure_topic(embedded_broker.url, topic, PARTITIONS)
+    code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url)
     assert (code, err) == (0, "")
     report = json.loads(out)
     assert report["events"]["read"] == 0
@@ -237,13 +227,13 @@ def test_an_empty_topic_replays_to_zero_events(
 
 
 def test_a_missing_topic_fails_in_one_line_and_is_not_created(
-    capsys: pytest.CaptureFixture[str], kafka_broker: EmbeddedBroker, topic: str
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str
 ) -> None:
-    code, out, err = run(capsys, "replay", "--topic", topic, "--broker", kafka_broker.url)
+    code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url)
     assert (code, out) == (2, "")
     assert err == (f"carepulse replay: error: topic {topic!r} does not exist on "
-                   f"{kafka_broker.url}\n")
-    consumer = KafkaConsumer(bootstrap_servers=kafka_broker.url)
+                   f"{embedded_broker.url}\n")
+    consumer = KafkaConsumer(bootstrap_servers=embedded_broker.url)
     try:
         assert topic not in consumer.topics()
     finally:
@@ -252,7 +242,7 @@ def test_a_missing_topic_fails_in_one_line_and_is_not_created(
 
 def test_an_unreachable_broker_fails_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     url = f"127.0.0.1:{free_port()}"
-    code, out, err = run(capsys, "replay", "--topic", "care.events", "--broker", url)
+    code, out, err = run_cli(capsys, "replay", "--topic", "care.events", "--broker", url)
     assert (code, out, err) == (2, "", f"carepulse replay: error: broker {url} unreachable\n")
 
 

@@ -1,0 +1,16 @@
+"""Fixtures shared across test files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from streams.broker import EmbeddedBroker, free_port
+
+
+@pytest.fixture(scope="session")
+def embedded_broker() -> Iterator[EmbeddedBroker]:
+    """One embedded broker for the whole session; tests use topics of their own."""
+    with EmbeddedBroker(port=free_port()) as running:
+        yield running
