@@ -197,6 +197,21 @@ class WorkerProcess:
         except OSError:
             return None
 
+    def log_problems(self) -> str:
+        """How many WARNING/ERROR lines the log holds, and the first of each kind."""
+        kinds: dict[str, int] = {}
+        for line in self.log.read_text(errors="replace").splitlines():
+            level = next((lvl for lvl in ("[WARNING]", "[ERROR]", "[CRITICAL]")
+                          if lvl in line), None)
+            if level is None:
+                continue
+            text = line.split(level, 1)[1].strip()
+            kind = re.sub(r"[0-9.]+", "N", text)[:90]
+            kinds[kind] = kinds.get(kind, 0) + 1
+        if not kinds:
+            return "no warnings in the worker log"
+        return "worker log: " + "; ".join(f"{count} x {kind}" for kind, count in kinds.items())
+
     def stop(self, timeout_seconds: float = 30.0) -> None:
         if self.process is None:
             return

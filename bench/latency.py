@@ -1,7 +1,7 @@
 """Delay from producing an event to seeing it counted in `carepulse worker`'s /metrics.
 
-A worker (child process, configuration of its own, pinned to core 0 when `taskset`
-exists) runs on a fresh embedded broker. Once it owns all 4 partitions and has counted a
+A worker (child process, configuration of its own; pinned to core 0 with --pin) runs on
+a fresh embedded broker. Once it owns all 4 partitions and has counted a
 warm-up message, an aiokafka producer offers simulated events (streams.simulate, in
 order, re-stamped with `occurred_at` = now, keyed by conversation_id) at --rate events/s
 for --duration seconds, in small batches every --batch-ms. Meanwhile /metrics is scraped
@@ -17,7 +17,7 @@ Each scrape runs on the worker's event loop; its mean time is printed too, since
 tight scrape loop is part of the load it measures.
 
 Usage: python bench/latency.py [--rate R] [--duration D] [--scrape-ms MS] [--batch-ms MS]
-                               [--seed S] [--config FILE]
+                               [--seed S] [--config FILE] [--pin]
 Defaults: 1,000 events/s for 60 s, scrapes every 20 ms, batches every 10 ms,
 examples/carepulse.toml for the KPI sections (`--config none`: built-in defaults).
 Prints p50, p99 and max of the delay in ms. Target: p99 <= 1,000 ms.
@@ -224,6 +224,8 @@ def main() -> None:
     parser.add_argument("--config", default=str(EXAMPLE_CONFIG),
                         help="KPI sections from this TOML file, or 'none' "
                              "(default: examples/carepulse.toml)")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the worker to core 0 (when `taskset` exists)")
     args = parser.parse_args()
     config_base = None if args.config == "none" else Path(args.config)
     events = offer(round(args.rate * args.duration), args.seed)
@@ -234,7 +236,7 @@ def main() -> None:
         port = free_port()
         name = f"latency-{os.getpid()}"
         config = write_worker_config(workdir / f"{name}.toml", config_base, name, TOPIC, port)
-        worker = WorkerProcess(config, broker.url, port, workdir).start()
+        worker = WorkerProcess(config, broker.url, port, workdir, pin=args.pin).start()
         try:
             ready_seconds = wait_ready(worker)
             print(f"worker owns {PARTITIONS} partitions {ready_seconds:.1f} s after start; "
@@ -244,6 +246,7 @@ def main() -> None:
             worker.check_alive()
         finally:
             worker.stop()
+        print(worker.log_problems())
     delays, unseen = delays_ms(timeline)
     if not delays:
         raise SystemExit("no batch was seen counted")
@@ -257,6 +260,9 @@ def main() -> None:
           f"mean scrape {scrape_ms:.1f} ms (resolution ~{interval_ms + scrape_ms:.0f} ms)")
     print(f"delay produce -> counted in /metrics: p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
           f"max {max(delays):.0f} ms")
+    tenths = [delays[len(delays) * i // 10:len(delays) * (i + 1) // 10] for i in range(10)]
+    print("p50 by tenth of the run (ms; a rising series means a growing backlog): "
+          + " ".join(f"{percentile(part, 0.5):.0f}" for part in tenths if part))
     print(f"summary: {args.rate:,.0f} events/s for {args.duration:g} s: p50 {p50:.0f} ms, "
           f"p99 {p99:.0f} ms (target <= {TARGET_P99_MS:,.0f} ms), resolution "
           f"~{interval_ms + scrape_ms:.0f} ms")

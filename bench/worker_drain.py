@@ -21,10 +21,10 @@ Every rate is N / (time of the last event - time of the first event seen), so st
 is timed by scraping /metrics: every 50 ms until the first event shows, then at half the
 estimated time left, never more often than every --poll-seconds (the end is seen within
 that resolution); scrapes run on the worker's event loop, so their number and mean time
-are printed. Measured processes are pinned to core 0 when `taskset` exists.
+are printed. Measured processes are pinned to core 0 when `taskset` exists (not with --no-pin).
 
 Usage: python bench/worker_drain.py [--events N] [--runs R] [--seed S] [--config FILE]
-                                    [--poll-seconds P]
+                                    [--poll-seconds P] [--no-pin]
 Defaults: 1,000,000 events, 3 runs, examples/carepulse.toml for the KPI sections
 (`--config none` for the built-in defaults). Prints each run, the medians and the ratio
 worker / bare Faust (target >= 0.7).
@@ -144,13 +144,13 @@ async def plain_read(url: str, topic: str) -> None:
 
 # --- the parent -------------------------------------------------------------------------
 
-def child_result(command: list[str], workdir: Path, name: str, timeout_seconds: float
-                 ) -> list[str]:
-    """Runs `command` (pinned), waits for its RESULT line, stops it; the line's fields."""
+def child_result(command: list[str], workdir: Path, name: str, timeout_seconds: float,
+                 pin: bool) -> list[str]:
+    """Runs `command`, waits for its RESULT line, stops it; the line's fields."""
     log = workdir / f"{name}.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(pinned(command), stdout=out, stderr=subprocess.STDOUT,
-                                   cwd=workdir)
+        process = subprocess.Popen(pinned(command) if pin else command, stdout=out,
+                                   stderr=subprocess.STDOUT, cwd=workdir)
     deadline = time.monotonic() + timeout_seconds
     try:
         while True:
@@ -166,21 +166,22 @@ def child_result(command: list[str], workdir: Path, name: str, timeout_seconds: 
         stop_child(process)
 
 
-def bare_faust(url: str, events: int, workdir: Path, name: str, timeout_seconds: float
-               ) -> tuple[float, float]:
+def bare_faust(url: str, events: int, workdir: Path, name: str, timeout_seconds: float,
+               pin: bool) -> tuple[float, float]:
     """(events/s, start-up seconds)."""
     fields = child_result(
         [sys.executable, __file__, "--bare-agent", url, TOPIC, name, str(events)],
-        workdir, name, timeout_seconds)
+        workdir, name, timeout_seconds, pin)
     count, (started, first, last) = int(fields[0]), map(float, fields[1:4])
-    assert count == events
+    if count != events:
+        raise SystemExit(f"bare agent counted {count:,} records, expected {events:,}")
     return count / (last - first), first - started
 
 
-def plain_reader(url: str, events: int, workdir: Path, name: str, timeout_seconds: float
-                 ) -> tuple[float, float]:
+def plain_reader(url: str, events: int, workdir: Path, name: str, timeout_seconds: float,
+                 pin: bool) -> tuple[float, float]:
     fields = child_result([sys.executable, __file__, "--plain-reader", url, TOPIC],
-                          workdir, name, timeout_seconds)
+                          workdir, name, timeout_seconds, pin)
     count, (started, first, last) = int(fields[0]), map(float, fields[1:4])
     if count != events:
         raise SystemExit(f"plain reader counted {count:,} records, expected {events:,}")
@@ -209,13 +210,13 @@ def progress(sums: dict[str, float], expected: dict[str, float]) -> float:
 
 
 def worker_drain(url: str, events: int, config_base: Path | None, expected: dict[str, float],
-                 workdir: Path, name: str, poll_seconds: float, timeout_seconds: float
-                 ) -> tuple[float, float, float, float, int]:
+                 workdir: Path, name: str, poll_seconds: float, timeout_seconds: float,
+                 pin: bool) -> tuple[float, float, float, float, int]:
     """(events/s, seconds to /metrics, seconds to the first event, mean scrape ms,
     scrapes)."""
     port = free_port()
     config = write_worker_config(workdir / f"{name}.toml", config_base, name, TOPIC, port)
-    worker = WorkerProcess(config, url, port, workdir).start()
+    worker = WorkerProcess(config, url, port, workdir, pin).start()
     target = progress(expected, expected)
     metrics_at = first_at = 0.0
     scrape_seconds: list[float] = []
@@ -245,6 +246,7 @@ def worker_drain(url: str, events: int, config_base: Path | None, expected: dict
                                          poll_seconds))
     finally:
         worker.stop()
+    print(f"    {worker.log_problems()}", flush=True)
     rate = events / (now - first_at)
     return (rate, metrics_at - worker.started_at, first_at - worker.started_at,
             1000 * sum(scrape_seconds) / len(scrape_seconds), len(scrape_seconds))
@@ -274,6 +276,9 @@ def main() -> None:
                              "(default: examples/carepulse.toml)")
     parser.add_argument("--poll-seconds", type=float, default=0.25,
                         help="scrape interval while the worker drains (default 0.25)")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="do not pin the measured processes to core 0 (use when "
+                             "something else is pinned there)")
     parser.add_argument("--bare-agent", nargs=4, metavar=("BROKER", "TOPIC", "APP", "N"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--plain-reader", nargs=2, metavar=("BROKER", "TOPIC"),
@@ -288,6 +293,7 @@ def main() -> None:
         return
 
     config_base = None if args.config == "none" else Path(args.config)
+    pin = not args.no_pin
     path = simulated_file(args.events, args.seed)
     with tempfile.TemporaryDirectory(prefix="carepulse-drain-") as scratch:
         workdir = Path(scratch)
@@ -312,20 +318,20 @@ def main() -> None:
             for run in range(1, args.runs + 1):
                 tag = f"drain{run}-{os.getpid()}"
                 rate, startup = bare_faust(broker.url, sent, workdir, f"bare-{tag}",
-                                           timeout_seconds)
+                                           timeout_seconds, pin)
                 bare.append(rate)
                 print(f"  run {run}: (a) bare Faust agent   {rate:>9,.0f} events/s "
                       f"(first event {startup:.1f} s after process start)", flush=True)
                 rate, metrics_s, first_s, scrape_ms, scrapes = worker_drain(
                     broker.url, sent, config_base, expected, workdir, f"worker-{tag}",
-                    args.poll_seconds, timeout_seconds)
+                    args.poll_seconds, timeout_seconds, pin)
                 live.append(rate)
                 print(f"  run {run}: (b) carepulse worker   {rate:>9,.0f} events/s "
                       f"(/metrics up {metrics_s:.1f} s, first event {first_s:.1f} s after "
                       f"process start; {scrapes} scrapes of {scrape_ms:.1f} ms on average)",
                       flush=True)
                 rate, startup = plain_reader(broker.url, sent, workdir, f"plain-{tag}",
-                                             timeout_seconds)
+                                             timeout_seconds, pin)
                 plain.append(rate)
                 print(f"  run {run}: (c) plain aiokafka     {rate:>9,.0f} events/s "
                       f"(first record {startup:.1f} s after process start)", flush=True)
