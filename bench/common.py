@@ -39,7 +39,7 @@ _SECTION = re.compile(r"^\s*\[+\s*([A-Za-z0-9_\-]+)")
 
 
 def simulated_file(events: int, seed: int) -> Path:
-    """Same cache as bench/replay_file.py and bench/replay_topic.py."""
+    """The simulated file for (events, seed), generated once into bench/out/."""
     path = OUT_DIR / f"sim-{events}-seed{seed}.jsonl"
     if not path.exists():
         OUT_DIR.mkdir(exist_ok=True)

@@ -9,33 +9,18 @@ Target (issue 2): >= 100,000 events/s for 1,000,000 events.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from streams.simulate import write_file
-
-OUT_DIR = Path(__file__).parent / "out"
-
-
-def simulated_file(events: int, seed: int) -> Path:
-    path = OUT_DIR / f"sim-{events}-seed{seed}.jsonl"
-    if not path.exists():
-        OUT_DIR.mkdir(exist_ok=True)
-        started = time.perf_counter()
-        write_file(path, events, seed)
-        print(f"generated {path} in {time.perf_counter() - started:.1f} s")
-    return path
+from common import pinned, simulated_file
 
 
 def replay_command(path: Path) -> list[str]:
-    command = [sys.executable, "-m", "streams.cli", "replay", "--input", str(path),
-               "--out", "/dev/null"]
-    taskset = shutil.which("taskset")
-    return [taskset, "-c", "0", *command] if taskset else command
+    return pinned([sys.executable, "-m", "streams.cli", "replay", "--input", str(path),
+                   "--out", "/dev/null"])
 
 
 def main() -> None:

@@ -20,79 +20,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.partitioner import murmur2
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from common import OUT_DIR, PARTITIONS, fill_topic, keyed_records, pinned, simulated_file
 
 from streams.broker import EmbeddedBroker, free_port
-from streams.produce import ensure_topic, record_key
-from streams.simulate import write_file
+from streams.produce import ensure_topic
 
-OUT_DIR = Path(__file__).parent / "out"
 TOPIC = "bench.events"
-PARTITIONS = 4
-BATCH_BYTES = 512 * 1024
 TARGET_EVENTS_PER_SECOND = 100_000
-
-
-def simulated_file(events: int, seed: int) -> Path:
-    """Same cache as bench/replay_file.py."""
-    path = OUT_DIR / f"sim-{events}-seed{seed}.jsonl"
-    if not path.exists():
-        OUT_DIR.mkdir(exist_ok=True)
-        started = time.perf_counter()
-        write_file(path, events, seed)
-        print(f"generated {path} in {time.perf_counter() - started:.1f} s")
-    return path
-
-
-def partition_of(key: bytes | None, line_number: int, cache: dict[bytes, int]) -> int:
-    """murmur2 of the key, as kafka-python and Java producers place keyed records."""
-    if key is None:
-        return line_number % PARTITIONS
-    partition = cache.get(key)
-    if partition is None:
-        partition = cache[key] = (murmur2(key) & 0x7FFFFFFF) % PARTITIONS
-    return partition
-
-
-async def fill_topic(url: str, path: Path) -> int:
-    producer = AIOKafkaProducer(bootstrap_servers=url, max_batch_size=BATCH_BYTES,
-                                max_request_size=2 * BATCH_BYTES, acks="all")
-    await producer.start()
-    try:
-        batches = [producer.create_batch() for _ in range(PARTITIONS)]
-        pending: list[asyncio.Future[object]] = []
-        cache: dict[bytes, int] = {}
-        sent = 0
-        with path.open("rb") as source:
-            for line_number, line in enumerate(source, 1):
-                value = line.rstrip(b"\r\n")
-                if not value.strip():
-                    continue
-                key = record_key(value)
-                partition = partition_of(key, line_number, cache)
-                if batches[partition].append(key=key, value=value, timestamp=None) is None:
-                    batches[partition].close()
-                    pending.append(await producer.send_batch(
-                        batches[partition], TOPIC, partition=partition))
-                    batches[partition] = producer.create_batch()
-                    batches[partition].append(key=key, value=value, timestamp=None)
-                sent += 1
-        for partition, batch in enumerate(batches):
-            if batch.record_count():
-                batch.close()
-                pending.append(await producer.send_batch(batch, TOPIC, partition=partition))
-        await asyncio.gather(*pending)
-        return sent
-    finally:
-        await producer.stop()
 
 
 async def count_topic(url: str, topic: str) -> tuple[int, float]:
@@ -126,11 +67,6 @@ async def count_topic(url: str, topic: str) -> tuple[int, float]:
         return count, time.perf_counter() - started
     finally:
         await consumer.stop()
-
-
-def pinned(command: list[str]) -> list[str]:
-    taskset = shutil.which("taskset")
-    return [taskset, "-c", "0", *command] if taskset else command
 
 
 def plain_reader_rate(url: str, events: int) -> float:
@@ -170,7 +106,7 @@ def main() -> None:
     with EmbeddedBroker(port=free_port()) as broker:
         ensure_topic(broker.url, TOPIC, PARTITIONS)
         started = time.perf_counter()
-        sent = asyncio.run(fill_topic(broker.url, path))
+        sent = asyncio.run(fill_topic(broker.url, TOPIC, keyed_records(path)))
         fill_seconds = time.perf_counter() - started
         print(f"filled {TOPIC} with {sent:,} events in {fill_seconds:.1f} s "
               f"({sent / fill_seconds:,.0f}/s)")
