@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import murmur2
 
 from streams.children import die_with_parent
@@ -98,6 +98,42 @@ async def fill_topic(url: str, topic: str, records: Iterable[tuple[int, bytes | 
         return sent
     finally:
         await producer.stop()
+
+
+async def read_topic_plainly(url: str, topic: str) -> tuple[int, float, float, float]:
+    """The plain aiokafka ceiling: (records, start, first record, last record) in
+    time.monotonic() seconds, counting only. The fetch high watermark gives the end (the
+    embedded broker's ListOffsets "latest" is short after multi-record batches)."""
+    started = time.monotonic()
+    consumer = AIOKafkaConsumer(bootstrap_servers=url, group_id=None,
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                fetch_max_wait_ms=5,
+                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        partitions = [TopicPartition(topic, p)
+                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        active = set(partitions)
+        count, first, last = 0, 0.0, 0.0
+        while active:
+            batch = await consumer.getmany(timeout_ms=100, max_records=10_000)
+            for records in batch.values():
+                if records:
+                    last = time.monotonic()
+                    if not count:
+                        first = last
+                    count += len(records)
+            for tp in list(active):
+                end = consumer.highwater(tp)
+                if end is not None and await consumer.position(tp) >= end:
+                    consumer.pause(tp)
+                    active.discard(tp)
+        return count, started, first, last
+    finally:
+        await consumer.stop()
 
 
 def pinned(command: list[str]) -> list[str]:

@@ -26,47 +26,21 @@ import sys
 import time
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from common import OUT_DIR, PARTITIONS, fill_topic, keyed_records, pinned, simulated_file
+from common import (
+    OUT_DIR,
+    PARTITIONS,
+    fill_topic,
+    keyed_records,
+    pinned,
+    read_topic_plainly,
+    simulated_file,
+)
 
 from streams.broker import EmbeddedBroker, free_port
 from streams.produce import ensure_topic
 
 TOPIC = "bench.events"
 TARGET_EVENTS_PER_SECOND = 100_000
-
-
-async def count_topic(url: str, topic: str) -> tuple[int, float]:
-    """(records, seconds): the plain reader's ceiling, same fetch settings as the replay."""
-    started = time.perf_counter()
-    consumer = AIOKafkaConsumer(bootstrap_servers=url, group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest",
-                                fetch_max_wait_ms=5,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
-    await consumer.start()
-    try:
-        await consumer.topics()
-        partitions = [TopicPartition(topic, p)
-                      for p in sorted(consumer.partitions_for_topic(topic))]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends: dict[TopicPartition, int] = {}
-        active = set(partitions)
-        count = 0
-        while active:
-            for tp, records in (await consumer.getmany(timeout_ms=100,
-                                                       max_records=10_000)).items():
-                ends.setdefault(tp, consumer.highwater(tp))
-                count += len(records)
-            for tp in list(active):
-                if tp not in ends and consumer.highwater(tp) is not None:
-                    ends[tp] = consumer.highwater(tp)
-                if tp in ends and await consumer.position(tp) >= ends[tp]:
-                    consumer.pause(tp)
-                    active.discard(tp)
-        return count, time.perf_counter() - started
-    finally:
-        await consumer.stop()
 
 
 def plain_reader_rate(url: str, events: int) -> float:
@@ -99,8 +73,8 @@ def main() -> None:
     parser.add_argument("--count-only", metavar="BROKER", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.count_only:
-        count, seconds = asyncio.run(count_topic(args.count_only, TOPIC))
-        print(count, seconds)
+        count, started, _, last = asyncio.run(read_topic_plainly(args.count_only, TOPIC))
+        print(count, last - started)
         return
     path = simulated_file(args.events, args.seed)
     with EmbeddedBroker(port=free_port()) as broker:

@@ -43,7 +43,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from common import (
     EXAMPLE_CONFIG,
     PARTITIONS,
@@ -53,6 +52,7 @@ from common import (
     median,
     metric_sums,
     pinned,
+    read_topic_plainly,
     simulated_file,
     stop_child,
     write_worker_config,
@@ -108,38 +108,9 @@ def run_bare_agent(url: str, topic: str, app_id: str, events: int) -> None:
 # --- (c) the plain aiokafka reader, in its own process ----------------------------------
 
 async def plain_read(url: str, topic: str) -> None:
-    """Prints `RESULT count start first last`. The fetch high watermark gives the end
-    (the embedded broker's ListOffsets "latest" is short after multi-record batches)."""
-    started = time.monotonic()
-    consumer = AIOKafkaConsumer(bootstrap_servers=url, group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest",
-                                fetch_max_wait_ms=5,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
-    await consumer.start()
-    try:
-        await consumer.topics()
-        partitions = [TopicPartition(topic, p)
-                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        active = set(partitions)
-        count, first, last = 0, 0.0, 0.0
-        while active:
-            batch = await consumer.getmany(timeout_ms=100, max_records=10_000)
-            for records in batch.values():
-                if records:
-                    last = time.monotonic()
-                    if not count:
-                        first = last
-                    count += len(records)
-            for tp in list(active):
-                end = consumer.highwater(tp)
-                if end is not None and await consumer.position(tp) >= end:
-                    consumer.pause(tp)
-                    active.discard(tp)
-        print(RESULT, count, started, first, last, flush=True)
-    finally:
-        await consumer.stop()
+    """Prints `RESULT count start first last` (time.monotonic() seconds)."""
+    count, started, first, last = await read_topic_plainly(url, topic)
+    print(RESULT, count, started, first, last, flush=True)
 
 
 # --- the parent -------------------------------------------------------------------------
