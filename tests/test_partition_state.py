@@ -113,3 +113,20 @@ def test_records_of_a_failed_checkpoint_never_count_when_its_sequence_is_reused(
     histogram = third.totals.histograms[("first_response_seconds", "facebook")]
     assert (histogram.count, histogram.sum_us) == (1, 300_000_000)
     assert third.engine.conversations["X"].first_reply_done
+
+
+def test_events_of_conversations_never_opened_checkpoint_and_restore() -> None:
+    s = Scenario()
+    s.resolve("09:00", "never-opened")  # ignored: no state is created
+    s.add("conversation.assigned", "09:01", "never-opened", agent_id="a-1")
+    s.message("10:00", "opened")
+    lines = s.lines()
+    table: dict[bytes, bytes] = {}
+    state = PartitionState(0, CONFIG)
+    for offset, line in enumerate(lines):
+        state.apply(offset, line)
+    checkpoint(state, table)
+    restored = PartitionState.restore(0, CONFIG, table.items())
+    assert sorted(restored.engine.conversations) == ["opened"]
+    assert restored.engine.ignored == 1
+    assert restored.next_offset == 3

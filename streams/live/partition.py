@@ -100,7 +100,9 @@ class PartitionState:
         self._uncommitted_keys = []
         self._unlisted_segments = []
         for conversation_id in sorted(self._changed):
-            conv = conversations[conversation_id]
+            conv = conversations.get(conversation_id)
+            if conv is None:  # an event of a conversation never opened (an orphan resolve)
+                continue
             slot = 0 if conv.checkpoint_slot == 1 else 1
             self._slot_flips.append((conv, slot))
             value = orjson.dumps([sequence, dump_conversation(conv)])
