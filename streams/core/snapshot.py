@@ -13,6 +13,8 @@ from typing import Any
 from streams.core.engine import Conversation, Engine
 from streams.core.sla import SlaBook
 
+Record = tuple[bytes, bytes | None]  # checkpoint table key, value (None deletes)
+
 _PLAIN_FIELDS = tuple(
     name for name in Conversation.__slots__ if name not in ("policy", "checkpoint_slot")
 )

@@ -32,13 +32,13 @@ import orjson
 from streams.config import SavingsConfig, ThresholdsConfig
 from streams.core.report import MONTH_SECONDS
 from streams.core.sla import SlaTarget
+from streams.core.snapshot import Record
 from streams.core.timeutil import US_PER_SECOND
 
 MINUTE_US: Final = 60 * US_PER_SECOND
 HOUR_US: Final = 60 * MINUTE_US
 NO_INSTANT_US: Final = -(1 << 62)  # now_us before any fact
 WINDOW_SECONDS: Final = {"1h": 3_600, "24h": 86_400, "30d": 2_592_000}
-Record = tuple[bytes, bytes | None]  # checkpoint table key, value (None deletes)
 
 
 @dataclass(frozen=True, slots=True)

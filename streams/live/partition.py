@@ -28,6 +28,7 @@ from streams.config import CarePulseConfig
 from streams.core.engine import Conversation, Engine
 from streams.core.sink import TeeSink
 from streams.core.snapshot import (
+    Record,
     dump_conversation,
     dump_counters,
     load_conversation,
@@ -35,8 +36,6 @@ from streams.core.snapshot import (
 )
 from streams.core.totals import LiveTotals
 from streams.core.windows import WindowTotals
-
-Record = tuple[bytes, bytes | None]  # table key, value (None deletes)
 
 
 def key_prefix(partition: int) -> bytes:

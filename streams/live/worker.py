@@ -62,7 +62,6 @@ class LiveWorker:
         self._pending: list[Any] = []
         self._last_checkpoint = time.monotonic()
         self._lock = asyncio.Lock()
-        self.events_seen = 0
 
     def state(self, partition: int) -> PartitionState:
         """The partition's state, restored from the recovered table on first use."""
@@ -94,7 +93,6 @@ class LiveWorker:
                 ],
             )
         self._pending.append(event)
-        self.events_seen += 1
         if len(self._pending) >= self.config.worker.checkpoint_events:
             await self.checkpoint()
 
@@ -105,25 +103,27 @@ class LiveWorker:
     async def _checkpoint(self) -> None:
         self._last_checkpoint = time.monotonic()
         covered, self._pending = self._pending, []
-        checkpoints = [state.checkpoint() for state in self.states.values() if state.dirty]
+        checkpoints = [
+            (state.partition, *state.checkpoint())
+            for state in self.states.values() if state.dirty
+        ]
         if not checkpoints and not covered:
             return
-        for records, _ in checkpoints:
+        for partition, records, _ in checkpoints:
             for key, value in records:
-                await self._send_changelog(key, value)
+                await self._send_changelog(partition, key, value)
         await self.app.producer.flush()
-        for _, (key, value) in checkpoints:
-            await self._send_changelog(key, value)
+        for partition, _, (key, value) in checkpoints:
+            await self._send_changelog(partition, key, value)
         await self.app.producer.flush()
         for event in covered:
             if event.message.partition in self.owned:
                 event.ack()
 
-    async def _send_changelog(self, key: bytes, value: bytes | None) -> None:
+    async def _send_changelog(self, partition: int, key: bytes, value: bytes | None) -> None:
         """Straight to the producer: Faust's send_soon buffer holds only ~1,000 records
-        and logs a warning each time a checkpoint fills it. Keys start with the
-        partition number, which is also the changelog partition."""
-        partition = int(key.partition(b"/")[0])
+        and logs a warning each time a checkpoint fills it. The changelog partition is the
+        input partition whose state the record holds."""
         await self.app.producer.send(
             self._changelog_topic, key, value, partition, timestamp=None, headers=None
         )
