@@ -107,6 +107,15 @@ def test_handoff_restarts_the_first_response_clock() -> None:
     assert sla_of(s, DEFAULT)["default"]["first_response"] == outcome(1, 0)
 
 
+def test_a_handoff_after_the_deadline_keeps_the_breach_and_starts_a_new_clock() -> None:
+    s = Scenario()
+    s.message("10:00")
+    s.bot_reply("10:00:30")
+    s.handoff("10:16")  # first response due 10:10: breached while with the bot
+    s.agent_reply("10:20")  # the humans' clock from 10:16: met
+    assert sla_of(s, DEFAULT)["default"]["first_response"] == outcome(1, 1)
+
+
 def test_the_first_matching_policy_wins_and_unmatched_cycles_have_no_sla() -> None:
     urgent = SlaPolicy(
         name="urgent", match=SlaMatch(priorities=("urgent", "high")),

@@ -26,6 +26,7 @@ from streams.core.dedupe import RecentIds
 from streams.core.sink import KpiSink
 from streams.core.sla import SlaBook, SlaRules, SlaTarget
 from streams.core.timeutil import to_us
+from streams.core.watch import Clock, DeadlineWatch, risk_instant_us
 
 OTHER_CHANNEL = "other"
 NO_EVENT_YET_US = 1 << 62  # first/last event times before any event
@@ -36,16 +37,20 @@ class Conversation:
     the first cycle, so an existing conversation without an open cycle was resolved."""
 
     __slots__ = (
+        "at_risk",
         "checkpoint_slot",
         "cycle_channel",
         "cycle_open",
+        "cycle_priority",
         "cycle_start_us",
         "first_reply_done",
         "first_response_start_us",
         "last_event_us",
         "policy",
         "resolution_deadline_us",
+        "resolution_risk_us",
         "response_deadline_us",
+        "response_risk_us",
         "response_target",
         "unanswered",
         "waiting_since_us",
@@ -55,6 +60,7 @@ class Conversation:
         self.cycle_open = False
         self.cycle_start_us = 0
         self.cycle_channel = OTHER_CHANNEL
+        self.cycle_priority = "normal"
         self.policy: SlaRules | None = None
         self.first_reply_done = False
         self.first_response_start_us = 0
@@ -63,6 +69,10 @@ class Conversation:
         self.response_target: SlaTarget | None = None
         self.response_deadline_us: int | None = None
         self.resolution_deadline_us: int | None = None
+        # the live worker's (DeadlineWatch): when each clock turns at risk, which are
+        self.response_risk_us: int | None = None
+        self.resolution_risk_us: int | None = None
+        self.at_risk = 0
         self.last_event_us = 0
         self.checkpoint_slot = -1  # the live worker's: which table slot holds its state
 
@@ -76,14 +86,17 @@ class OpenDeadline:
 
 
 class Engine:
-    """Applies accepted events; counts duplicates, ignored and out-of-order events."""
+    """Applies accepted events; counts duplicates, ignored and out-of-order events.
+    With `live_sla`, a DeadlineWatch breaches SLA clocks as the newest event time (or
+    the caller's `advance`) passes their deadlines, instead of only when settled."""
 
-    def __init__(self, config: CarePulseConfig, sink: KpiSink) -> None:
+    def __init__(self, config: CarePulseConfig, sink: KpiSink, live_sla: bool = False) -> None:
         self._sink = sink
         self._allowlist = frozenset(config.channels.allowlist)
         self._sla = SlaBook(config)
         self._recent = RecentIds(config.dedupe.capacity)
         self.conversations: dict[str, Conversation] = {}
+        self.watch = DeadlineWatch(self.conversations, sink) if live_sla else None
         self.accepted = 0
         self.duplicates = 0
         self.ignored = 0
@@ -118,6 +131,8 @@ class Engine:
             self.first_event_us = at_us
         if at_us > self.last_event_us:
             self.last_event_us = at_us
+            if self.watch is not None:
+                self.watch.advance(at_us)
         channel = event.channel
         if channel not in self._allowlist:
             channel = OTHER_CHANNEL
@@ -160,33 +175,58 @@ class Engine:
         return duration_us
 
     def _open_cycle(
-        self, conv: Conversation, at_us: int, channel: str, priority: str, reopen: bool
+        self, conversation_id: str, conv: Conversation, at_us: int, channel: str,
+        priority: str, reopen: bool,
     ) -> None:
         conv.cycle_open = True
         conv.cycle_start_us = at_us
         conv.cycle_channel = channel
+        conv.cycle_priority = priority
         conv.first_reply_done = False
         conv.first_response_start_us = at_us
         policy = conv.policy = self._sla.match(channel, priority)
-        conv.response_target = conv.response_deadline_us = conv.resolution_deadline_us = None
         if policy is not None:
-            self._start_response_clock(conv, policy, "first_response", at_us)
+            self._start_response_clock(conversation_id, conv, "first_response", at_us)
             if policy.resolution_us is not None:
                 conv.resolution_deadline_us = policy.deadline_us(at_us, policy.resolution_us)
+                if self.watch is not None:
+                    conv.resolution_risk_us = risk_instant_us(policy, at_us, policy.resolution_us)
+                    self.watch.armed(conversation_id, conv, "resolution")
         self._sink.cycle_opened(channel, at_us, reopen)
 
-    @staticmethod
     def _start_response_clock(
-        conv: Conversation, policy: SlaRules, target: SlaTarget, start_us: int
+        self, conversation_id: str, conv: Conversation, target: SlaTarget, start_us: int
     ) -> None:
+        """(Re)starts the response clock of the conversation's policy at `start_us`; a
+        running clock whose deadline has passed is breached first (a handoff after the
+        deadline does not undo the breach)."""
+        policy = conv.policy
+        assert policy is not None
+        if conv.response_deadline_us is not None and conv.response_target is not None:
+            self._settle(
+                conv, conv.response_target, conv.response_deadline_us, start_us, count_met=False
+            )
+        self._stop_clock(conversation_id, conv, "response", start_us)
         limit_us = policy.first_response_us if target == "first_response" else (
             policy.next_response_us
         )
         if limit_us is None:
-            conv.response_target = conv.response_deadline_us = None
             return
         conv.response_target = target
         conv.response_deadline_us = policy.deadline_us(start_us, limit_us)
+        if self.watch is not None:
+            conv.response_risk_us = risk_instant_us(policy, start_us, limit_us)
+            self.watch.armed(conversation_id, conv, "response")
+
+    def _stop_clock(
+        self, conversation_id: str, conv: Conversation, clock: Clock, at_us: int
+    ) -> None:
+        if self.watch is not None:
+            self.watch.stopped(conversation_id, conv, clock, at_us)
+        if clock == "response":
+            conv.response_target = conv.response_deadline_us = conv.response_risk_us = None
+        else:
+            conv.resolution_deadline_us = conv.resolution_risk_us = None
 
     def _settle(
         self, conv: Conversation, target: SlaTarget, deadline_us: int, at_us: int,
@@ -205,17 +245,18 @@ class Engine:
 
     def _on_message(self, event: MessageReceived, at_us: int, channel: str) -> None:
         self._sink.message(channel, at_us, event.sentiment, event.topic)
-        conv = self.conversations.get(event.conversation_id)
+        conversation_id = event.conversation_id
+        conv = self.conversations.get(conversation_id)
         reopen = conv is not None
         if conv is None:
-            conv = self.conversations[event.conversation_id] = Conversation()
+            conv = self.conversations[conversation_id] = Conversation()
         conv.unanswered.append((channel, at_us))
         if not conv.cycle_open:
-            self._open_cycle(conv, at_us, channel, event.priority, reopen)
+            self._open_cycle(conversation_id, conv, at_us, channel, event.priority, reopen)
         if conv.waiting_since_us is None:
             conv.waiting_since_us = at_us
             if conv.first_reply_done and conv.policy is not None:
-                self._start_response_clock(conv, conv.policy, "next_response", at_us)
+                self._start_response_clock(conversation_id, conv, "next_response", at_us)
         conv.last_event_us = at_us
 
     def _on_reply(self, event: ReplySent, at_us: int, channel: str) -> None:
@@ -249,7 +290,7 @@ class Engine:
             conv.waiting_since_us = None
         if conv.response_deadline_us is not None and conv.response_target is not None:
             self._settle(conv, conv.response_target, conv.response_deadline_us, at_us)
-            conv.response_target = conv.response_deadline_us = None
+            self._stop_clock(event.conversation_id, conv, "response", at_us)
 
     def _on_handoff(self, event: ConversationHandoff, at_us: int, channel: str) -> None:
         conv = self.conversations.get(event.conversation_id)
@@ -261,8 +302,8 @@ class Engine:
         if not conv.first_reply_done:
             conv.first_response_start_us = at_us
             target = "first_response"
-        if conv.policy is not None and conv.response_target is not None:
-            self._start_response_clock(conv, conv.policy, target, at_us)
+        if conv.policy is not None:  # the humans' clock, even after a breach with the bot
+            self._start_response_clock(event.conversation_id, conv, target, at_us)
 
     def _on_resolved(self, event: ConversationResolved, at_us: int, channel: str) -> None:
         conv = self.conversations.get(event.conversation_id)
@@ -282,7 +323,8 @@ class Engine:
             )
         if conv.resolution_deadline_us is not None:
             self._settle(conv, "resolution", conv.resolution_deadline_us, at_us)
-        conv.response_target = conv.response_deadline_us = conv.resolution_deadline_us = None
+        self._stop_clock(event.conversation_id, conv, "response", at_us)
+        self._stop_clock(event.conversation_id, conv, "resolution", at_us)
         conv.waiting_since_us = None
         conv.cycle_open = False
 
@@ -291,7 +333,7 @@ class Engine:
         if conv is None or conv.cycle_open:
             self.ignored += 1
             return
-        self._open_cycle(conv, at_us, channel, event.priority, reopen=True)
+        self._open_cycle(event.conversation_id, conv, at_us, channel, event.priority, True)
         conv.last_event_us = at_us
 
     def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str) -> None:

@@ -41,11 +41,14 @@ class WorkerCollector(Collector):
         states = list(self._worker.states.values())
         totals = LiveTotals()
         rejected: Counter[str] = Counter({reason: 0 for reason in REJECT_REASONS})
-        duplicates = 0
+        at_risk: Counter[tuple[str, str, str]] = Counter()
+        duplicates = accepted = 0
         for state in states:
             totals.add(state.totals)
             rejected.update(state.rejected)
+            at_risk.update(state.watch.at_risk)
             duplicates += state.engine.duplicates
+            accepted += state.engine.accepted
         yield from _counters(totals)
         yield from _histograms(totals)
         yield from _conversation_gauges(self._worker)
@@ -60,9 +63,26 @@ class WorkerCollector(Collector):
             PREFIX + "events_duplicate", "Events ignored as duplicates of an event_id",
             value=duplicates,
         )
+        yield CounterMetricFamily(
+            PREFIX + "events_read", "Input records read: accepted, rejected or duplicate",
+            value=accepted + duplicates + sum(rejected.values()),
+        )
+        at_risk_family = GaugeMetricFamily(
+            PREFIX + "sla_at_risk_conversations",
+            "Open SLA clocks past their at-risk fraction, not yet breached",
+            labels=["channel", "policy", "target"],
+        )
+        for labels, count in sorted(at_risk.items()):
+            at_risk_family.add_metric(list(labels), count)
+        yield at_risk_family
         yield GaugeMetricFamily(
             PREFIX + "partitions_owned", "Input partitions this worker owns",
             value=len(self._worker.owned),
+        )
+        yield GaugeMetricFamily(
+            PREFIX + "consumer_lag_records",
+            "Records of the owned input partitions not yet applied (at the last fetch)",
+            value=sum(state.lag_records for state in states),
         )
 
 
@@ -77,6 +97,8 @@ def _counters(totals: LiveTotals) -> Iterator[Metric]:
         ("survey_responses", "Survey answers", ["survey", "score"], totals.surveys),
         ("sla_breaches", "SLA targets breached, at the deadline", ["channel", "policy",
          "target"], totals.sla_breaches),
+        ("sla_met", "SLA targets met, at the answering event", ["channel", "policy",
+         "target"], totals.sla_met),
     )
     for name, documentation, labels, counts in families:
         family = CounterMetricFamily(PREFIX + name, documentation, labels=labels)
@@ -106,9 +128,9 @@ def _histograms(totals: LiveTotals) -> Iterator[Metric]:
 def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
     open_by_channel: Counter[str] = Counter()
     waiting_by_channel: Counter[str] = Counter()
-    oldest_since_us: dict[str, int] = {}
-    now_us = max((s.engine.last_event_us for s in worker.states.values()), default=0)
+    oldest_wait_us: dict[str, int] = {}
     for state in worker.states.values():
+        now_us = state.now_us
         for conv in state.engine.conversations.values():
             if conv.cycle_open:
                 open_by_channel[conv.cycle_channel] += 1
@@ -116,14 +138,16 @@ def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
             if since_us is not None:
                 channel = conv.cycle_channel
                 waiting_by_channel[channel] += 1
-                if since_us < oldest_since_us.get(channel, since_us + 1):
-                    oldest_since_us[channel] = since_us
+                wait_us = max(now_us - since_us, 0)
+                if wait_us > oldest_wait_us.get(channel, -1):
+                    oldest_wait_us[channel] = wait_us
     gauges = (
         ("open_conversations", "Conversations with an open cycle", open_by_channel),
         ("waiting_conversations", "Conversations whose customer waits for an agent",
          waiting_by_channel),
-        ("oldest_waiting_seconds", "Wait of the longest-waiting customer (event time)",
-         {ch: max(now_us - since, 0) / US_PER_SECOND for ch, since in oldest_since_us.items()}),
+        ("oldest_waiting_seconds",
+         "Wait of the longest-waiting customer (to the wall clock once caught up)",
+         {channel: wait_us / US_PER_SECOND for channel, wait_us in oldest_wait_us.items()}),
     )
     for name, documentation, values in gauges:
         family = GaugeMetricFamily(PREFIX + name, documentation, labels=["channel"])

@@ -35,6 +35,7 @@ from streams.core.snapshot import (
     load_counters,
 )
 from streams.core.totals import LiveTotals
+from streams.core.watch import DeadlineWatch, SlaAlert
 from streams.core.windows import WindowTotals
 
 
@@ -47,7 +48,12 @@ class PartitionState:
         self.partition = partition
         self.totals = LiveTotals()
         self.windows = WindowTotals(config.thresholds)
-        self.engine = Engine(config, TeeSink(self.totals, self.windows))
+        self.engine = Engine(config, TeeSink(self.totals, self.windows), live_sla=True)
+        assert self.engine.watch is not None
+        self.watch: DeadlineWatch = self.engine.watch
+        self.alerts: list[SlaAlert] = []  # raised, for the worker to send
+        self._clock_us = self.engine.last_event_us  # the newest `advance` (wall clock)
+        self.lag_records = 0  # behind the partition's high watermark at the last tick
         self.rejected: Counter[RejectReason] = Counter()
         self.next_offset = 0
         self._max_record_bytes = config.limits.max_record_bytes
@@ -75,11 +81,31 @@ class PartitionState:
         if self.engine.apply(parsed):
             self._changed.add(parsed.conversation_id)
             self._new_ids.append(parsed.event_id)
+            if self.watch.alerts:
+                self._take_alerts()
         return None
+
+    def advance(self, now_us: int) -> None:
+        """SLA clocks see `now_us` (the wall clock, once the partition is caught up)."""
+        self._clock_us = now_us
+        self.watch.advance(self.now_us)
+        self._take_alerts()
+
+    @property
+    def now_us(self) -> int:
+        """The partition's now: its newest event time, or the wall clock once caught up."""
+        return max(self._clock_us, self.engine.last_event_us)
+
+    def _take_alerts(self) -> None:
+        """Alerts change the state of their conversation: it goes into the checkpoint."""
+        for alert in self.watch.alerts:
+            self._changed.add(alert.conversation_id)
+        self.alerts += self.watch.alerts
+        self.watch.alerts.clear()
 
     @property
     def dirty(self) -> bool:
-        return self.next_offset != self._checkpointed_offset
+        return self.next_offset != self._checkpointed_offset or bool(self._changed)
 
     def checkpoint(self) -> tuple[list[Record], Record]:
         """The next checkpoint: its data records and the meta record that commits them,
@@ -159,6 +185,7 @@ class PartitionState:
             elif kind == b"w":
                 window_records.append((key.removeprefix(state._prefix), value))
         state._restore_conversations(versions, meta["sequence"])
+        state.watch.rearm()
         state.windows.restore(window_records, meta["sequence"], meta.get("windows"))
         if meta["sequence"]:
             state._restore_meta(meta, segments)

@@ -26,6 +26,7 @@ import faust
 from faust.types import TP
 
 from streams.config import CarePulseConfig
+from streams.live.alerts import alert_record
 from streams.live.metrics import MetricsServer
 from streams.live.partition import PartitionState, partition_records
 from streams.live.settings import faust_settings
@@ -33,6 +34,7 @@ from streams.live.settings import faust_settings
 log = logging.getLogger("carepulse.worker")
 STATE_TABLE = "state"
 FETCH_MAX_WAIT_MS = 50
+TICK_SECONDS = 0.2  # SLA clocks and checkpoints: a breach is raised <= ~0.2 s late
 
 
 class LiveWorker:
@@ -46,9 +48,12 @@ class LiveWorker:
             kafka.input_topic, key_type=bytes, value_type=bytes, key_serializer="raw",
             value_serializer="raw", partitions=kafka.partitions,
         )
-        self.dlq = app.topic(
-            kafka.dlq_topic, key_type=bytes, value_type=bytes, key_serializer="raw",
-            value_serializer="raw", partitions=1,
+        self.dlq, self.alerts = (
+            app.topic(
+                name, key_type=bytes, value_type=bytes, key_serializer="raw",
+                value_serializer="raw", partitions=1,
+            )
+            for name in (kafka.dlq_topic, kafka.alerts_topic)
         )
         table: Any = app.Table(
             STATE_TABLE, key_type=bytes, value_type=bytes, partitions=kafka.partitions
@@ -80,7 +85,10 @@ class LiveWorker:
         message = event.message
         if message.partition not in self.owned:
             return  # revoked while buffered: its new owner applies it
-        rejection = self.state(message.partition).apply(message.offset, message.value)
+        state = self.state(message.partition)
+        rejection = state.apply(message.offset, message.value)
+        if state.alerts:
+            await self._send_alerts(state)
         if rejection is not None:
             await self.dlq.send(
                 key=message.key, value=message.value,
@@ -95,6 +103,38 @@ class LiveWorker:
         self._pending.append(event)
         if len(self._pending) >= self.config.worker.checkpoint_events:
             await self.checkpoint()
+
+    async def _send_alerts(self, state: PartitionState) -> None:
+        alerts, state.alerts = state.alerts, []
+        for alert in alerts:
+            key, value = alert_record(alert)
+            await self.app.producer.send(
+                self.alerts.get_topic_name(), key, value, None, timestamp=None, headers=None
+            )
+
+    async def tick(self) -> None:
+        """Every owned partition's SLA clocks see its now: the newest event time while it
+        drains a backlog, the wall clock once it has applied everything fetched."""
+        wall_us = time.time_ns() // 1000
+        for partition in sorted(self.owned):
+            state = self.states.get(partition)
+            if state is None:
+                continue
+            highwater = self._highwater(partition)
+            state.lag_records = 0 if highwater is None else max(highwater - state.next_offset, 0)
+            caught_up = highwater is not None and state.lag_records == 0
+            state.advance(wall_us if caught_up else state.engine.last_event_us)
+            if state.alerts:
+                await self._send_alerts(state)
+        await self.checkpoint_if_due()
+
+    def _highwater(self, partition: int) -> int | None:
+        """The partition's end as of the last fetch; None before the first one."""
+        try:
+            highwater = self.app.consumer.highwater(TP(self.source.get_topic_name(), partition))
+        except Exception:  # not assigned yet, or the consumer is restarting
+            return None
+        return None if highwater is None else int(highwater)
 
     async def checkpoint(self) -> None:
         async with self._lock:
@@ -186,9 +226,9 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
         async for event in stream.noack().events():
             await worker.handle(event)
 
-    @app.timer(interval=0.2)
+    @app.timer(interval=TICK_SECONDS)
     async def checkpoint_timer() -> None:
-        await worker.checkpoint_if_due()
+        await worker.tick()
 
     source_topic = config.kafka.input_topic
 
@@ -206,6 +246,8 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
 
     @app.task
     async def serve_metrics() -> None:
+        for topic in (worker.dlq, worker.alerts):
+            await topic.maybe_declare()
         await metrics.start()
         log.info("metrics on http://%s:%d/metrics", metrics.host, metrics.port)
 
