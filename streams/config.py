@@ -201,10 +201,13 @@ class MetricsConfig(_Section):
 
 class WorkerConfig(_Section):
     """How often hot state is checkpointed to the changelog-backed table: after this many
-    events or this many seconds, whichever comes first."""
+    events or this many seconds, whichever comes first. A partition whose newest record
+    was produced more than `backfill_delay_seconds` after its newest event time replays
+    history: its SLA clocks follow event time even once it is caught up."""
 
     checkpoint_events: Score = Field(5000, ge=1, le=1_000_000)
     checkpoint_seconds: Annotated[float, Strict()] = Field(1.0, gt=0, le=60)
+    backfill_delay_seconds: Annotated[float, Strict()] = Field(3600.0, gt=0)
 
 
 class CarePulseConfig(_Section):

@@ -8,6 +8,8 @@ import pytest
 
 from streams.broker import EmbeddedBroker, free_port
 
+pytest.register_assert_rewrite("tests.live_fixtures")  # its helpers' asserts explain
+
 
 @pytest.fixture(scope="session")
 def embedded_broker() -> Iterator[EmbeddedBroker]:

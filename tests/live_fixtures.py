@@ -15,10 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kafka import KafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.broker import EmbeddedBroker
+from streams.broker import EmbeddedBroker, free_port
 from streams.children import die_with_parent
+from streams.config import CarePulseConfig
+from streams.core.report import AuditRun
+from streams.core.timeutil import US_PER_SECOND
+from streams.topic_replay import replay_topic
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -70,16 +75,37 @@ def started_workers() -> Iterator[list[WorkerProcess]]:
             worker.process.wait(timeout=10)
 
 
-def worker_config(path: Path, name: str, metrics_port: int, **worker: Any) -> Path:
-    """A configuration with topics and consumer group of its own."""
+def worker_config(
+    path: Path, name: str, metrics_port: int, extra_toml: str = "", **worker: Any
+) -> Path:
+    """A configuration with topics and consumer group of its own (and `extra_toml`)."""
     settings = "\n".join(f"{key} = {value}" for key, value in worker.items())
     path.write_text(
         f'[kafka]\napp_id = "{name}"\ninput_topic = "{name}.events"\n'
         f'dlq_topic = "{name}.dlq"\nalerts_topic = "{name}.alerts"\npartitions = 4\n'
-        f'[metrics]\nport = {metrics_port}\n[worker]\n{settings}\n',
+        f'[metrics]\nport = {metrics_port}\n[worker]\n{settings}\n{extra_toml}',
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture
+def start_worker(
+    tmp_path: Path, broker: AnyBroker, started_workers: list[WorkerProcess]
+) -> Callable[..., WorkerProcess]:
+    """Starts `carepulse worker` with topics and group named `name`; a second call with
+    the same name starts a second member of the same group."""
+
+    def start(name: str, extra_toml: str = "", **worker: int) -> WorkerProcess:
+        port = free_port()
+        config = tmp_path / f"{name}.toml"
+        if not config.exists():
+            worker_config(config, name, port, extra_toml, **worker)
+        log = tmp_path / f"{name}-{len(started_workers)}.log"
+        started_workers.append(WorkerProcess(config, broker.url, port, log).start())
+        return started_workers[-1]
+
+    return start
 
 
 class WorkerProcess:
@@ -139,3 +165,71 @@ def total(samples: Samples, name: str, **labels: str) -> float:
     wanted = set(labels.items())
     return sum(value for (sample, series), value in samples.items()
                if sample == name and wanted <= series)
+
+
+def replayed(broker: AnyBroker, topic: str, config: CarePulseConfig | None = None) -> AuditRun:
+    run = AuditRun(config or CarePulseConfig())
+    replay_topic(broker.url, topic, run)
+    return run
+
+
+def assert_metrics_equal_replay(m: Samples, run: AuditRun) -> None:
+    """Counters, histogram counts and sums, and SLA outcomes equal the replay report."""
+    report = run.report()
+    totals = report["totals"]
+    assert total(m, "carepulse_messages_received_total") == totals["messages_received"]
+    for author, count in totals["replies_by_author"].items():
+        assert total(m, "carepulse_replies_sent_total", author_type=author) == count, author
+    assert total(m, "carepulse_conversations_opened_total") == totals["conversations_opened"]
+    assert total(m, "carepulse_conversations_resolved_total") == (
+        totals["conversations_resolved"]
+    )
+    assert total(m, "carepulse_events_duplicate_total") == report["events"]["duplicates"]
+    assert total(m, "carepulse_events_rejected_total") == report["events"]["rejected"]
+    assert total(m, "carepulse_events_read_total") == report["events"]["read"]
+    for reason, count in run.rejected.items():
+        assert total(m, "carepulse_events_rejected_total", reason=reason) == count, reason
+    for channel, tally in run.sink.channels.items():
+        for metric, samples_us in (
+            ("first_response_seconds", tally.first_response_us),
+            ("reply_wait_seconds", tally.reply_wait_us),
+            ("resolution_seconds", tally.resolution_us),
+        ):
+            name = f"carepulse_{metric}"
+            assert total(m, name + "_count", channel=channel) == len(samples_us), (metric, channel)
+            assert total(m, name + "_sum", channel=channel) == sum(samples_us) / US_PER_SECOND
+    assert live_sla(m) == report["sla"]
+
+
+def live_sla(m: Samples) -> dict[str, dict[str, dict[str, Any]]]:
+    """The `sla` section of a report, from the met and breached counters of a scrape."""
+    outcomes: dict[str, dict[str, dict[str, Any]]] = {}
+    for (name, labels), value in m.items():
+        outcome = {"carepulse_sla_met_total": "met",
+                   "carepulse_sla_breaches_total": "breached"}.get(name)
+        if outcome is None:
+            continue
+        series = dict(labels)
+        counts = outcomes.setdefault(series["policy"], {}).setdefault(
+            series["target"], {"met": 0, "breached": 0}
+        )
+        counts[outcome] += int(value)
+    for targets in outcomes.values():
+        for counts in targets.values():
+            settled = counts["met"] + counts["breached"]
+            counts["compliance"] = round(counts["met"] / settled, 6) if settled else None
+    return outcomes
+
+
+def read_topic(broker: AnyBroker, topic: str, expected: int) -> list[Any]:
+    """Records of every partition, until `expected` arrived or 20 s passed."""
+    consumer = KafkaConsumer(bootstrap_servers=broker.url, auto_offset_reset="earliest")
+    partitions = consumer.partitions_for_topic(topic) or set()
+    consumer.assign([TopicPartition(topic, partition) for partition in partitions])
+    records: list[Any] = []
+    deadline = time.monotonic() + 20
+    while len(records) < expected and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=500).values():
+            records.extend(batch)
+    consumer.close()
+    return records

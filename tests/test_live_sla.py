@@ -206,3 +206,14 @@ def test_live_outcomes_equal_the_report_for_traffic_in_time_order(
         for policy, targets in report["sla"].items()
     }
     assert live == {policy: t for policy, t in expected.items() if t}
+
+
+def test_a_partition_fed_records_produced_long_after_their_events_replays_history() -> None:
+    s = Scenario()
+    s.message("10:00:00", channel="x")
+    state = PartitionState(0, CONFIG)
+    event_us = parse_iso_us(s.at("10:00:00"))
+    state.apply(0, s.lines()[0], produced_at_us=event_us + 3_600_000_000)
+    assert not state.replays_history(3_600_000_000)
+    assert state.replays_history(3_599_999_999)
+    assert not PartitionState(1, CONFIG).replays_history(1)  # nothing read yet: live

@@ -145,6 +145,12 @@ def test_every_recording_rule_is_tested() -> None:
     assert recorded - tested == set()
 
 
+def rule_metric_names() -> set[str]:
+    """Every `carepulse_` sample name an alert or recording rule reads."""
+    return {name for rule in _rules()
+            for name in re.findall(r"\bcarepulse_[a-z0-9_]+\b", _without_strings(rule["expr"]))}
+
+
 def test_rules_use_only_exposed_metrics_and_bounded_labels() -> None:
     recorded = {rule["record"] for rule in _rules() if "record" in rule}
     for rule in _rules():

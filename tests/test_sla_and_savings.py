@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.events import EVENT_ADAPTER
 from streams.config import (
     CalendarConfig,
     CarePulseConfig,
@@ -13,6 +14,7 @@ from streams.config import (
     SlaMatch,
     SlaPolicy,
 )
+from streams.core.report import AuditRun
 from streams.testing import Scenario, report_of
 
 DEFAULT = SlaPolicy(
@@ -228,3 +230,15 @@ def test_costs_are_prorated_and_alternative_costs_can_differ_per_channel() -> No
         "currency": "USD", "resolved_on_social": 5, "alternative_cost": 85.0,
         "social_cost": 300.0, "savings": -215.0, "roi": -0.716667,
     }
+
+
+def test_the_report_settles_open_deadlines_once_however_often_it_is_asked_for() -> None:
+    s = Scenario()
+    s.message("10:00")
+    s.message("10:20", conversation="c-2")  # c-1's first response was due 10:10
+    run = AuditRun(CarePulseConfig(sla=SlaConfig(policies=(DEFAULT,))))
+    for line in s.lines():
+        run.feed(EVENT_ADAPTER.validate_json(line))
+    first = run.report()
+    assert first["sla"]["default"]["first_response"] == outcome(0, 1)
+    assert run.report() == first

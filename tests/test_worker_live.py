@@ -3,55 +3,30 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from streams.broker import free_port
-from streams.config import CarePulseConfig
-from streams.core.report import AuditRun
-from streams.core.tally import ChannelTally
-from streams.core.timeutil import US_PER_SECOND
 from streams.produce import produce_file
 from streams.simulate import write_file
 from streams.testing import Scenario
-from streams.topic_replay import replay_topic
 from tests.live_fixtures import (
     AnyBroker,
-    Samples,
     WorkerProcess,
+    assert_metrics_equal_replay,
     broker,
+    read_topic,
+    replayed,
+    start_worker,
     started_workers,
     total,
-    worker_config,
 )
 
-__all__ = ["broker", "started_workers"]
+__all__ = ["broker", "start_worker", "started_workers"]
 pytestmark = pytest.mark.broker
-
-
-@pytest.fixture
-def start_worker(
-    tmp_path: Path, broker: AnyBroker, started_workers: list[WorkerProcess]
-) -> Callable[..., WorkerProcess]:
-    """Starts `carepulse worker` with topics and group named `name`; a second call with
-    the same name starts a second member of the same group."""
-
-    def start(name: str, **worker: int) -> WorkerProcess:
-        port = free_port()
-        config = tmp_path / f"{name}.toml"
-        if not config.exists():
-            worker_config(config, name, port, **worker)
-        log = tmp_path / f"{name}-{len(started_workers)}.log"
-        started_workers.append(WorkerProcess(config, broker.url, port, log).start())
-        return started_workers[-1]
-
-    return start
 
 
 def hand_computed_scenario(path: Path) -> Path:
@@ -115,52 +90,6 @@ def test_a_hand_computed_scenario_gives_exact_metrics(
     assert got == expected
     assert total(m, "carepulse_waiting_conversations") == 0
     assert worker.stop() == 0
-
-
-def replayed(broker: AnyBroker, topic: str) -> AuditRun:
-    run = AuditRun(CarePulseConfig())
-    replay_topic(broker.url, topic, run)
-    return run
-
-
-def assert_metrics_equal_replay(m: Samples, run: AuditRun) -> None:
-    report = run.report()
-    totals = report["totals"]
-    assert total(m, "carepulse_messages_received_total") == totals["messages_received"]
-    for author, count in totals["replies_by_author"].items():
-        assert total(m, "carepulse_replies_sent_total", author_type=author) == count, author
-    assert total(m, "carepulse_conversations_opened_total") == totals["conversations_opened"]
-    assert total(m, "carepulse_conversations_resolved_total") == (
-        totals["conversations_resolved"]
-    )
-    assert total(m, "carepulse_events_duplicate_total") == report["events"]["duplicates"]
-    assert total(m, "carepulse_events_rejected_total") == report["events"]["rejected"]
-    for reason, count in run.rejected.items():
-        assert total(m, "carepulse_events_rejected_total", reason=reason) == count, reason
-    for channel, tally in run.sink.channels.items():
-        for metric, samples_us in (
-            ("first_response_seconds", tally.first_response_us),
-            ("reply_wait_seconds", tally.reply_wait_us),
-            ("resolution_seconds", tally.resolution_us),
-        ):
-            name = f"carepulse_{metric}"
-            assert total(m, name + "_count", channel=channel) == len(samples_us), (metric, channel)
-            assert total(m, name + "_sum", channel=channel) == sum(samples_us) / US_PER_SECOND
-    assert isinstance(next(iter(run.sink.channels.values())), ChannelTally)
-
-
-def read_topic(broker: AnyBroker, topic: str, expected: int) -> list[Any]:
-    """Records of every partition, until `expected` arrived or 20 s passed."""
-    consumer = KafkaConsumer(bootstrap_servers=broker.url, auto_offset_reset="earliest")
-    partitions = consumer.partitions_for_topic(topic) or set()
-    consumer.assign([TopicPartition(topic, partition) for partition in partitions])
-    records: list[Any] = []
-    deadline = time.monotonic() + 20
-    while len(records) < expected and time.monotonic() < deadline:
-        for batch in consumer.poll(timeout_ms=500).values():
-            records.extend(batch)
-    consumer.close()
-    return records
 
 
 def test_simulated_traffic_metrics_equal_the_replay_and_bad_records_reach_the_dlq(

@@ -42,6 +42,7 @@ class AuditRun:
         self.engine = Engine(config, self.sink)
         self.rejected: dict[RejectReason, int] = {}
         self.feed: Callable[[Event], bool] = self.engine.apply
+        self._report: dict[str, Any] | None = None
         """Applies one validated event in arrival order (the engine's own method)."""
 
     def reject(self, reason: RejectReason) -> None:
@@ -52,7 +53,13 @@ class AuditRun:
         return self.engine.accepted + self.engine.duplicates + sum(self.rejected.values())
 
     def report(self) -> dict[str, Any]:
-        """The report with its digest. Call once, after the last event."""
+        """The report with its digest, after the last event (the same object each call:
+        it settles the deadlines still open, which can be done once)."""
+        if self._report is None:
+            self._report = self._settled_report()
+        return self._report
+
+    def _settled_report(self) -> dict[str, Any]:
         engine, sink = self.engine, self.sink
         seen_events = engine.accepted > 0
         first_us = engine.first_event_us if seen_events else 0

@@ -7,6 +7,7 @@ are computed once per clock start, in business time when the policy has a calend
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -87,6 +88,16 @@ class SlaBook:
     def by_name(self, name: str) -> SlaRules | None:
         """The policy of that name; None if the configuration no longer has it."""
         return next((p for p in self.policies if p.name == name), None)
+
+    def label_sets(self, channels: Iterable[str]) -> list[tuple[str, str, SlaTarget]]:
+        """(channel, policy, target) of every target a cycle of these channels can get."""
+        return [
+            (channel, policy.name, target)
+            for policy in self.policies
+            for channel in channels
+            if policy.channels is None or channel in policy.channels
+            for target in policy.targets()
+        ]
 
     @property
     def has_calendar(self) -> bool:

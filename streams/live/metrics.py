@@ -22,6 +22,8 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from schemas.rejections import REJECT_REASONS
+from streams.core.engine import OTHER_CHANNEL
+from streams.core.sla import SlaBook
 from streams.core.timeutil import US_PER_SECOND
 from streams.core.totals import BUCKET_BOUNDS_SECONDS, HISTOGRAMS, LiveTotals
 from streams.core.windows import GAUGE_HELP, gauge_values
@@ -36,12 +38,20 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 class WorkerCollector(Collector):
     def __init__(self, worker: LiveWorker) -> None:
         self._worker = worker
+        config = worker.config
+        channels = (*config.channels.allowlist, OTHER_CHANNEL)
+        self._sla_label_sets = SlaBook(config).label_sets(sorted(set(channels)))
 
     def collect(self) -> Iterator[Metric]:
         states = list(self._worker.states.values())
         totals = LiveTotals()
         rejected: Counter[str] = Counter({reason: 0 for reason in REJECT_REASONS})
-        at_risk: Counter[tuple[str, str, str]] = Counter()
+        # every SLA series from the start: alert rules see a first breach as an increase
+        at_risk: Counter[tuple[str, str, str]] = Counter(
+            {labels: 0 for labels in self._sla_label_sets}
+        )
+        totals.sla_met.update(at_risk)
+        totals.sla_breaches.update(at_risk)
         duplicates = accepted = 0
         for state in states:
             totals.add(state.totals)

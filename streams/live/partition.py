@@ -53,6 +53,7 @@ class PartitionState:
         self.watch: DeadlineWatch = self.engine.watch
         self.alerts: list[SlaAlert] = []  # raised, for the worker to send
         self._clock_us = self.engine.last_event_us  # the newest `advance` (wall clock)
+        self.produced_at_us: int | None = None  # Kafka timestamp of the newest record
         self.lag_records = 0  # behind the partition's high watermark at the last tick
         self.rejected: Counter[RejectReason] = Counter()
         self.next_offset = 0
@@ -68,12 +69,17 @@ class PartitionState:
         self._slot_flips: list[tuple[Conversation, int]] = []
         self._checkpointed_offset = 0
 
-    def apply(self, offset: int, value: bytes) -> Rejection | None:
-        """Applies the record at `offset`; a rejection to route to the DLQ, else None.
-        A record below `next_offset` was applied before a restart and is skipped."""
+    def apply(
+        self, offset: int, value: bytes, produced_at_us: int | None = None
+    ) -> Rejection | None:
+        """Applies the record at `offset` (with its Kafka timestamp); a rejection to route
+        to the DLQ, else None. A record below `next_offset` was applied before a restart
+        and is skipped."""
         if offset < self.next_offset:
             return None
         self.next_offset = offset + 1
+        if produced_at_us is not None:
+            self.produced_at_us = produced_at_us
         parsed = parse_event(value, self._max_record_bytes)
         if isinstance(parsed, Rejection):
             self.rejected[parsed.reason] += 1
@@ -90,6 +96,13 @@ class PartitionState:
         self._clock_us = now_us
         self.watch.advance(self.now_us)
         self._take_alerts()
+
+    def replays_history(self, backfill_delay_us: int) -> bool:
+        """Its newest record was produced long after its newest event time."""
+        produced_at_us = self.produced_at_us
+        return produced_at_us is not None and (
+            produced_at_us - self.engine.last_event_us > backfill_delay_us
+        )
 
     @property
     def now_us(self) -> int:
@@ -156,6 +169,7 @@ class PartitionState:
             "totals": self.totals.to_json(),
             "windows": self.windows.commit(),
             "segments": self._segments,
+            "produced_at_us": self.produced_at_us,
         }
         return self._prefix + b"meta", orjson.dumps(meta)
 
@@ -215,6 +229,7 @@ class PartitionState:
         self.rejected.update(meta["rejected"])
         self.totals.load_json(meta["totals"])
         self._segments = meta["segments"]
+        self.produced_at_us = meta["produced_at_us"]
         for sequence, _ in self._segments:
             self.engine.remember(orjson.loads(segments[sequence]))
 

@@ -26,6 +26,7 @@ import faust
 from faust.types import TP
 
 from streams.config import CarePulseConfig
+from streams.core.timeutil import US_PER_SECOND
 from streams.live.alerts import alert_record
 from streams.live.metrics import MetricsServer
 from streams.live.partition import PartitionState, partition_records
@@ -86,7 +87,9 @@ class LiveWorker:
         if message.partition not in self.owned:
             return  # revoked while buffered: its new owner applies it
         state = self.state(message.partition)
-        rejection = state.apply(message.offset, message.value)
+        rejection = state.apply(
+            message.offset, message.value, int(message.timestamp * US_PER_SECOND)
+        )
         if state.alerts:
             await self._send_alerts(state)
         if rejection is not None:
@@ -114,16 +117,21 @@ class LiveWorker:
 
     async def tick(self) -> None:
         """Every owned partition's SLA clocks see its now: the newest event time while it
-        drains a backlog, the wall clock once it has applied everything fetched."""
+        drains a backlog or replays history, the wall clock once it has applied everything
+        fetched of live traffic (WorkerConfig)."""
         wall_us = time.time_ns() // 1000
+        backfill_delay_us = round(self.config.worker.backfill_delay_seconds * US_PER_SECOND)
         for partition in sorted(self.owned):
             state = self.states.get(partition)
             if state is None:
                 continue
             highwater = self._highwater(partition)
             state.lag_records = 0 if highwater is None else max(highwater - state.next_offset, 0)
-            caught_up = highwater is not None and state.lag_records == 0
-            state.advance(wall_us if caught_up else state.engine.last_event_us)
+            live = (
+                highwater is not None and state.lag_records == 0
+                and not state.replays_history(backfill_delay_us)
+            )
+            state.advance(wall_us if live else state.engine.last_event_us)
             if state.alerts:
                 await self._send_alerts(state)
         await self.checkpoint_if_due()
