@@ -190,13 +190,17 @@ class LiveWorker:
         for partition in sorted(self.owned):
             self.state(partition)
 
-    def forget(self, partitions: Iterable[int]) -> None:
+    async def forget(self, partitions: Iterable[int]) -> None:
         """Revoked partitions: their new owner restores them from the last checkpoint
-        and applies the events after it again; uncheckpointed work here is dropped."""
-        for partition in partitions:
-            self.states.pop(partition, None)
-            self.owned.discard(partition)
-        self._pending = [e for e in self._pending if e.message.partition in self.states]
+        and applies the events after it again; uncheckpointed work here is dropped.
+        A checkpoint in flight finishes first: otherwise its events could be acked (and
+        committed) after the new owner, maybe this worker again, read the changelog
+        without its meta record, and they would never be applied again."""
+        async with self._lock:
+            for partition in partitions:
+                self.states.pop(partition, None)
+                self.owned.discard(partition)
+            self._pending = [e for e in self._pending if e.message.partition in self.states]
 
 
 def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
@@ -242,7 +246,7 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:
-        worker.forget(tp.partition for tp in revoked if tp.topic == source_topic)
+        await worker.forget(tp.partition for tp in revoked if tp.topic == source_topic)
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
     async def on_assigned(app: faust.App, assigned: set[TP], **kwargs: Any) -> None:
