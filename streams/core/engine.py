@@ -76,6 +76,20 @@ class Conversation:
         self.last_event_us = 0
         self.checkpoint_slot = -1  # the live worker's: which table slot holds its state
 
+    def deadline_of(self, clock: Clock) -> int | None:
+        return self.response_deadline_us if clock == "response" else self.resolution_deadline_us
+
+    def target_of(self, clock: Clock) -> SlaTarget | None:
+        return self.response_target if clock == "response" else (
+            "resolution" if self.resolution_deadline_us is not None else None
+        )
+
+    def clear_clock(self, clock: Clock) -> None:
+        if clock == "response":
+            self.response_target = self.response_deadline_us = self.response_risk_us = None
+        else:
+            self.resolution_deadline_us = self.resolution_risk_us = None
+
 
 @dataclass(frozen=True, slots=True)
 class OpenDeadline:
@@ -187,61 +201,58 @@ class Engine:
         policy = conv.policy = self._sla.match(channel, priority)
         if policy is not None:
             self._start_response_clock(conversation_id, conv, "first_response", at_us)
-            if policy.resolution_us is not None:
-                conv.resolution_deadline_us = policy.deadline_us(at_us, policy.resolution_us)
-                if self.watch is not None:
-                    conv.resolution_risk_us = risk_instant_us(policy, at_us, policy.resolution_us)
-                    self.watch.armed(conversation_id, conv, "resolution")
+            self._start_clock(conversation_id, conv, "resolution", "resolution", at_us)
         self._sink.cycle_opened(channel, at_us, reopen)
 
     def _start_response_clock(
         self, conversation_id: str, conv: Conversation, target: SlaTarget, start_us: int
     ) -> None:
-        """(Re)starts the response clock of the conversation's policy at `start_us`; a
-        running clock whose deadline has passed is breached first (a handoff after the
-        deadline does not undo the breach)."""
+        """(Re)starts the response clock at `start_us`; a running one whose deadline
+        has passed is breached first (a handoff after the deadline keeps the breach)."""
+        self._end_clock(conversation_id, conv, "response", start_us, count_met=False)
+        self._start_clock(conversation_id, conv, "response", target, start_us)
+
+    def _start_clock(
+        self, conversation_id: str, conv: Conversation, clock: Clock, target: SlaTarget,
+        start_us: int,
+    ) -> None:
+        """The clock's deadline (and, live, its at-risk instant) for the policy's limit
+        of `target`; no clock when the policy has no such limit."""
         policy = conv.policy
         assert policy is not None
-        if conv.response_deadline_us is not None and conv.response_target is not None:
-            self._settle(
-                conv, conv.response_target, conv.response_deadline_us, start_us, count_met=False
-            )
-        self._stop_clock(conversation_id, conv, "response", start_us)
-        limit_us = policy.first_response_us if target == "first_response" else (
-            policy.next_response_us
-        )
+        limit_us = policy.limit_us(target)
         if limit_us is None:
             return
-        conv.response_target = target
-        conv.response_deadline_us = policy.deadline_us(start_us, limit_us)
-        if self.watch is not None:
-            conv.response_risk_us = risk_instant_us(policy, start_us, limit_us)
-            self.watch.armed(conversation_id, conv, "response")
-
-    def _stop_clock(
-        self, conversation_id: str, conv: Conversation, clock: Clock, at_us: int
-    ) -> None:
-        if self.watch is not None:
-            self.watch.stopped(conversation_id, conv, clock, at_us)
+        deadline_us = policy.deadline_us(start_us, limit_us)
+        risk_us = None if self.watch is None else risk_instant_us(policy, start_us, limit_us)
         if clock == "response":
-            conv.response_target = conv.response_deadline_us = conv.response_risk_us = None
+            conv.response_target = target
+            conv.response_deadline_us, conv.response_risk_us = deadline_us, risk_us
         else:
-            conv.resolution_deadline_us = conv.resolution_risk_us = None
+            conv.resolution_deadline_us, conv.resolution_risk_us = deadline_us, risk_us
+        if self.watch is not None:
+            self.watch.armed(conversation_id, conv, clock)
 
-    def _settle(
-        self, conv: Conversation, target: SlaTarget, deadline_us: int, at_us: int,
+    def _end_clock(
+        self, conversation_id: str, conv: Conversation, clock: Clock, at_us: int,
         count_met: bool = True,
     ) -> None:
-        """Met at the answer's time when it came by the deadline, else breached at the
-        deadline. `count_met` is False when a resolution cancels a response clock."""
+        """Settles a running clock at `at_us` and stops it: met at the answer's time when
+        it came by the deadline, else breached at the deadline. `count_met` is False
+        when the clock is cancelled (a resolution ends a response clock) or restarted."""
+        deadline_us, target = conv.deadline_of(clock), conv.target_of(clock)
+        if deadline_us is None or target is None:
+            return
         assert conv.policy is not None
-        if at_us <= deadline_us:
-            if count_met:
-                self._sink.sla_outcome(conv.policy.name, target, conv.cycle_channel, True, at_us)
-        else:
+        if at_us > deadline_us:
             self._sink.sla_outcome(
                 conv.policy.name, target, conv.cycle_channel, False, deadline_us
             )
+        elif count_met:
+            self._sink.sla_outcome(conv.policy.name, target, conv.cycle_channel, True, at_us)
+        if self.watch is not None:
+            self.watch.stopped(conversation_id, conv, clock, at_us)
+        conv.clear_clock(clock)
 
     def _on_message(self, event: MessageReceived, at_us: int, channel: str) -> None:
         self._sink.message(channel, at_us, event.sentiment, event.topic)
@@ -288,9 +299,7 @@ class Engine:
         if conv.waiting_since_us is not None:
             sink.reply_wait(channel, at_us, self._duration_us(conv.waiting_since_us, at_us))
             conv.waiting_since_us = None
-        if conv.response_deadline_us is not None and conv.response_target is not None:
-            self._settle(conv, conv.response_target, conv.response_deadline_us, at_us)
-            self._stop_clock(event.conversation_id, conv, "response", at_us)
+        self._end_clock(event.conversation_id, conv, "response", at_us)
 
     def _on_handoff(self, event: ConversationHandoff, at_us: int, channel: str) -> None:
         conv = self.conversations.get(event.conversation_id)
@@ -317,14 +326,8 @@ class Engine:
             event.agent_id,
         )
         sink.cycle_resolved(conv.cycle_channel, conv.cycle_start_us, at_us)
-        if conv.response_deadline_us is not None and conv.response_target is not None:
-            self._settle(
-                conv, conv.response_target, conv.response_deadline_us, at_us, count_met=False
-            )
-        if conv.resolution_deadline_us is not None:
-            self._settle(conv, "resolution", conv.resolution_deadline_us, at_us)
-        self._stop_clock(event.conversation_id, conv, "response", at_us)
-        self._stop_clock(event.conversation_id, conv, "resolution", at_us)
+        self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)
+        self._end_clock(event.conversation_id, conv, "resolution", at_us)
         conv.waiting_since_us = None
         conv.cycle_open = False
 

@@ -42,8 +42,8 @@ class AuditRun:
         self.engine = Engine(config, self.sink)
         self.rejected: dict[RejectReason, int] = {}
         self.feed: Callable[[Event], bool] = self.engine.apply
-        self._report: dict[str, Any] | None = None
         """Applies one validated event in arrival order (the engine's own method)."""
+        self._report: dict[str, Any] | None = None
 
     def reject(self, reason: RejectReason) -> None:
         self.rejected[reason] = self.rejected.get(reason, 0) + 1

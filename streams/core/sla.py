@@ -40,6 +40,11 @@ class SlaRules:
             return start_us + target_us
         return self.calendar.deadline_after(start_us, target_us)
 
+    def limit_us(self, target: SlaTarget) -> int | None:
+        if target == "first_response":
+            return self.first_response_us
+        return self.next_response_us if target == "next_response" else self.resolution_us
+
     def targets(self) -> tuple[SlaTarget, ...]:
         """The targets this policy defines, in report order."""
         limits = (self.first_response_us, self.next_response_us, self.resolution_us)

@@ -60,24 +60,22 @@ class DeadlineWatch:
         """Queues the clock's at-risk instant and its breach (the first microsecond
         after the deadline: a reply at the deadline itself meets it)."""
         heap, push = self._heap, heapq.heappush
-        if clock == "response":
-            deadline, risk = conv.response_deadline_us, conv.response_risk_us
-            kinds = (RESPONSE_RISK, RESPONSE_BREACH)
-        else:
-            deadline, risk = conv.resolution_deadline_us, conv.resolution_risk_us
-            kinds = (RESOLUTION_RISK, RESOLUTION_BREACH)
+        deadline = conv.deadline_of(clock)
+        risk = conv.response_risk_us if clock == "response" else conv.resolution_risk_us
         assert deadline is not None and risk is not None
+        risk_kind, breach_kind = (
+            (RESPONSE_RISK, RESPONSE_BREACH) if clock == "response"
+            else (RESOLUTION_RISK, RESOLUTION_BREACH)
+        )
         if not conv.at_risk & _RISK_FLAG[clock]:
-            push(heap, (risk, conversation_id, kinds[0], deadline))
-        push(heap, (deadline + 1, conversation_id, kinds[1], deadline))
+            push(heap, (risk, conversation_id, risk_kind, deadline))
+        push(heap, (deadline + 1, conversation_id, breach_kind, deadline))
 
     def stopped(
         self, conversation_id: str, conv: Conversation, clock: Clock, at_us: int
     ) -> None:
         """The clock was met, cancelled or restarted at `at_us`: it leaves at risk."""
-        flag = _RISK_FLAG[clock]
-        if conv.at_risk & flag:
-            conv.at_risk &= ~flag
+        if self._leave_risk(conv, clock):
             self._alert("at_risk_cleared", conversation_id, conv, clock, at_us, -1)
 
     def advance(self, now_us: int) -> None:
@@ -89,7 +87,7 @@ class DeadlineWatch:
             if conv is None or conv.policy is None:
                 continue
             clock: Clock = "response" if kind <= RESPONSE_BREACH else "resolution"
-            if _deadline(conv, clock) != deadline_us:
+            if conv.deadline_of(clock) != deadline_us:
                 continue  # answered or restarted since
             if kind in (RESPONSE_RISK, RESOLUTION_RISK):
                 if not conv.at_risk & _RISK_FLAG[clock]:
@@ -102,28 +100,27 @@ class DeadlineWatch:
         self, conversation_id: str, conv: Conversation, clock: Clock, deadline_us: int,
         now_us: int,
     ) -> None:
-        target = _target(conv, clock)
-        assert conv.policy is not None
+        target = conv.target_of(clock)
+        assert conv.policy is not None and target is not None
         self._sink.sla_outcome(conv.policy.name, target, conv.cycle_channel, False, deadline_us)
+        risk_change = -1 if self._leave_risk(conv, clock) else 0
+        self._alert("breached", conversation_id, conv, clock, now_us, risk_change)
+        conv.clear_clock(clock)
+
+    @staticmethod
+    def _leave_risk(conv: Conversation, clock: Clock) -> bool:
+        """Clears the clock's at-risk flag; whether it was set."""
         flag = _RISK_FLAG[clock]
-        if conv.at_risk & flag:
-            conv.at_risk &= ~flag
-            self.at_risk[(conv.cycle_channel, conv.policy.name, target)] -= 1
-        self._alert("breached", conversation_id, conv, clock, now_us, 0)
-        if clock == "response":
-            conv.response_target = conv.response_deadline_us = conv.response_risk_us = None
-        else:
-            conv.resolution_deadline_us = conv.resolution_risk_us = None
+        was_at_risk = bool(conv.at_risk & flag)
+        conv.at_risk &= ~flag
+        return was_at_risk
 
     def _alert(
         self, kind: AlertKind, conversation_id: str, conv: Conversation, clock: Clock,
         at_us: int, risk_change: int,
     ) -> None:
-        policy = conv.policy
-        assert policy is not None
-        target = _target(conv, clock)
-        deadline_us = _deadline(conv, clock)
-        assert deadline_us is not None
+        policy, target, deadline_us = conv.policy, conv.target_of(clock), conv.deadline_of(clock)
+        assert policy is not None and target is not None and deadline_us is not None
         if risk_change:
             self.at_risk[(conv.cycle_channel, policy.name, target)] += risk_change
         self.alerts.append(SlaAlert(
@@ -139,24 +136,14 @@ class DeadlineWatch:
             if conv.policy is None:
                 continue
             for clock in ("response", "resolution"):
-                if _deadline(conv, clock) is None:
+                target = conv.target_of(clock)
+                if conv.deadline_of(clock) is None or target is None:
                     continue
                 self.armed(conversation_id, conv, clock)
                 if conv.at_risk & _RISK_FLAG[clock]:
-                    self.at_risk[(conv.cycle_channel, conv.policy.name, _target(conv, clock))] += 1
+                    self.at_risk[(conv.cycle_channel, conv.policy.name, target)] += 1
 
 
 def risk_instant_us(policy: SlaRules, start_us: int, limit_us: int) -> int:
     """When `at_risk_fraction` of the target has passed (in business time if calendared)."""
     return policy.deadline_us(start_us, round(limit_us * policy.at_risk_fraction))
-
-
-def _deadline(conv: Conversation, clock: Clock) -> int | None:
-    return conv.response_deadline_us if clock == "response" else conv.resolution_deadline_us
-
-
-def _target(conv: Conversation, clock: Clock) -> SlaTarget:
-    if clock == "resolution":
-        return "resolution"
-    assert conv.response_target is not None
-    return conv.response_target

@@ -47,11 +47,10 @@ class WorkerCollector(Collector):
         totals = LiveTotals()
         rejected: Counter[str] = Counter({reason: 0 for reason in REJECT_REASONS})
         # every SLA series from the start: alert rules see a first breach as an increase
-        at_risk: Counter[tuple[str, str, str]] = Counter(
-            {labels: 0 for labels in self._sla_label_sets}
-        )
-        totals.sla_met.update(at_risk)
-        totals.sla_breaches.update(at_risk)
+        zeros = dict.fromkeys(self._sla_label_sets, 0)
+        at_risk: Counter[tuple[str, str, str]] = Counter(zeros)
+        totals.sla_met.update(zeros)
+        totals.sla_breaches.update(zeros)
         duplicates = accepted = 0
         for state in states:
             totals.add(state.totals)

@@ -131,7 +131,8 @@ class LiveWorker:
                 highwater is not None and state.lag_records == 0
                 and not state.replays_history(backfill_delay_us)
             )
-            state.advance(wall_us if live else state.engine.last_event_us)
+            if live:  # in a backlog, each event already advanced the clocks
+                state.advance(wall_us)
             if state.alerts:
                 await self._send_alerts(state)
         await self.checkpoint_if_due()
