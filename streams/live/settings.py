@@ -52,6 +52,22 @@ def credentials(
     return None
 
 
+def aiokafka_security(kafka: KafkaConfig) -> dict[str, Any]:
+    """The credentials of `credentials` as arguments of a plain aiokafka client."""
+    found = credentials(kafka)
+    if isinstance(found, faust.SASLCredentials):
+        return {
+            "security_protocol": kafka.security_protocol,
+            "sasl_mechanism": found.mechanism.value,
+            "sasl_plain_username": found.username,
+            "sasl_plain_password": found.password,
+            "ssl_context": found.ssl_context,
+        }
+    if isinstance(found, faust.SSLCredentials):
+        return {"security_protocol": "SSL", "ssl_context": found.context}
+    return {}
+
+
 def faust_settings(config: CarePulseConfig) -> dict[str, Any]:
     kafka = config.kafka
     return {

@@ -28,6 +28,7 @@ from faust.types import TP
 from streams.config import CarePulseConfig
 from streams.core.timeutil import US_PER_SECOND
 from streams.live.alerts import alert_record
+from streams.live.gaps import read_range
 from streams.live.metrics import MetricsServer
 from streams.live.partition import PartitionState, partition_records
 from streams.live.settings import faust_settings
@@ -87,25 +88,47 @@ class LiveWorker:
         if message.partition not in self.owned:
             return  # revoked while buffered: its new owner applies it
         state = self.state(message.partition)
-        rejection = state.apply(
-            message.offset, message.value, int(message.timestamp * US_PER_SECOND)
+        if message.offset > state.next_offset:
+            await self._read_skipped(state, message.offset)
+        await self._apply(
+            state, message.offset, message.key, message.value,
+            int(message.timestamp * US_PER_SECOND),
         )
+        self._pending.append(event)
+        if len(self._pending) >= self.config.worker.checkpoint_events:
+            await self.checkpoint()
+
+    async def _apply(
+        self, state: PartitionState, offset: int, key: bytes | None, value: bytes,
+        produced_at_us: int,
+    ) -> None:
+        rejection = state.apply(offset, value, produced_at_us)
         if state.alerts:
             await self._send_alerts(state)
         if rejection is not None:
             await self.dlq.send(
-                key=message.key, value=message.value,
+                key=key, value=value,
                 headers=[
-                    ("carepulse-source-topic", message.topic.encode()),
-                    ("carepulse-source-partition", str(message.partition).encode()),
-                    ("carepulse-source-offset", str(message.offset).encode()),
+                    ("carepulse-source-topic", self.source.get_topic_name().encode()),
+                    ("carepulse-source-partition", str(state.partition).encode()),
+                    ("carepulse-source-offset", str(offset).encode()),
                     ("carepulse-reason", rejection.reason.encode()),
                     ("carepulse-field", rejection.field.encode()),
                 ],
             )
-        self._pending.append(event)
-        if len(self._pending) >= self.config.worker.checkpoint_events:
-            await self.checkpoint()
+
+    async def _read_skipped(self, state: PartitionState, delivered_offset: int) -> None:
+        """The consumer skipped records after the state's next offset (gaps.py)."""
+        log.warning("partition %d: the consumer skipped offsets %d to %d: reading them",
+                    state.partition, state.next_offset, delivered_offset - 1)
+        records = await read_range(
+            self.config.kafka, self.source.get_topic_name(), state.partition,
+            state.next_offset, delivered_offset,
+        )
+        for record in records:
+            await self._apply(
+                state, record.offset, record.key, record.value, record.timestamp * 1000
+            )
 
     async def _send_alerts(self, state: PartitionState) -> None:
         alerts, state.alerts = state.alerts, []
