@@ -7,11 +7,15 @@ for forward compatibility; every rule of the contract is enforced here, so the K
 can trust what it receives.
 
 Field size limits are ours (the contract only bounds the ids): they keep one hostile
-record from growing state or logs without limit.
+record from growing state or logs without limit. So are the bounds on `occurred_at` and
+`amount`: the core turns instants into integer microseconds and amounts into integer
+micro-units, and a year-9999 instant plus an offset, or an amount of 1e308, would overflow
+them (found by the fuzz tests).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -35,6 +39,12 @@ ResolvedBy = Literal["agent", "bot", "auto"]
 MAX_ID_CHARS = 128
 MAX_LABEL_CHARS = 64
 MAX_TAGS = 32
+MAX_SALE_AMOUNT = 1e12
+EARLIEST_OCCURRED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_OCCURRED_AT = datetime(2100, 1, 1, tzinfo=UTC)  # excluded
+MAX_NESTING_DEPTH = 200
+"""pydantic-core's JSON parser refuses deeper arrays and objects (`invalid_json`), also
+inside ignored extra fields; tests pin the figure."""
 
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
 Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL_CHARS)]
@@ -42,6 +52,9 @@ Channel = Annotated[
     str, Field(min_length=1, max_length=MAX_LABEL_CHARS, pattern=r"^[^A-Z]+$")
 ]
 Tags = Annotated[list[Label], Field(max_length=MAX_TAGS)]
+OccurredAt = Annotated[
+    AwareDatetime, Field(ge=EARLIEST_OCCURRED_AT, lt=LATEST_OCCURRED_AT)
+]
 
 
 def _field_error(field: str, message: str) -> PydanticCustomError:
@@ -55,7 +68,7 @@ class _Envelope(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
 
     event_id: Id
-    occurred_at: AwareDatetime
+    occurred_at: OccurredAt
     conversation_id: Id
     channel: Channel = Field(description="lower-case; unknown values are reported as `other`")
     brand: Label = "default"
@@ -145,7 +158,7 @@ class SaleAttributed(_Envelope):
     """A sale attributed to the care conversation."""
 
     type: Literal["sale.attributed"]
-    amount: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+    amount: Annotated[float, Field(ge=0.0, le=MAX_SALE_AMOUNT, allow_inf_nan=False)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 

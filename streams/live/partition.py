@@ -70,17 +70,17 @@ class PartitionState:
         self._checkpointed_offset = 0
 
     def apply(
-        self, offset: int, value: bytes, produced_at_us: int | None = None
+        self, offset: int, value: bytes | None, produced_at_us: int | None = None
     ) -> Rejection | None:
         """Applies the record at `offset` (with its Kafka timestamp); a rejection to route
         to the DLQ, else None. A record below `next_offset` was applied before a restart
-        and is skipped."""
+        and is skipped; a record without value is an empty (invalid) one."""
         if offset < self.next_offset:
             return None
         self.next_offset = offset + 1
         if produced_at_us is not None:
             self.produced_at_us = produced_at_us
-        parsed = parse_event(value, self._max_record_bytes)
+        parsed = parse_event(value or b"", self._max_record_bytes)
         if isinstance(parsed, Rejection):
             self.rejected[parsed.reason] += 1
             return parsed

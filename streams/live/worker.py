@@ -28,6 +28,7 @@ from faust.types import TP
 from streams.config import CarePulseConfig
 from streams.core.timeutil import US_PER_SECOND
 from streams.live.alerts import alert_record
+from streams.live.dlq import dead_letter
 from streams.live.gaps import read_range
 from streams.live.metrics import MetricsServer
 from streams.live.partition import PartitionState, partition_records
@@ -99,23 +100,18 @@ class LiveWorker:
             await self.checkpoint()
 
     async def _apply(
-        self, state: PartitionState, offset: int, key: bytes | None, value: bytes,
+        self, state: PartitionState, offset: int, key: bytes | None, value: bytes | None,
         produced_at_us: int,
     ) -> None:
         rejection = state.apply(offset, value, produced_at_us)
         if state.alerts:
             await self._send_alerts(state)
         if rejection is not None:
-            await self.dlq.send(
-                key=key, value=value,
-                headers=[
-                    ("carepulse-source-topic", self.source.get_topic_name().encode()),
-                    ("carepulse-source-partition", str(state.partition).encode()),
-                    ("carepulse-source-offset", str(offset).encode()),
-                    ("carepulse-reason", rejection.reason.encode()),
-                    ("carepulse-field", rejection.field.encode()),
-                ],
+            dlq_key, dlq_value, headers = dead_letter(
+                rejection, self.source.get_topic_name(), state.partition, offset, key, value,
+                self.app.conf.producer_max_request_size,
             )
+            await self.dlq.send(key=dlq_key, value=dlq_value, headers=headers)
 
     async def _read_skipped(self, state: PartitionState, delivered_offset: int) -> None:
         """The consumer skipped records after the state's next offset (gaps.py)."""
