@@ -43,8 +43,8 @@ MAX_SALE_AMOUNT = 1e12
 EARLIEST_OCCURRED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_OCCURRED_AT = datetime(2100, 1, 1, tzinfo=UTC)  # excluded
 MAX_NESTING_DEPTH = 200
-"""pydantic-core's JSON parser refuses deeper arrays and objects (`invalid_json`), also
-inside ignored extra fields; tests pin the figure."""
+"""Arrays and objects nested deeper inside the record are refused by pydantic-core's JSON
+parser (`invalid_json`), also in ignored extra fields; a test pins the figure."""
 
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
 Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL_CHARS)]
