@@ -39,7 +39,9 @@ pytestmark = pytest.mark.broker
 
 VALID_EVENTS = 20_000
 BAD_RECORDS = 10_000
-HUGE_RECORD_BYTES = 1_200_000  # above the producer's 1,000,000-byte maximum request
+HUGE_RECORD_BYTES = 1_020_000
+"""Above the worker's producer limit (1,000,000 bytes), below Apache Kafka's default
+message limit (1,048,588 bytes)."""
 Sent = tuple[Malformed | None, int, int]  # the bad record (None if valid), partition, offset
 
 
