@@ -77,8 +77,9 @@ def _too_many_tags(rng: random.Random, body: Body) -> tuple[bytes, str, str]:
     return _dumps(record), "invalid_field", "tags"
 
 
-def _too_large(rng: random.Random, body: Body) -> tuple[bytes, str, str]:
-    return _changed(body, event_id="z" * rng.randint(65_536, 200_000)), "too_large", ""
+def _too_large(rng: random.Random, body: Body, max_record_bytes: int) -> tuple[bytes, str, str]:
+    size = rng.randint(max_record_bytes + 1, 2 * max_record_bytes)
+    return _changed(body, event_id="z" * size), "too_large", ""
 
 
 def _deep(rng: random.Random, body: Body) -> tuple[bytes, str, str]:
@@ -140,18 +141,22 @@ KINDS: Sequence[Maker] = (
     _deep, _invalid_utf8, _naive, _outside_years, _score_out_of_range, _unknown_type,
     _missing, _empty, _not_an_object, _noise,
 )
-RARE_KINDS: Sequence[Maker] = (_too_large,)  # large: one in a hundred
 
 
-def malformed_records(valid: Sequence[bytes], count: int, seed: int) -> list[Malformed]:
+def malformed_records(
+    valid: Sequence[bytes], count: int, seed: int, max_record_bytes: int
+) -> list[Malformed]:
     """`count` malformed records made from the valid lines `valid`, keyed like their
-    source line (by conversation), or unkeyed for one in five."""
+    source line (by conversation), or unkeyed for one in five; one in a hundred is larger
+    than `max_record_bytes` (at most twice)."""
     rng = random.Random(seed)
     records = []
     for _ in range(count):
         body = orjson.loads(rng.choice(valid))
-        make = rng.choice(RARE_KINDS if rng.random() < 0.01 else KINDS)
-        value, reason, field = make(rng, body)
+        if rng.random() < 0.01:
+            value, reason, field = _too_large(rng, body, max_record_bytes)
+        else:
+            value, reason, field = rng.choice(KINDS)(rng, body)
         key = None if rng.random() < 0.2 else str(body["conversation_id"]).encode()
         if key is None and value is None:
             value = b""  # a producer cannot send a record without key and value

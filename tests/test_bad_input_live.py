@@ -39,6 +39,7 @@ pytestmark = pytest.mark.broker
 
 VALID_EVENTS = 20_000
 BAD_RECORDS = 10_000
+MAX_RECORD_BYTES = 40_000  # configured: records of 40,001 to 65,536 bytes are too large
 HUGE_RECORD_BYTES = 1_020_000
 """Above the worker's producer limit (1,000,000 bytes), below Apache Kafka's default
 message limit (1,048,588 bytes)."""
@@ -82,7 +83,7 @@ def test_ten_thousand_bad_records_are_dead_lettered_exactly_and_change_no_kpi(
     tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
 ) -> None:
     valid = list(generate_lines(VALID_EVENTS, seed=21))
-    bad = malformed_records(valid, BAD_RECORDS, seed=22) + huge_records(valid)
+    bad = malformed_records(valid, BAD_RECORDS, 22, MAX_RECORD_BYTES) + huge_records(valid)
     rng = random.Random(23)
     mixed: list[tuple[bytes | None, bytes | None, Malformed | None]] = [
         (orjson.loads(line)["conversation_id"].encode(), line, None) for line in valid
@@ -92,11 +93,14 @@ def test_ten_thousand_bad_records_are_dead_lettered_exactly_and_change_no_kpi(
     expected = Counter(record.reason for record in bad)
     assert len(expected) == len(REJECT_REASONS)  # every reason is exercised
 
-    worker = start_worker("badinput", checkpoint_events=2000)
+    limits = f"[limits]\nmax_record_bytes = {MAX_RECORD_BYTES}\n"
+    worker = start_worker("badinput", limits, checkpoint_events=2000)
     sent = produce(broker, "badinput.events", mixed)
-    run = replayed(broker, "badinput.events")
+    config = CarePulseConfig.model_validate({"limits": {"max_record_bytes": MAX_RECORD_BYTES}})
+    run = replayed(broker, "badinput.events", config)
     assert run.rejected == expected
-    valid_only = AuditRun(CarePulseConfig())
+    assert any(MAX_RECORD_BYTES < len(record.value or b"") <= 65_536 for record in bad)
+    valid_only = AuditRun(config)
     replay_lines(iter(valid), valid_only)
     assert kpis(run) == kpis(valid_only)
 

@@ -17,6 +17,7 @@ from schemas.events import (
     MAX_TAGS,
 )
 from schemas.rejections import DEFAULT_MAX_RECORD_BYTES, Rejection, parse_event
+from streams.config import CarePulseConfig
 
 ENVELOPE = {"event_id": "e-1", "occurred_at": "2026-11-20T10:00:00Z",
             "conversation_id": "c-1", "channel": "x"}
@@ -68,8 +69,9 @@ def test_a_ten_megabyte_event_id_is_rejected_by_the_record_size_before_decoding(
     # Not decoded: broken JSON and bytes that are not UTF-8 after the limit change nothing.
     cut_and_broken = huge[: DEFAULT_MAX_RECORD_BYTES + 1] + b"\xff"
     assert outcome(cut_and_broken) == ("too_large", "")
-    # With a record limit above it, the field limit still refuses to store it.
-    assert outcome(huge, max_record_bytes=2 * TEN_MB) == ("invalid_field", "event_id")
+    # With the largest record limit one can configure, the field limit still refuses it.
+    largest = CarePulseConfig.model_validate({"limits": {"max_record_bytes": 16 * 1024 * 1024}})
+    assert outcome(huge, largest.limits.max_record_bytes) == ("invalid_field", "event_id")
 
 
 def nested(levels: int) -> bytes:
