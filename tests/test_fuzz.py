@@ -221,8 +221,9 @@ def test_atheris_finds_no_exception_in_the_validator_or_the_core(tmp_path: Path)
     runs = 100_000
     done = subprocess.run(
         [sys.executable, "-m", "tests.atheris_target", f"-runs={runs}", "-seed=1",
-         f"-dict={tokens}", str(corpus)],
-        capture_output=True, text=True, timeout=300, check=False,
+         f"-dict={tokens}", f"-artifact_prefix={tmp_path}/", str(corpus)],
+        cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"Done {runs} runs" in done.stderr
