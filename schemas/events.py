@@ -9,8 +9,8 @@ can trust what it receives.
 Field size limits are ours (the contract only bounds the ids): they keep one hostile
 record from growing state or logs without limit. So are the bounds on `occurred_at` and
 `amount`: the core turns instants into integer microseconds and amounts into integer
-micro-units, and a year-9999 instant plus an offset, or an amount of 1e308, would overflow
-them (found by the fuzz tests).
+micro-units, and its dates, windows and deadlines would overflow for an instant in year
+9999 or an amount of 1e308 (found by the fuzz tests).
 """
 
 from __future__ import annotations
