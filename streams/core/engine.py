@@ -3,10 +3,18 @@
 Events are applied in arrival order; time comes only from `occurred_at`. For each event
 the engine updates the conversation's state and tells its sink the facts the event
 produces. It keeps no totals of its own beyond the event counts of the audit report.
+
+State stays bounded: a resolved conversation is forgotten once the engine's newest event
+time has passed its last event by `[worker] resolved_grace_seconds`. Forgetting is
+driven by event time only, so a replay forgets exactly what the live worker forgets, and
+a later event of it behaves as one of a conversation never seen (KPIS.md section 1).
+The resolved conversations wait in a heap keyed by their due instant; the newest event
+time is compared with the heap's top at each event, so the hot path stays cheap.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +33,7 @@ from streams.config import CarePulseConfig
 from streams.core.dedupe import RecentIds
 from streams.core.sink import KpiSink
 from streams.core.sla import SlaBook, SlaRules, SlaTarget
-from streams.core.timeutil import to_us
+from streams.core.timeutil import US_PER_SECOND, to_us
 from streams.core.watch import Clock, DeadlineWatch, risk_instant_us
 
 OTHER_CHANNEL = "other"
@@ -102,15 +110,23 @@ class OpenDeadline:
 class Engine:
     """Applies accepted events; counts duplicates, ignored and out-of-order events.
     With `live_sla`, a DeadlineWatch breaches SLA clocks as the newest event time (or
-    the caller's `advance`) passes their deadlines, instead of only when settled."""
+    the caller's `advance`) passes their deadlines, instead of only when settled.
+    With `keep_forgotten`, forgotten conversations are listed in `forgotten` (id and
+    last state) for the caller to take: the live worker drops their checkpoint records."""
 
-    def __init__(self, config: CarePulseConfig, sink: KpiSink, live_sla: bool = False) -> None:
+    def __init__(
+        self, config: CarePulseConfig, sink: KpiSink, live_sla: bool = False,
+        keep_forgotten: bool = False,
+    ) -> None:
         self._sink = sink
         self._allowlist = frozenset(config.channels.allowlist)
         self._sla = SlaBook(config)
         self._recent = RecentIds(config.dedupe.capacity)
         self.conversations: dict[str, Conversation] = {}
         self.watch = DeadlineWatch(self.conversations, sink) if live_sla else None
+        self._grace_us = round(config.worker.resolved_grace_seconds * US_PER_SECOND)
+        self._expiry: list[tuple[int, str]] = []  # (due instant, id) of resolved ones
+        self.forgotten: list[tuple[str, Conversation]] | None = [] if keep_forgotten else None
         self.accepted = 0
         self.duplicates = 0
         self.ignored = 0
@@ -147,6 +163,9 @@ class Engine:
             self.last_event_us = at_us
             if self.watch is not None:
                 self.watch.advance(at_us)
+        expiry = self._expiry
+        if expiry and expiry[0][0] <= self.last_event_us:
+            self._forget_resolved(self.last_event_us)
         channel = event.channel
         if channel not in self._allowlist:
             channel = OTHER_CHANNEL
@@ -161,6 +180,35 @@ class Engine:
         seen_before = self._recent.seen_before
         for event_id in event_ids:
             seen_before(event_id)
+
+    def _forget_resolved(self, now_us: int) -> None:
+        """Drops the resolved conversations whose last event is `grace` before `now_us`;
+        an entry whose conversation has had an event since is queued again, one that was
+        reopened is dropped (its next resolution queues it)."""
+        expiry, conversations, grace_us = self._expiry, self.conversations, self._grace_us
+        while expiry and expiry[0][0] <= now_us:
+            _, conversation_id = heapq.heappop(expiry)
+            conv = conversations.get(conversation_id)
+            if conv is None or conv.cycle_open:
+                continue
+            due_us = conv.last_event_us + grace_us
+            if due_us > now_us:
+                heapq.heappush(expiry, (due_us, conversation_id))
+                continue
+            del conversations[conversation_id]
+            if self.forgotten is not None:
+                self.forgotten.append((conversation_id, conv))
+
+    def rearm_expiry(self) -> None:
+        """After a restore: every resolved conversation queued again, and those already
+        due at the newest event time forgotten."""
+        grace_us = self._grace_us
+        self._expiry = [
+            (conv.last_event_us + grace_us, conversation_id)
+            for conversation_id, conv in self.conversations.items() if not conv.cycle_open
+        ]
+        heapq.heapify(self._expiry)
+        self._forget_resolved(self.last_event_us)
 
     def open_deadlines(self) -> Iterator[OpenDeadline]:
         """SLA deadlines not yet settled by an answer or a resolution."""
@@ -330,6 +378,7 @@ class Engine:
         self._end_clock(event.conversation_id, conv, "resolution", at_us)
         conv.waiting_since_us = None
         conv.cycle_open = False
+        heapq.heappush(self._expiry, (at_us + self._grace_us, event.conversation_id))
 
     def _on_reopened(self, event: ConversationReopened, at_us: int, channel: str) -> None:
         conv = self.conversations.get(event.conversation_id)

@@ -85,6 +85,11 @@ class WorkerCollector(Collector):
             at_risk_family.add_metric(list(labels), count)
         yield at_risk_family
         yield GaugeMetricFamily(
+            PREFIX + "conversations_in_memory",
+            "Conversations held in state: open, or resolved within their grace period",
+            value=sum(len(state.engine.conversations) for state in states),
+        )
+        yield GaugeMetricFamily(
             PREFIX + "partitions_owned", "Input partitions this worker owns",
             value=len(self._worker.owned),
         )

@@ -12,7 +12,9 @@ meta record. So a checkpoint never overwrites the last committed state of anythi
 each conversation has two table slots and is written to the one not holding its
 committed state, every record carries its checkpoint sequence, and a restore takes, per
 conversation, the newest record of a sequence the last meta record covers. Id segments
-no longer listed are deleted only by the next checkpoint.
+no longer listed are deleted only by the next checkpoint. A conversation the engine
+forgot (resolved, past its grace) gets a `null` record in its free slot, so a restore
+never brings back an older state of it; the next checkpoint deletes both slots.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ class PartitionState:
         self.partition = partition
         self.totals = LiveTotals()
         self.windows = WindowTotals(config.thresholds)
-        self.engine = Engine(config, TeeSink(self.totals, self.windows), live_sla=True)
+        self.engine = Engine(
+            config, TeeSink(self.totals, self.windows), live_sla=True, keep_forgotten=True
+        )
         assert self.engine.watch is not None
         self.watch: DeadlineWatch = self.engine.watch
         self.alerts: list[SlaAlert] = []  # raised, for the worker to send
@@ -65,6 +69,7 @@ class PartitionState:
         self._segments: list[list[int]] = []  # [checkpoint sequence, id count], oldest first
         self._unlisted_segments: list[int] = []  # to delete at the next checkpoint
         self._uncommitted_keys: list[bytes] = []  # of a failed checkpoint: delete next
+        self._forgotten: list[str] = []  # marked forgotten by the last checkpoint
         self._sequence = 0  # of the last committed checkpoint
         self._slot_flips: list[tuple[Conversation, int]] = []
         self._checkpointed_offset = 0
@@ -136,6 +141,7 @@ class PartitionState:
         ]
         records += [(key, None) for key in self._uncommitted_keys]
         self._uncommitted_keys = []
+        records += self._forgotten_records(sequence, conversations)
         self._unlisted_segments = []
         for conversation_id in sorted(self._changed):
             conv = conversations.get(conversation_id)
@@ -153,6 +159,32 @@ class PartitionState:
             while sum(size for _, size in self._segments[1:]) >= self._dedupe_capacity:
                 self._unlisted_segments.append(self._segments.pop(0)[0])
         records += self.windows.checkpoint_records(self._prefix, sequence)
+        return records
+
+    def _forgotten_records(
+        self, sequence: int, conversations: dict[str, Conversation]
+    ) -> list[Record]:
+        """Deletes both slots of the conversations marked forgotten by the last checkpoint
+        (unless a new conversation took the id since), and marks the newly forgotten:
+        `null` in the slot not holding their committed state. A new conversation that
+        took the id writes to that slot instead, and its record supersedes the old."""
+        records: list[Record] = [
+            (self._prefix + slot + conversation_id.encode(), None)
+            for conversation_id in self._forgotten if conversation_id not in conversations
+            for slot in (b"c0/", b"c1/")
+        ]
+        assert self.engine.forgotten is not None
+        forgotten, self.engine.forgotten = self.engine.forgotten, []
+        self._forgotten = [conversation_id for conversation_id, _ in forgotten]
+        for conversation_id, conv in forgotten:
+            successor = conversations.get(conversation_id)
+            if successor is not None:
+                if successor.checkpoint_slot == -1:
+                    successor.checkpoint_slot = conv.checkpoint_slot
+            elif conv.checkpoint_slot != -1:
+                slot = 0 if conv.checkpoint_slot == 1 else 1
+                key = self._prefix + b"c%d/" % slot + conversation_id.encode()
+                records.append((key, orjson.dumps([sequence, None])))
         return records
 
     def _meta_record(self) -> Record:
@@ -203,6 +235,10 @@ class PartitionState:
         state.windows.restore(window_records, meta["sequence"], meta.get("windows"))
         if meta["sequence"]:
             state._restore_meta(meta, segments)
+        state.engine.rearm_expiry()
+        assert state.engine.forgotten is not None
+        state._forgotten += [conversation_id for conversation_id, _ in state.engine.forgotten]
+        state.engine.forgotten = []
         return state
 
     def _restore_conversations(
@@ -218,6 +254,9 @@ class PartitionState:
             if not committed:
                 continue
             _, slot, data = max(committed)
+            if data is None:  # forgotten
+                self._forgotten.append(name.decode())
+                continue
             conv = load_conversation(data, sla)
             conv.checkpoint_slot = slot
             self.engine.conversations[name.decode()] = conv

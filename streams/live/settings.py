@@ -74,6 +74,7 @@ def faust_settings(config: CarePulseConfig) -> dict[str, Any]:
         "broker": broker_urls(kafka.bootstrap_servers),
         "broker_credentials": credentials(kafka),
         "store": "memory://",
+        "datadir": str(config.worker.data_dir / kafka.app_id),
         "processing_guarantee": "at_least_once",
         "web_enabled": False,
         "broker_session_timeout": SESSION_TIMEOUT_SECONDS,
