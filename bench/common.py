@@ -159,15 +159,17 @@ def base_config_text(path: Path | None) -> str:
 
 
 def write_worker_config(path: Path, base: Path | None, app_id: str, input_topic: str,
-                        metrics_port: int, checkpoint_events: int = 5000) -> Path:
-    """A configuration with its own consumer group, changelog and output topics."""
+                        metrics_port: int, checkpoint_events: int = 5000,
+                        worker_toml: str = "") -> Path:
+    """A configuration with its own consumer group, changelog and output topics;
+    `worker_toml` adds lines to its [worker] section."""
     path.write_text(
         base_config_text(base)
         + f'\n[kafka]\napp_id = "{app_id}"\ninput_topic = "{input_topic}"\n'
         f'dlq_topic = "{app_id}.dlq"\nalerts_topic = "{app_id}.alerts"\n'
         f"partitions = {PARTITIONS}\n"
         f'[metrics]\nhost = "127.0.0.1"\nport = {metrics_port}\n'
-        f"[worker]\ncheckpoint_events = {checkpoint_events}\n",
+        f"[worker]\ncheckpoint_events = {checkpoint_events}\n{worker_toml}",
         encoding="utf-8",
     )
     load_config(path)  # fail here, not in the child, if the merge broke something
@@ -194,8 +196,7 @@ class WorkerProcess:
 
     def __init__(self, config: Path, broker_url: str, metrics_port: int, workdir: Path,
                  pin: bool = True) -> None:
-        """`workdir` is the child's working directory (Faust puts `APP_ID-data/` there)
-        and holds its log."""
+        """`workdir` is the child's working directory and holds its log."""
         self.config, self.broker_url, self.metrics_port, self.workdir = (
             config, broker_url, metrics_port, workdir)
         self.log = workdir / f"{config.stem}.log"
