@@ -16,7 +16,7 @@ from streams.core.report import AuditRun
 from streams.core.timeutil import parse_iso_us
 from streams.demo import add_arguments as add_demo_arguments
 from streams.demo import run_demo_args
-from streams.kafka_settings import kafka_settings
+from streams.kafka_settings import client_security, kafka_settings
 from streams.render import render_table
 from streams.replay import replay_file
 from streams.simulate import write_file
@@ -73,15 +73,20 @@ def _parser() -> argparse.ArgumentParser:
 
     produce = commands.add_parser("produce", help="publish a JSONL file of events to Kafka")
     produce.add_argument("--input", type=Path, required=True, help="JSONL file of events")
-    produce.add_argument("--topic", help="topic (default: CAREPULSE_INPUT_TOPIC, else care.events)")
+    produce.add_argument("--topic", help="topic (default: CAREPULSE_INPUT_TOPIC, else "
+                         "kafka.input_topic of --config, else care.events)")
     produce.add_argument("--broker", metavar="HOST:PORT",
-                         help="bootstrap servers (default: CAREPULSE_BROKER, else 127.0.0.1:9092)")
+                         help="bootstrap servers (default: CAREPULSE_BROKER, else "
+                              "kafka.bootstrap_servers of --config, else 127.0.0.1:9092)")
     produce.add_argument("--rate", type=positive_rate, metavar="EVENTS_PER_SECOND",
                          help="pace to this many events/s (default: as fast as possible)")
     produce.add_argument("--raw", action="store_true",
                          help="send every non-blank line unvalidated (to exercise the DLQ)")
     produce.add_argument("--partitions", type=int,
                          help="partitions of the topic if it is created (default 4)")
+    produce.add_argument("--config", type=Path,
+                         help="TOML configuration file: its [kafka] section (broker, topic, "
+                              "partitions, SASL and TLS settings)")
 
     broker = commands.add_parser(
         "broker", help="run the embedded Kafka-compatible broker (Tansu) until Ctrl-C"
@@ -144,9 +149,10 @@ def _replay_topic(
 ) -> None:
     from streams.topic_replay import TopicReadError, replay_topic  # Kafka clients: on demand
 
+    kafka = kafka_settings(config)
     try:
-        replay_topic(args.broker or kafka_settings(config).bootstrap_servers, args.topic, run,
-                     rejects)
+        replay_topic(args.broker or kafka.bootstrap_servers, args.topic, run, rejects,
+                     security=client_security(kafka))
     except TopicReadError as error:
         raise UsageError(str(error)) from error
 
@@ -162,7 +168,7 @@ def _produce(args: argparse.Namespace) -> int:
     from streams.produce import ProduceError, invalid_lines, produce_file
 
     _check_input_file(args.input)
-    settings = kafka_settings()
+    settings = kafka_settings(load_config(args.config))
     partitions = settings.partitions if args.partitions is None else args.partitions
     if partitions < 1:
         raise UsageError("--partitions must be >= 1")
@@ -179,7 +185,7 @@ def _produce(args: argparse.Namespace) -> int:
                              "nothing sent (--raw sends lines unvalidated)")
     try:
         sent = produce_file(args.input, args.broker or settings.bootstrap_servers, topic,
-                            args.rate, partitions)
+                            args.rate, partitions, client_security(settings))
     except ProduceError as error:
         raise UsageError(str(error)) from error
     print(f"sent {sent} events to {topic}", file=sys.stderr)

@@ -196,8 +196,26 @@ class KafkaConfig(_Section):
 
 
 class MetricsConfig(_Section):
+    """Where `/metrics` is served, and how it is protected: `auth = "basic"` asks for
+    `basic_auth_username` and the password held by the environment variable named
+    `basic_auth_password_env` (never the file); `tls = true` serves HTTPS with
+    `tls_certfile` and `tls_keyfile` (PEM)."""
+
     host: str = "127.0.0.1"
     port: Score = Field(9108, ge=0, le=65535)
+    auth: Literal["none", "basic"] = "none"
+    basic_auth_username: str = Field("prometheus", min_length=1)
+    basic_auth_password_env: str = Field("CAREPULSE_METRICS_PASSWORD", min_length=1)
+    tls: Annotated[bool, Strict()] = False
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+
+    @model_validator(mode="after")
+    def _tls_files(self) -> MetricsConfig:
+        if self.tls and (self.tls_certfile is None or self.tls_keyfile is None):
+            missing = "tls_certfile" if self.tls_certfile is None else "tls_keyfile"
+            raise _KeyError(f"metrics.{missing}", "required with tls = true")
+        return self
 
 
 class WorkerConfig(_Section):

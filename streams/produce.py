@@ -14,9 +14,11 @@ file to fix. `raw=True` sends everything as it is, to exercise the dead-letter q
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import orjson
 from kafka import KafkaProducer
@@ -41,6 +43,7 @@ DELIVERY_TIMEOUT_SECONDS = 30.0
 LINGER_MS = 5
 BATCH_BYTES = 512 * 1024
 BURST_SECONDS = 0.1
+EMPTY: Mapping[str, Any] = MappingProxyType({})
 """With a rate, how much sending a stalled producer may catch up at once."""
 
 
@@ -136,13 +139,16 @@ def record_key(value: bytes) -> bytes | None:
     return None
 
 
-def ensure_topic(bootstrap_servers: str, topic: str, partitions: int) -> None:
+def ensure_topic(
+    bootstrap_servers: str, topic: str, partitions: int, security: Mapping[str, Any] = EMPTY
+) -> None:
     """Creates `topic` with `partitions` partitions and the broker's default replication
-    factor; an existing topic is left as it is."""
+    factor; an existing topic is left as it is. `security`: `client_security` arguments."""
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=bootstrap_servers,
             client_id="carepulse-produce",
+            **security,
             request_timeout_ms=int(BROKER_TIMEOUT_SECONDS * 1000),
             bootstrap_timeout_ms=int(BROKER_TIMEOUT_SECONDS * 1000),
         )
@@ -164,15 +170,17 @@ def produce_file(
     topic: str,
     rate_per_second: float | None = None,
     partitions: int = 4,
+    security: Mapping[str, Any] = EMPTY,
 ) -> int:
     """Sends every non-blank line of `path` to `topic`, keyed by `conversation_id`; waits
     until the broker acknowledged them all and returns how many were sent. Validation is
-    the caller's choice (see `invalid_lines`)."""
-    ensure_topic(bootstrap_servers, topic, partitions)
+    the caller's choice (see `invalid_lines`). `security`: `client_security` arguments."""
+    ensure_topic(bootstrap_servers, topic, partitions, security)
     try:
         producer = KafkaProducer(
             bootstrap_servers=bootstrap_servers,
             client_id="carepulse-produce",
+            **security,
             linger_ms=LINGER_MS,
             batch_size=BATCH_BYTES,
             bootstrap_timeout_ms=int(BROKER_TIMEOUT_SECONDS * 1000),

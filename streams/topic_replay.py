@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -75,11 +75,13 @@ def replay_topic(
     bootstrap_servers: str, topic: str, run: AuditRun, rejects: IO[str] | None = None,
     connect_timeout_seconds: float = CONNECT_TIMEOUT_SECONDS,
     stall_timeout_seconds: float = STALL_TIMEOUT_SECONDS,
+    security: Mapping[str, Any] | None = None,
 ) -> None:
     """Feeds every record of `topic` (each partition from its earliest offset to its end at
-    start) to `run`; writes each rejected record to `rejects` with partition and offset."""
+    start) to `run`; writes each rejected record to `rejects` with partition and offset.
+    `security`: the `client_security` arguments of the configuration."""
     reader = _TopicReader(bootstrap_servers, topic, connect_timeout_seconds,
-                          stall_timeout_seconds)
+                          stall_timeout_seconds, dict(security or {}))
     with _client_logs_quiet():
         asyncio.run(reader.replay(run, rejects))
 
@@ -101,6 +103,7 @@ class _TopicReader:
     topic: str
     connect_timeout_seconds: float
     stall_timeout_seconds: float
+    security: dict[str, Any]
     positions: dict[int, int] = field(default_factory=dict)
     """Next offset to fetch, per partition."""
     end_offsets: dict[int, int] = field(default_factory=dict)
@@ -113,6 +116,7 @@ class _TopicReader:
             bootstrap_servers=self.bootstrap_servers,
             client_id="carepulse-replay",
             request_timeout_ms=int(self.connect_timeout_seconds * 1000),
+            **self.security,
         )
         try:
             await asyncio.wait_for(self._start(client), self.connect_timeout_seconds)

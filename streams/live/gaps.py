@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from streams.config import KafkaConfig
-from streams.live.settings import aiokafka_security
+from streams.kafka_settings import client_security
 
 READ_TIMEOUT_SECONDS = 60.0
 
@@ -29,7 +29,7 @@ async def read_range(
     record (a transaction marker, say) are simply absent."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False,
-        **aiokafka_security(kafka),
+        **client_security(kafka),
     )
     await consumer.start()
     try:

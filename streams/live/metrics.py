@@ -27,6 +27,7 @@ from streams.core.sla import SlaBook
 from streams.core.timeutil import US_PER_SECOND
 from streams.core.totals import BUCKET_BOUNDS_SECONDS, HISTOGRAMS, LiveTotals
 from streams.core.windows import GAUGE_HELP, gauge_values
+from streams.live.http_security import OPEN, MetricsSecurity, basic_auth
 
 if TYPE_CHECKING:
     from streams.live.worker import LiveWorker
@@ -190,9 +191,13 @@ def _window_gauges(worker: LiveWorker) -> Iterator[Metric]:
 
 
 class MetricsServer:
-    def __init__(self, worker: LiveWorker, host: str, port: int) -> None:
+    def __init__(
+        self, worker: LiveWorker, host: str, port: int,
+        security: MetricsSecurity = OPEN,
+    ) -> None:
         self.host = host
         self.port = port
+        self.security = security
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(WorkerCollector(worker))
         self._runner: web.AppRunner | None = None
@@ -202,11 +207,16 @@ class MetricsServer:
                             headers={"Content-Type": CONTENT_TYPE})
 
     async def start(self) -> None:
-        app = web.Application()
+        authorization = self.security.authorization
+        app = web.Application(middlewares=[] if authorization is None else [
+            basic_auth(authorization)
+        ])
         app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(
+            self._runner, self.host, self.port, ssl_context=self.security.ssl_context
+        )
         await site.start()
 
     async def stop(self) -> None:

@@ -10,13 +10,14 @@ incomplete on the embedded broker), made exact by the worker's checkpoints.
 from __future__ import annotations
 
 import os
-import ssl
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import faust
 
 from streams.config import CarePulseConfig, ConfigError, KafkaConfig
+from streams.kafka_settings import client_security
 
 SESSION_TIMEOUT_SECONDS = 10.0
 HEARTBEAT_INTERVAL_SECONDS = 2.0
@@ -29,43 +30,29 @@ def broker_urls(bootstrap_servers: str) -> list[str]:
 def credentials(
     kafka: KafkaConfig, environ: Mapping[str, str] = os.environ
 ) -> faust.auth.Credentials | None:
-    """SASL (PLAIN or SCRAM) and/or TLS, from the `[kafka]` section; the SASL password
-    comes from the environment variable the configuration names, never from the file."""
-    ssl_context = None
-    if kafka.security_protocol in ("SSL", "SASL_SSL"):
-        ssl_context = ssl.create_default_context(
-            cafile=str(kafka.ssl_cafile) if kafka.ssl_cafile else None
-        )
-    if kafka.security_protocol.startswith("SASL"):
-        password = environ.get(kafka.sasl_password_env)
-        if not kafka.sasl_username or password is None:
-            raise ConfigError(
-                f"kafka.sasl_username and the variable {kafka.sasl_password_env} are "
-                f"required with security_protocol {kafka.security_protocol}"
-            )
+    """Faust's form of `client_security` (SASL PLAIN or SCRAM and/or TLS)."""
+    security = client_security(kafka, environ)
+    ssl_context = security.get("ssl_context")
+    if "sasl_mechanism" in security:
         return faust.SASLCredentials(
-            username=kafka.sasl_username, password=password, ssl_context=ssl_context,
-            mechanism=kafka.sasl_mechanism or "PLAIN",
+            username=security["sasl_plain_username"],
+            password=security["sasl_plain_password"], ssl_context=ssl_context,
+            mechanism=security["sasl_mechanism"],
         )
     if ssl_context is not None:
         return faust.SSLCredentials(ssl_context)
     return None
 
 
-def aiokafka_security(kafka: KafkaConfig) -> dict[str, Any]:
-    """The credentials of `credentials` as arguments of a plain aiokafka client."""
-    found = credentials(kafka)
-    if isinstance(found, faust.SASLCredentials):
-        return {
-            "security_protocol": kafka.security_protocol,
-            "sasl_mechanism": found.mechanism.value,
-            "sasl_plain_username": found.username,
-            "sasl_plain_password": found.password,
-            "ssl_context": found.ssl_context,
-        }
-    if isinstance(found, faust.SSLCredentials):
-        return {"security_protocol": "SSL", "ssl_context": found.context}
-    return {}
+def data_dir(config: CarePulseConfig) -> Path:
+    """The app's directory under `[worker] data_dir`, created (Faust creates only the
+    last level); ConfigError naming the key when it cannot be."""
+    path = config.worker.data_dir / config.kafka.app_id
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"worker.data_dir: cannot create {path}: {error.strerror}") from error
+    return path
 
 
 def faust_settings(config: CarePulseConfig) -> dict[str, Any]:
@@ -74,7 +61,7 @@ def faust_settings(config: CarePulseConfig) -> dict[str, Any]:
         "broker": broker_urls(kafka.bootstrap_servers),
         "broker_credentials": credentials(kafka),
         "store": "memory://",
-        "datadir": str(config.worker.data_dir / kafka.app_id),
+        "datadir": str(data_dir(config)),
         "processing_guarantee": "at_least_once",
         "web_enabled": False,
         "broker_session_timeout": SESSION_TIMEOUT_SECONDS,

@@ -30,6 +30,7 @@ from streams.core.timeutil import US_PER_SECOND
 from streams.live.alerts import alert_record
 from streams.live.dlq import dead_letter
 from streams.live.gaps import read_range
+from streams.live.http_security import metrics_security
 from streams.live.metrics import MetricsServer
 from streams.live.partition import PartitionState, partition_records
 from streams.live.settings import faust_settings
@@ -251,7 +252,9 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
     app = faust.App(config.kafka.app_id, **faust_settings(config))
     shorten_fetch_wait(app)
     worker = LiveWorker(app, config)
-    metrics = MetricsServer(worker, config.metrics.host, config.metrics.port)
+    metrics = MetricsServer(
+        worker, config.metrics.host, config.metrics.port, metrics_security(config.metrics)
+    )
 
     @app.agent(worker.source, name="apply-events")
     async def apply_events(stream: Any) -> None:
@@ -281,7 +284,8 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
         for topic in (worker.dlq, worker.alerts):
             await topic.maybe_declare()
         await metrics.start()
-        log.info("metrics on http://%s:%d/metrics", metrics.host, metrics.port)
+        log.info("metrics on %s://%s:%d/metrics", metrics.security.scheme, metrics.host,
+                 metrics.port)
 
     del apply_events, checkpoint_timer, on_revoked, on_assigned, on_rebalance_complete
     del serve_metrics
