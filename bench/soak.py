@@ -10,14 +10,18 @@ sent, the records the worker has read, its lag and the conversations it holds.
 What must stay bounded: resolved conversations are forgotten `--grace-seconds` after
 their last event (event time = wall time here; the default 60 s stands for ~18 hours of
 the simulation at 2,000 events/s), and the dedupe memory holds at most
-`[dedupe] capacity` ids (default 1,000,000: full after ~8 minutes at 2,000 events/s).
+`[dedupe] capacity` ids per input partition. That capacity is per partition: with the
+default 1,000,000 and 4 partitions at 2,000 events/s, it fills only after ~33 minutes
+(a first 30-minute run grew by ~14 MiB a minute for that reason), so the soak sets
+--dedupe-capacity 250,000 (full after ~8 minutes) to see the plateau within the run.
 Conversations the simulation leaves open without a resolution are never forgotten (an
-open cycle is live state) and grow slowly; the run reports them.
+open cycle is live state); the run reports them.
 
 Verdict: RSS growth over the last third of the run against the first third; "levels off"
 when the last third grows by less than 5% of the RSS at its start.
 
 Usage: python bench/soak.py [--minutes 30] [--rate 2000] [--grace-seconds 60]
+                            [--dedupe-capacity 250000]
 """
 
 from __future__ import annotations
@@ -73,14 +77,18 @@ def verdict(curve: list[float]) -> str:
     )
 
 
-def soak(minutes: int, rate: float, grace_seconds: float, seed: int) -> None:
+def soak(
+    minutes: int, rate: float, grace_seconds: float, dedupe_capacity: int, seed: int
+) -> None:
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-")))
         broker = stack.enter_context(EmbeddedBroker(port=free_port()))
         ensure_topic(broker.url, TOPIC, 4)
         port = free_port()
+        base = workdir / "base.toml"
+        base.write_text(f"[dedupe]\ncapacity = {dedupe_capacity}\n", encoding="utf-8")
         config = write_worker_config(
-            workdir / "soak.toml", None, "soak", TOPIC, port,
+            workdir / "soak.toml", base, "soak", TOPIC, port,
             worker_toml=f"resolved_grace_seconds = {grace_seconds}\n"
             f'data_dir = "{workdir}"\n',
         )
@@ -96,7 +104,8 @@ def soak(minutes: int, rate: float, grace_seconds: float, seed: int) -> None:
         stack.callback(feeder.join)
         stack.callback(stop.set)
         print(f"soak: {rate:,.0f} events/s for {minutes} min, grace {grace_seconds:g} s, "
-              f"worker pid {worker.process.pid}", flush=True)
+              f"dedupe capacity {dedupe_capacity:,} per partition, worker pid "
+              f"{worker.process.pid}", flush=True)
         print("minute  rss_mib  sent        read        lag     in_memory  open", flush=True)
         curve = [rss_mib(worker.process.pid)]
         started = time.monotonic()
@@ -122,9 +131,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=30)
     parser.add_argument("--rate", type=float, default=2000.0, help="events per second")
     parser.add_argument("--grace-seconds", type=float, default=60.0)
+    parser.add_argument("--dedupe-capacity", type=int, default=250_000)
     parser.add_argument("--seed", type=int, default=17)
     args = parser.parse_args()
-    soak(args.minutes, args.rate, args.grace_seconds, args.seed)
+    soak(args.minutes, args.rate, args.grace_seconds, args.dedupe_capacity, args.seed)
 
 
 if __name__ == "__main__":
