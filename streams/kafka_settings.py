@@ -10,14 +10,16 @@ worker. `client_security` gives the keyword arguments of kafka-python and aiokaf
 
 from __future__ import annotations
 
+import logging
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from streams.config import CarePulseConfig, ConfigError, KafkaConfig, with_environment
 
-__all__ = ["client_security", "kafka_settings"]
+__all__ = ["client_logs_quiet", "client_security", "kafka_settings"]
 
 
 def kafka_settings(
@@ -61,3 +63,18 @@ def client_security(
             "sasl_plain_password": password,
         }
     return arguments
+
+
+@contextmanager
+def client_logs_quiet() -> Iterator[None]:
+    """Without logging configured, Python prints aiokafka's errors ("Unable connect to
+    ...") on stderr; the caller's own error message already says it in one line. A handler
+    on aiokafka's logger suppresses that fallback yet lets records reach any handler an
+    application installed on the root logger."""
+    logger = logging.getLogger("aiokafka")
+    handler = logging.NullHandler()
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)

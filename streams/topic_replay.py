@@ -25,10 +25,8 @@ records replayed from a file.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -46,6 +44,7 @@ from aiokafka.structs import TopicPartition
 
 from schemas.rejections import Rejection, parse_event
 from streams.core.report import AuditRun
+from streams.kafka_settings import client_logs_quiet
 from streams.replay import collector_paused, reject_entry
 
 __all__ = ["TopicReadError", "replay_topic", "topic_reject_line"]
@@ -82,7 +81,7 @@ def replay_topic(
     `security`: the `client_security` arguments of the configuration."""
     reader = _TopicReader(bootstrap_servers, topic, connect_timeout_seconds,
                           stall_timeout_seconds, dict(security or {}))
-    with _client_logs_quiet():
+    with client_logs_quiet():
         asyncio.run(reader.replay(run, rejects))
 
 
@@ -304,21 +303,6 @@ def topic_reject_line(
 ) -> str:
     """One JSON object per rejected record, naming where it lies on the topic."""
     return reject_entry({"partition": partition, "offset": offset}, rejection, raw)
-
-
-@contextmanager
-def _client_logs_quiet() -> Iterator[None]:
-    """Without logging configured, Python prints aiokafka's errors ("Unable connect to
-    ...") on stderr; the error this module raises already says it in one line. A handler
-    on aiokafka's logger suppresses that fallback yet lets records reach any handler an
-    application installed on the root logger."""
-    logger = logging.getLogger("aiokafka")
-    handler = logging.NullHandler()
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
 
 
 def _first_line(error: BaseException) -> str:

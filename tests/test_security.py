@@ -25,7 +25,6 @@ from streams.live.http_security import metrics_security
 from streams.live.settings import faust_settings
 from streams.testing import Scenario
 from tests.live_fixtures import (
-    AnyBroker,
     WorkerProcess,
     broker,
     start_worker,
@@ -109,7 +108,7 @@ class TlsListener(threading.Thread):
         context.load_cert_chain(cert, key)
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.sock.settimeout(0.2)
-        self.url = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.url = f"127.0.0.1:{self.sock.getsockname()[1]}"
         self.context = context
         self.handshakes = 0
         self.stopped = threading.Event()

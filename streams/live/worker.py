@@ -34,6 +34,7 @@ from streams.live.http_security import metrics_security
 from streams.live.metrics import MetricsServer
 from streams.live.partition import PartitionState, partition_records
 from streams.live.settings import faust_settings
+from streams.live.startup import wait_for_broker
 
 log = logging.getLogger("carepulse.worker")
 STATE_TABLE = "state"
@@ -225,8 +226,11 @@ class LiveWorker:
 
 
 def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
-    """Runs until SIGINT or SIGTERM (Faust's worker stops the app cleanly)."""
+    """Waits for the broker, then runs until SIGINT or SIGTERM (Faust's worker stops the
+    app cleanly, after a last checkpoint)."""
     app, _ = build_app(config)
+    if not wait_for_broker(config.kafka):
+        return 0
     faust.Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()
     return 0
 
@@ -279,6 +283,14 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
     async def on_rebalance_complete(app: faust.App, **kwargs: Any) -> None:
         worker.restore_owned()
 
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
+    async def on_before_shutdown(app: faust.App, **kwargs: Any) -> None:
+        """SIGTERM: the consumer has stopped, the producer not yet: a last checkpoint
+        covers every applied event, so a restart applies none of them again."""
+        await worker.checkpoint()
+        log.info("checkpoint at shutdown: partitions %s at offsets %s", sorted(worker.states),
+                 [worker.states[p].next_offset for p in sorted(worker.states)])
+
     @app.task
     async def serve_metrics() -> None:
         for topic in (worker.dlq, worker.alerts):
@@ -288,5 +300,6 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
                  metrics.port)
 
     del apply_events, checkpoint_timer, on_revoked, on_assigned, on_rebalance_complete
+    del on_before_shutdown
     del serve_metrics
     return app, worker

@@ -1,0 +1,137 @@
+"""Faults: a broker that comes late, SIGTERM and a restart, invalid configuration files."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from streams.broker import EmbeddedBroker, free_port
+from streams.cli import main
+from streams.produce import produce_file
+from streams.simulate import generate_lines
+from tests.live_fixtures import (
+    AnyBroker,
+    WorkerProcess,
+    assert_metrics_equal_replay,
+    broker,
+    replayed,
+    start_worker,
+    started_workers,
+    total,
+    worker_config,
+)
+from tests.test_worker_live import hand_computed_scenario
+
+__all__ = ["broker", "start_worker", "started_workers"]
+
+
+def wait_for_log(worker: WorkerProcess, pattern: str, timeout_seconds: float = 30) -> str:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        text = worker.log.read_text(errors="replace")
+        if re.search(pattern, text):
+            return text
+        assert worker.process is not None and worker.process.poll() is None, text
+        time.sleep(0.1)
+    raise AssertionError(f"{pattern!r} not in the log:\n{worker.log.read_text()}")
+
+
+@pytest.mark.broker
+def test_a_worker_started_before_its_broker_retries_then_counts_exactly(
+    tmp_path: Path, started_workers: list[WorkerProcess]
+) -> None:
+    port, metrics_port = free_port(), free_port()
+    config = worker_config(tmp_path / "late.toml", "late", metrics_port)
+    url = f"127.0.0.1:{port}"
+    worker = WorkerProcess(config, url, metrics_port, tmp_path / "late.log").start()
+    started_workers.append(worker)
+    text = wait_for_log(worker, r"\(attempt 3\)")
+    retries = [line for line in text.splitlines() if "unreachable" in line]
+    assert retries == [
+        f"carepulse worker: broker {url} unreachable (attempt 1); retrying in 0.5 s",
+        f"carepulse worker: broker {url} unreachable (attempt 2); retrying in 1 s",
+        f"carepulse worker: broker {url} unreachable (attempt 3); retrying in 2 s",
+    ]
+    assert "Traceback" not in text and "Unable connect" not in text
+
+    with EmbeddedBroker(port=port):
+        produce_file(hand_computed_scenario(tmp_path / "events.jsonl"), url, "late.events")
+        m = worker.wait_for(lambda m: total(m, "carepulse_survey_responses_total") == 2)
+        assert total(m, "carepulse_messages_received_total") == 3
+        assert total(m, "carepulse_replies_sent_total") == 4
+        assert total(m, "carepulse_conversations_resolved_total") == 1
+        assert total(m, "carepulse_events_duplicate_total") == 1
+        assert total(m, "carepulse_first_response_seconds_sum") == 900
+        assert f"broker {url} answers" in worker.log.read_text()
+        assert worker.stop() == 0
+
+
+def test_sigterm_while_waiting_for_the_broker_exits_cleanly(
+    tmp_path: Path, started_workers: list[WorkerProcess]
+) -> None:
+    metrics_port = free_port()
+    config = worker_config(tmp_path / "never.toml", "never", metrics_port)
+    worker = WorkerProcess(config, f"127.0.0.1:{free_port()}", metrics_port,
+                           tmp_path / "never.log").start()
+    started_workers.append(worker)
+    wait_for_log(worker, r"\(attempt 1\)")
+    assert worker.stop() == 0
+
+
+def restored_offsets(log_text: str) -> dict[int, int]:
+    return {int(partition): int(offset) for partition, offset in
+            re.findall(r"partition (\d+): restored at offset (\d+)", log_text)}
+
+
+@pytest.mark.broker
+def test_sigterm_checkpoints_everything_and_a_restart_counts_nothing_twice(
+    tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    lines = list(generate_lines(15_000, seed=31, bad_fraction=0.005))
+    first_part, second_part = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first_part.write_bytes(b"\n".join(lines[:10_000]) + b"\n")
+    second_part.write_bytes(b"\n".join(lines[10_000:]) + b"\n")
+    produce_file(first_part, broker.url, "sigterm.events")
+    run = replayed(broker, "sigterm.events")
+    assert run.read == 10_000
+    # no checkpoint by count or time before the SIGTERM: only the one at shutdown
+    first = start_worker("sigterm", checkpoint_events=1_000_000, checkpoint_seconds=60)
+    first.wait_for(lambda m: total(m, "carepulse_events_read_total") == 10_000)
+    assert first.stop() == 0
+    assert "checkpoint at shutdown" in first.log.read_text()
+    assert restored_offsets(first.log.read_text()) == {0: 0, 1: 0, 2: 0, 3: 0}
+
+    second = start_worker("sigterm")
+    second.wait_for(lambda m: total(m, "carepulse_partitions_owned") == 4)
+    restored = wait_for_log(second, r"(?s)(restored at offset.*){4}")
+    assert sum(restored_offsets(restored).values()) == 10_000  # nothing to apply again
+    produce_file(second_part, broker.url, "sigterm.events")
+    run = replayed(broker, "sigterm.events")
+    m = second.wait_for(lambda m: total(m, "carepulse_events_read_total") == 15_000)
+    assert_metrics_equal_replay(m, run)
+    assert second.stop() == 0
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"[worker]\ncheckpoint_events = \"many\"\n",
+     "bad.toml: worker.checkpoint_events: Input should be a valid integer"),
+    (b"[metrics]\nauth = \"digest\"\n",
+     "bad.toml: metrics.auth: Input should be 'none' or 'basic'"),
+    (b"[worker]\nresolved_grace_seconds = 0\n",
+     "bad.toml: worker.resolved_grace_seconds: Input should be greater than 0"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "bad.toml: not valid TOML"),
+    (b"[kafka]\nbootstrap_servers = \"a:1\"\n[kafka\n", "bad.toml: not valid TOML"),
+])
+def test_the_worker_refuses_an_invalid_configuration_naming_the_key(
+    content: bytes, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_bytes(content)
+    assert main(["worker", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"carepulse worker: error: {tmp_path}/{expected}"), err
+    assert err.count("\n") == 1
