@@ -13,6 +13,7 @@ from streams.broker import EmbeddedBroker, free_port
 from streams.cli import main
 from streams.produce import produce_file
 from streams.simulate import generate_lines
+from streams.testing import Scenario
 from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
@@ -80,6 +81,43 @@ def test_sigterm_while_waiting_for_the_broker_exits_cleanly(
     started_workers.append(worker)
     wait_for_log(worker, r"\(attempt 1\)")
     assert worker.stop() == 0
+
+
+def new_conversations(path: Path, prefix: str, count: int) -> Path:
+    s = Scenario()
+    for number in range(count):
+        s.message("10:00", f"{prefix}-{number}", event_id=f"{prefix}-e{number}")
+    path.write_bytes(b"\n".join(s.lines()) + b"\n")
+    return path
+
+
+@pytest.mark.broker
+def test_a_worker_outlives_a_broker_restart_and_counts_what_comes_after(
+    tmp_path: Path, started_workers: list[WorkerProcess]
+) -> None:
+    """The embedded broker is memory-only: a restart loses topics, offsets and the
+    changelog holding the worker's state. The worker keeps serving /metrics while the
+    broker is away, rejoins when it is back and counts what is produced then, from the
+    state the broker holds: none (a counter reset, as after a fresh start)."""
+    port, metrics_port = free_port(), free_port()
+    url = f"127.0.0.1:{port}"
+    config = worker_config(tmp_path / "outage.toml", "outage", metrics_port)
+    worker = WorkerProcess(config, url, metrics_port, tmp_path / "outage.log")
+    with EmbeddedBroker(port=port):
+        started_workers.append(worker.start())
+        produce_file(new_conversations(tmp_path / "a.jsonl", "a", 20), url, "outage.events")
+        worker.wait_for(lambda m: total(m, "carepulse_messages_received_total") == 20)
+    time.sleep(5)  # the broker is away
+    assert total(worker.scrape(), "carepulse_messages_received_total") == 20
+    with EmbeddedBroker(port=port):
+        produce_file(new_conversations(tmp_path / "b.jsonl", "b", 10), url, "outage.events")
+        m = worker.wait_for(lambda m: total(m, "carepulse_partitions_owned") == 4
+                            and total(m, "carepulse_messages_received_total") == 10)
+        assert total(m, "carepulse_open_conversations") == 10
+        assert worker.stop() == 0
+    problems = [line for line in worker.log.read_text().splitlines()
+                if "[ERROR]" in line or "[WARNING]" in line]
+    assert 0 < len(problems) <= 40, "\n".join(problems)  # ~350 lines without the throttle
 
 
 def restored_offsets(log_text: str) -> dict[int, int]:

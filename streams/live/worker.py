@@ -31,6 +31,7 @@ from streams.live.alerts import alert_record
 from streams.live.dlq import dead_letter
 from streams.live.gaps import read_range
 from streams.live.http_security import metrics_security
+from streams.live.log_throttle import throttle_client_logs
 from streams.live.metrics import MetricsServer
 from streams.live.partition import PartitionState, partition_records
 from streams.live.settings import faust_settings
@@ -229,6 +230,7 @@ def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
     """Waits for the broker, then runs until SIGINT or SIGTERM (Faust's worker stops the
     app cleanly, after a last checkpoint)."""
     app, _ = build_app(config)
+    throttle_client_logs()
     if not wait_for_broker(config.kafka):
         return 0
     faust.Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()
