@@ -372,7 +372,7 @@ class WorkerChild:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "streams.cli", "worker", "--broker", broker_url],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                cwd=workdir,  # Faust's data directory lands here, not in the user's folder
+                cwd=workdir,  # nothing the worker writes lands in the user's folder
                 start_new_session=True,
                 preexec_fn=die_with_parent(signal.SIGKILL),  # noqa: PLW1509 (one prctl)
             )
