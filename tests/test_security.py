@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import shutil
 import socket
 import ssl
 import subprocess
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
 from streams.cli import main
@@ -228,3 +230,30 @@ def test_metrics_security_errors_name_the_key(tmp_path: Path) -> None:
     path.write_text(f'[metrics]\ntls = true\ntls_certfile = "{cert}"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"no-key\.toml: metrics\.tls_keyfile: required"):
         load_config(path)
+
+
+def test_the_commented_secure_scrape_job_is_a_valid_prometheus_config(tmp_path: Path) -> None:
+    """Uncommented, the basic-auth and TLS lines of prometheus/prometheus.yml pass
+    `promtool check config` (with the files they name in place)."""
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "prometheus", tmp_path / "prometheus")
+    config = tmp_path / "prometheus" / "prometheus.yml"
+    cert, _ = self_signed(tmp_path)
+    password = tmp_path / "password"
+    password.write_text(PASSWORD, encoding="utf-8")
+    lines = config.read_text(encoding="utf-8").splitlines()
+    start = lines.index("    # scheme: https")
+    text = "\n".join(lines[:start] + [line.replace("    # ", "    ", 1)
+                                      for line in lines[start:]]) + "\n"
+    text = text.replace("/etc/prometheus/carepulse-password", str(password))
+    text = text.replace("/etc/prometheus/carepulse-ca.pem", str(cert))
+    config.write_text(text, encoding="utf-8")
+    job = yaml.safe_load(text)["scrape_configs"][0]
+    assert job["scheme"] == "https"
+    assert job["basic_auth"] == {"username": "prometheus", "password_file": str(password)}
+    assert job["tls_config"]["ca_file"] == str(cert)
+    promtool = shutil.which("promtool")
+    assert promtool is not None, "promtool missing: scripts/setup.sh installs it"
+    checked = subprocess.run([promtool, "check", "config", str(config)],
+                             check=False, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
