@@ -1,0 +1,45 @@
+"""The live worker forgets resolved conversations as the replay does: same totals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from streams.config import CarePulseConfig, WorkerConfig
+from streams.produce import produce_file
+from streams.simulate import write_file
+from tests.live_fixtures import (
+    AnyBroker,
+    WorkerProcess,
+    assert_metrics_equal_replay,
+    broker,
+    replayed,
+    start_worker,
+    started_workers,
+    total,
+)
+
+__all__ = ["broker", "start_worker", "started_workers"]
+pytestmark = pytest.mark.broker
+
+
+def test_a_worker_with_a_short_grace_holds_few_conversations_and_equals_the_replay(
+    tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    write_file(events, 20_000, seed=41, bad_fraction=0.005)
+    produce_file(events, broker.url, "expiry.events")
+    config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0))
+    run = replayed(broker, "expiry.events", config)
+    opened = run.report()["totals"]["conversations_opened"]
+    worker = start_worker("expiry", resolved_grace_seconds=600, checkpoint_events=2000)
+    m = worker.wait_for(lambda m: total(m, "carepulse_events_read_total") == 20_000)
+    m = worker.wait_for(lambda _: True)  # one more scrape once caught up
+    assert_metrics_equal_replay(m, run)
+    assert run.report()["events"]["ignored"] > 0  # reopens of forgotten conversations
+    in_memory = total(m, "carepulse_conversations_in_memory")
+    # the replay's one event time runs ahead of the partitions': it forgets a few more
+    assert len(run.engine.conversations) <= in_memory < opened / 2
+    assert worker.stop() == 0
