@@ -65,7 +65,9 @@ def wait_ready(worker: WorkerProcess) -> None:
 
 
 def verdict(curve: list[float]) -> str:
-    third = max(len(curve) // 3, 1)
+    if len(curve) < 3:
+        return "too short for a verdict (3 minutes at least)"
+    third = len(curve) // 3
     first_growth = curve[third] - curve[0]
     last_growth = curve[-1] - curve[-1 - third]
     level = curve[-1 - third]
@@ -106,7 +108,8 @@ def soak(
         print(f"soak: {rate:,.0f} events/s for {minutes} min, grace {grace_seconds:g} s, "
               f"dedupe capacity {dedupe_capacity:,} per partition, worker pid "
               f"{worker.process.pid}", flush=True)
-        print("minute  rss_mib  sent        read        lag     in_memory  open", flush=True)
+        print("minute  rss_mib  sent        read        lag     in_memory  open    "
+              "fetch_wait_ms", flush=True)
         curve = [rss_mib(worker.process.pid)]
         started = time.monotonic()
         for minute in range(minutes + 1):
@@ -121,7 +124,8 @@ def soak(
                   f"{sums.get('carepulse_events_read_total', 0):10,.0f}  "
                   f"{sums.get('carepulse_consumer_lag_records', 0):6,.0f}  "
                   f"{sums.get('carepulse_conversations_in_memory', 0):9,.0f}  "
-                  f"{sums.get('carepulse_open_conversations', 0):6,.0f}", flush=True)
+                  f"{sums.get('carepulse_open_conversations', 0):6,.0f}  "
+                  f"{1000 * sums.get('carepulse_fetch_wait_seconds', 0):6,.0f}", flush=True)
         print(verdict(curve[1:]), flush=True)
         print(f"producer send failures: {feeder.failed}; {worker.log_problems()}", flush=True)
 

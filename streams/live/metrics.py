@@ -95,6 +95,11 @@ class WorkerCollector(Collector):
             value=len(self._worker.owned),
         )
         yield GaugeMetricFamily(
+            PREFIX + "fetch_wait_seconds",
+            "How long the consumer's fetches may wait (longer while the broker is slow)",
+            value=self._worker.fetch_wait.wait_ms / 1000,
+        )
+        yield GaugeMetricFamily(
             PREFIX + "consumer_lag_records",
             "Records of the owned input partitions not yet applied (at the last fetch)",
             value=sum(state.lag_records for state in states),

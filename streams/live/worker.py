@@ -29,6 +29,7 @@ from streams.config import CarePulseConfig
 from streams.core.timeutil import US_PER_SECOND
 from streams.live.alerts import alert_record
 from streams.live.dlq import dead_letter
+from streams.live.fetch_wait import FetchWait
 from streams.live.gaps import read_range
 from streams.live.http_security import metrics_security
 from streams.live.log_throttle import throttle_client_logs
@@ -39,7 +40,6 @@ from streams.live.startup import wait_for_broker
 
 log = logging.getLogger("carepulse.worker")
 STATE_TABLE = "state"
-FETCH_MAX_WAIT_MS = 50
 TICK_SECONDS = 0.2  # SLA clocks and checkpoints: a breach is raised <= ~0.2 s late
 
 
@@ -73,6 +73,8 @@ class LiveWorker:
         self._pending: list[Any] = []
         self._last_checkpoint = time.monotonic()
         self._lock = asyncio.Lock()
+        self.fetch_wait = FetchWait()
+        self._applied_offsets = 0  # sum of the owned partitions' next offsets, last tick
 
     def state(self, partition: int) -> PartitionState:
         """The partition's state, restored from the recovered table on first use."""
@@ -157,6 +159,13 @@ class LiveWorker:
                 state.advance(wall_us)
             if state.alerts:
                 await self._send_alerts(state)
+        owned = [self.states[p] for p in self.owned if p in self.states]
+        applied_offsets = sum(state.next_offset for state in owned)
+        self.fetch_wait.update(
+            lagging=any(state.lag_records for state in owned),
+            progressed=applied_offsets != self._applied_offsets,
+        )
+        self._applied_offsets = applied_offsets
         await self.checkpoint_if_due()
 
     def _highwater(self, partition: int) -> int | None:
@@ -237,27 +246,10 @@ def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
     return 0
 
 
-def shorten_fetch_wait(app: faust.App, fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS) -> None:
-    """Faust hard-codes a 1.5 s fetch wait for its group consumer, and the embedded broker
-    holds a fetch for much of it even when records are there: the delay from produce to
-    `/metrics` was p99 ~1.7 s. Real Kafka answers as soon as a byte is there, so a short
-    wait costs it little."""
-    consumer: Any = app.consumer
-    thread = consumer._thread
-    create_consumer = thread._create_worker_consumer
-
-    def create_with_short_wait(*args: Any, **kwargs: Any) -> Any:
-        consumer = create_consumer(*args, **kwargs)
-        consumer._fetch_max_wait_ms = fetch_max_wait_ms
-        return consumer
-
-    thread._create_worker_consumer = create_with_short_wait
-
-
 def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
     app = faust.App(config.kafka.app_id, **faust_settings(config))
-    shorten_fetch_wait(app)
     worker = LiveWorker(app, config)
+    worker.fetch_wait.install(app)
     metrics = MetricsServer(
         worker, config.metrics.host, config.metrics.port, metrics_security(config.metrics)
     )
