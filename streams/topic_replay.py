@@ -275,7 +275,7 @@ def _feed_chunk(
     topic: str, chunk: _Chunk, run: AuditRun, rejects: IO[str] | None, max_record_bytes: int
 ) -> None:
     """The per-record path: an offset check, validation, the core."""
-    feed = run.feed
+    feed, partition = run.feed, chunk.partition
     first_offset, end_offset = chunk.first_offset, chunk.end_offset
     for batch in chunk.batches:
         for record in batch:
@@ -289,7 +289,7 @@ def _feed_chunk(
                 if rejects is not None:
                     rejects.write(topic_reject_line(chunk.partition, offset, parsed, value) + "\n")
             else:
-                feed(parsed)
+                feed(parsed, partition)
 
 
 def _raise_for(error_code: int, topic: str, partition: int) -> None:

@@ -143,3 +143,23 @@ def test_dedupe_memory_never_exceeds_its_capacity_and_keeps_the_newest_half() ->
     assert max(sizes) == 999  # the young set turns old at 500, before the capacity
     assert all(recent.seen_before(f"e-{number}") for number in range(9_500, 10_000))
     assert not recent.seen_before("e-0")  # long forgotten: counted again
+
+
+def test_a_partition_running_a_month_ahead_forgets_nothing_of_another() -> None:
+    s = Scenario()
+    s.message("10:00", "c-1")  # partition 0
+    s.resolve("10:30", "c-1")  # partition 0
+    s.survey("2026-12-20T10:00:00Z", "csat", 5, conversation="books")  # partition 1
+    s.reopen("11:00", "c-1")  # partition 0: 30 minutes after its resolution
+    partitions = [0, 0, 1, 0]
+
+    def fed(lanes: list[int]) -> dict[str, int]:
+        run = AuditRun(CarePulseConfig())
+        for event, lane in zip(s.events, lanes, strict=True):
+            run.feed(EVENT_ADAPTER.validate_json(json.dumps(event)), lane)
+        report = run.report()
+        return {"reopened": report["totals"]["conversations_reopened"],
+                "ignored": report["events"]["ignored"]}
+
+    assert fed(partitions) == {"reopened": 1, "ignored": 0}  # as the live worker counts
+    assert fed([0, 0, 0, 0]) == {"reopened": 0, "ignored": 1}  # one lane: a month passed

@@ -180,13 +180,13 @@ def test_records_produced_after_the_start_are_left_out(
     core_feed = run.feed
     late_sent: list[bool] = []
 
-    def feed_and_produce_more(event: Any) -> bool:
+    def feed_and_produce_more(event: Any, lane: int = 0) -> bool:
         if not late_sent:  # while the read is under way, every partition grows
             for partition in range(PARTITIONS):
                 late.send(topic, value=b"{}", partition=partition)
             late.flush()
             late_sent.append(True)
-        return core_feed(event)
+        return core_feed(event, lane)
 
     run.feed = feed_and_produce_more
     try:

@@ -4,19 +4,22 @@ Events are applied in arrival order; time comes only from `occurred_at`. For eac
 the engine updates the conversation's state and tells its sink the facts the event
 produces. It keeps no totals of its own beyond the event counts of the audit report.
 
-State stays bounded: a resolved conversation is forgotten once the engine's newest event
-time has passed its last event by `[worker] resolved_grace_seconds`. Forgetting is
-driven by event time only, so a replay forgets exactly what the live worker forgets, and
-a later event of it behaves as one of a conversation never seen (KPIS.md section 1).
-The resolved conversations wait in a heap keyed by their due instant; the newest event
-time is compared with the heap's top at each event, so the hot path stays cheap.
+State stays bounded: a resolved conversation is forgotten once the newest event time of
+its lane has passed its last event by `[worker] resolved_grace_seconds`, and a later
+event of it behaves as one of a conversation never seen (KPIS.md section 1). A lane is
+an input partition (all events of a conversation share one): the live worker has an
+engine per partition, and `carepulse replay --topic` feeds each record with its
+partition, so both forget the same conversations at the same events whatever the
+interleaving of partitions (a file replay is one lane). Event time only, never a clock.
+Each lane keeps its resolved conversations in a heap keyed by their due instant; the
+lane's newest event time is compared with the heap's top at each event.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.events import (
@@ -99,6 +102,14 @@ class Conversation:
             self.resolution_deadline_us = self.resolution_risk_us = None
 
 
+@dataclass(slots=True)
+class _Lane:
+    """One input partition's newest event time and resolved conversations by due time."""
+
+    now_us: int = -NO_EVENT_YET_US
+    expiry: list[tuple[int, str]] = field(default_factory=list)
+
+
 @dataclass(frozen=True, slots=True)
 class OpenDeadline:
     policy: str
@@ -125,7 +136,8 @@ class Engine:
         self.conversations: dict[str, Conversation] = {}
         self.watch = DeadlineWatch(self.conversations, sink) if live_sla else None
         self._grace_us = round(config.worker.resolved_grace_seconds * US_PER_SECOND)
-        self._expiry: list[tuple[int, str]] = []  # (due instant, id) of resolved ones
+        self._lanes: dict[int, _Lane] = {}
+        self._lane = _Lane()  # of the event being applied
         self.forgotten: list[tuple[str, Conversation]] | None = [] if keep_forgotten else None
         self.accepted = 0
         self.duplicates = 0
@@ -150,8 +162,9 @@ class Engine:
     def sla(self) -> SlaBook:
         return self._sla
 
-    def apply(self, event: Event) -> bool:
-        """Applies one validated event; False if it was a duplicate."""
+    def apply(self, event: Event, lane: int = 0) -> bool:
+        """Applies one validated event of input partition `lane`; False if it was a
+        duplicate."""
         if self._recent.seen_before(event.event_id):
             self.duplicates += 1
             return False
@@ -163,9 +176,14 @@ class Engine:
             self.last_event_us = at_us
             if self.watch is not None:
                 self.watch.advance(at_us)
-        expiry = self._expiry
-        if expiry and expiry[0][0] <= self.last_event_us:
-            self._forget_resolved(self.last_event_us)
+        current = self._lanes.get(lane)
+        if current is None:
+            current = self._lanes[lane] = _Lane()
+        if at_us > current.now_us:
+            current.now_us = at_us
+        if current.expiry and current.expiry[0][0] <= current.now_us:
+            self._forget_resolved(current)
+        self._lane = current
         channel = event.channel
         if channel not in self._allowlist:
             channel = OTHER_CHANNEL
@@ -181,11 +199,12 @@ class Engine:
         for event_id in event_ids:
             seen_before(event_id)
 
-    def _forget_resolved(self, now_us: int) -> None:
-        """Drops the resolved conversations whose last event is `grace` before `now_us`;
-        an entry whose conversation has had an event since is queued again, one that was
-        reopened is dropped (its next resolution queues it)."""
-        expiry, conversations, grace_us = self._expiry, self.conversations, self._grace_us
+    def _forget_resolved(self, lane: _Lane) -> None:
+        """Drops the lane's resolved conversations whose last event is `grace` before its
+        now; an entry whose conversation has had an event since is queued again, one that
+        was reopened is dropped (its next resolution queues it)."""
+        expiry, now_us = lane.expiry, lane.now_us
+        conversations, grace_us = self.conversations, self._grace_us
         while expiry and expiry[0][0] <= now_us:
             _, conversation_id = heapq.heappop(expiry)
             conv = conversations.get(conversation_id)
@@ -200,15 +219,17 @@ class Engine:
                 self.forgotten.append((conversation_id, conv))
 
     def rearm_expiry(self) -> None:
-        """After a restore: every resolved conversation queued again, and those already
-        due at the newest event time forgotten."""
+        """After a restore of the live worker's one-partition engine: every resolved
+        conversation queued again, and those already due at its newest event time
+        forgotten."""
         grace_us = self._grace_us
-        self._expiry = [
+        lane = _Lane(self.last_event_us, [
             (conv.last_event_us + grace_us, conversation_id)
             for conversation_id, conv in self.conversations.items() if not conv.cycle_open
-        ]
-        heapq.heapify(self._expiry)
-        self._forget_resolved(self.last_event_us)
+        ])
+        heapq.heapify(lane.expiry)
+        self._lanes = {0: lane}
+        self._forget_resolved(lane)
 
     def open_deadlines(self) -> Iterator[OpenDeadline]:
         """SLA deadlines not yet settled by an answer or a resolution."""
@@ -378,7 +399,7 @@ class Engine:
         self._end_clock(event.conversation_id, conv, "resolution", at_us)
         conv.waiting_since_us = None
         conv.cycle_open = False
-        heapq.heappush(self._expiry, (at_us + self._grace_us, event.conversation_id))
+        heapq.heappush(self._lane.expiry, (at_us + self._grace_us, event.conversation_id))
 
     def _on_reopened(self, event: ConversationReopened, at_us: int, channel: str) -> None:
         conv = self.conversations.get(event.conversation_id)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from typing import Any
 
-from schemas.events import Event
 from schemas.rejections import RejectReason
 from streams.config import CarePulseConfig
 from streams.core.engine import Engine
@@ -41,8 +39,9 @@ class AuditRun:
         )
         self.engine = Engine(config, self.sink)
         self.rejected: dict[RejectReason, int] = {}
-        self.feed: Callable[[Event], bool] = self.engine.apply
-        """Applies one validated event in arrival order (the engine's own method)."""
+        self.feed = self.engine.apply
+        """Applies one validated event in arrival order, with its input partition when it
+        comes from a topic (the engine's own method: `feed(event, partition=0)`)."""
         self._report: dict[str, Any] | None = None
 
     def reject(self, reason: RejectReason) -> None:
