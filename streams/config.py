@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.events import KNOWN_CHANNELS, Priority
+from schemas.events import KNOWN_CHANNELS, MAX_LABEL_CHARS, Priority
 from schemas.rejections import field_path
 from streams.core.calendar import BusinessCalendar, parse_hours
 
@@ -66,6 +66,62 @@ class ChannelsConfig(_Section):
             if not value or value != value.lower() or value == "other":
                 raise ValueError(f"channel {value!r} must be non-empty, lower-case, not 'other'")
         return values
+
+
+MAX_LABEL_VALUES = 500
+"""Most values an allowlist of brands, topics, quick replies or agents may list: each
+listed value is a label value of its own (README, "Cardinality")."""
+
+
+def _label_values(values: tuple[str, ...], reserved: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if not value or len(value) > MAX_LABEL_CHARS or value in reserved:
+            raise ValueError(f"{value!r} must be 1..{MAX_LABEL_CHARS} characters and not "
+                             + " nor ".join(repr(name) for name in reserved))
+    return values
+
+
+def _not_other(values: tuple[str, ...]) -> tuple[str, ...]:
+    return _label_values(values, ("other",))
+
+
+def _not_other_nor_none(values: tuple[str, ...]) -> tuple[str, ...]:
+    return _label_values(values, ("other", "none"))
+
+
+# Allowlists of label values: at most MAX_LABEL_VALUES, none of the values CarePulse
+# reports for everything outside the list
+Allowlist = Annotated[
+    tuple[str, ...], Field(max_length=MAX_LABEL_VALUES), AfterValidator(_not_other)
+]
+TopicAllowlist = Annotated[
+    tuple[str, ...], Field(max_length=MAX_LABEL_VALUES), AfterValidator(_not_other_nor_none)
+]
+
+
+class BrandsConfig(_Section):
+    """Brands reported under their own name in metric labels; any other as `other`.
+    Events without a brand have brand `default` (EVENTS.md)."""
+
+    allowlist: Allowlist = ("default",)
+
+
+class TopicsConfig(_Section):
+    """Topics of inbound messages reported by name; others as `other`, none as `none`."""
+
+    allowlist: TopicAllowlist = ()
+
+
+class QuickRepliesConfig(_Section):
+    """Quick-reply ids reported by name; any other as `other`."""
+
+    allowlist: Allowlist = ()
+
+
+class AgentsConfig(_Section):
+    """Agents with series of their own when `metrics.agent_series` is on; others `other`."""
+
+    allowlist: Allowlist = ()
 
 
 class ThresholdsConfig(_Section):
@@ -199,7 +255,8 @@ class MetricsConfig(_Section):
     """Where `/metrics` is served, and how it is protected: `auth = "basic"` asks for
     `basic_auth_username` and the password held by the environment variable named
     `basic_auth_password_env` (never the file); `tls = true` serves HTTPS with
-    `tls_certfile` and `tls_keyfile` (PEM)."""
+    `tls_certfile` and `tls_keyfile` (PEM). `agent_series` adds the per-agent families
+    (opt-in)."""
 
     host: str = "127.0.0.1"
     port: Score = Field(9108, ge=0, le=65535)
@@ -209,6 +266,7 @@ class MetricsConfig(_Section):
     tls: Annotated[bool, Strict()] = False
     tls_certfile: Path | None = None
     tls_keyfile: Path | None = None
+    agent_series: Annotated[bool, Strict()] = False
 
     @model_validator(mode="after")
     def _tls_files(self) -> MetricsConfig:
@@ -239,6 +297,10 @@ class WorkerConfig(_Section):
 
 class CarePulseConfig(_Section):
     channels: ChannelsConfig = ChannelsConfig()
+    brands: BrandsConfig = BrandsConfig()
+    topics: TopicsConfig = TopicsConfig()
+    quick_replies: QuickRepliesConfig = QuickRepliesConfig()
+    agents: AgentsConfig = AgentsConfig()
     thresholds: ThresholdsConfig = ThresholdsConfig()
     calendars: dict[str, CalendarConfig] = Field(default_factory=dict)
     sla: SlaConfig = SlaConfig()

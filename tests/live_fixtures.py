@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from streams.broker import EmbeddedBroker, free_port
 from streams.children import die_with_parent
 from streams.config import CarePulseConfig
+from streams.core.labels import NO_TOPIC, OTHER
 from streams.core.report import AuditRun
 from streams.core.timeutil import US_PER_SECOND
 from streams.topic_replay import replay_topic
@@ -199,6 +200,62 @@ def assert_metrics_equal_replay(m: Samples, run: AuditRun) -> None:
             assert total(m, name + "_count", channel=channel) == len(samples_us), (metric, channel)
             assert total(m, name + "_sum", channel=channel) == sum(samples_us) / US_PER_SECOND
     assert live_sla(m) == report["sla"]
+    assert_labelled_counts_equal_replay(m, run)
+
+
+def by_label(counts: dict[str, int], allowlist: tuple[str, ...]) -> dict[str, int]:
+    """Counts by raw value, as counted under their label values (outside: `other`)."""
+    labelled: dict[str, int] = {}
+    for value, count in counts.items():
+        label = value if value in allowlist else OTHER
+        labelled[label] = labelled.get(label, 0) + count
+    return labelled
+
+
+def labelled_totals(m: Samples, name: str, label: str) -> dict[str, int]:
+    """Sums of a family by one label, over every other label (brand, channel, ...)."""
+    sums: dict[str, int] = {}
+    for (sample, series), value in m.items():
+        if sample == name:
+            key = dict(series)[label]
+            sums[key] = sums.get(key, 0) + int(value)
+    return sums
+
+
+def assert_labelled_counts_equal_replay(m: Samples, run: AuditRun) -> None:
+    """Topics, quick replies and (when on) agents, summed over brands and channels, equal
+    the replay's counts under the same allowlists; so do the report's top-10 lists."""
+    report, sink, config = run.report(), run.sink, run.config
+    messages = report["totals"]["messages_received"]
+    topics = labelled_totals(m, "carepulse_topic_messages_total", "topic")
+    expected_topics = by_label(sink.topics, config.topics.allowlist)
+    if messages > sum(sink.topics.values()):
+        expected_topics[NO_TOPIC] = messages - sum(sink.topics.values())
+    assert topics == expected_topics
+    quick_replies = labelled_totals(m, "carepulse_quick_replies_total", "quick_reply")
+    assert quick_replies == by_label(sink.quick_replies, config.quick_replies.allowlist)
+    for family, counts, allowlist in (
+        (topics, report["topics"], config.topics.allowlist),
+        (quick_replies, report["quick_replies"], config.quick_replies.allowlist),
+    ):
+        for value, count in counts:
+            if value in allowlist:
+                assert family[value] == count, value
+    agent_families = {
+        "carepulse_agent_replies_total": "replies",
+        "carepulse_agent_resolutions_total": "resolutions",
+        "carepulse_agent_first_response_seconds_count": "first_responses",
+    }
+    if not config.metrics.agent_series:
+        assert not {name for name, _ in m} & set(agent_families)
+        return
+    for name, key in agent_families.items():
+        counts = {agent: summary[key] for agent, summary in report["agents"].items()}
+        expected = {agent: n for agent, n in by_label(counts, config.agents.allowlist).items()
+                    if n}
+        assert {agent: n for agent, n in labelled_totals(m, name, "agent").items() if n} == (
+            expected
+        ), name
 
 
 def live_sla(m: Samples) -> dict[str, dict[str, dict[str, Any]]]:

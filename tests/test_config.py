@@ -14,6 +14,8 @@ import pytest
 from pydantic import BaseModel
 
 from streams.config import (
+    AgentsConfig,
+    BrandsConfig,
     CarePulseConfig,
     ChannelsConfig,
     ConfigError,
@@ -21,8 +23,10 @@ from streams.config import (
     KafkaConfig,
     LimitsConfig,
     MetricsConfig,
+    QuickRepliesConfig,
     SavingsConfig,
     ThresholdsConfig,
+    TopicsConfig,
     WorkerConfig,
     load_config,
 )
@@ -56,6 +60,10 @@ def test_example_sets_every_section_and_key() -> None:
     assert set(data) == set(CarePulseConfig.model_fields)
     sections: dict[str, type[BaseModel]] = {
         "channels": ChannelsConfig,
+        "brands": BrandsConfig,
+        "topics": TopicsConfig,
+        "quick_replies": QuickRepliesConfig,
+        "agents": AgentsConfig,
         "thresholds": ThresholdsConfig,
         "savings": SavingsConfig,
         "dedupe": DedupeConfig,

@@ -79,21 +79,23 @@ def test_a_breach_is_raised_at_the_deadline_when_no_further_event_comes() -> Non
     assert p.advance("10:00:02.4") == [
         ("at_risk", "first_response", "2026-11-20T10:00:03Z", "2026-11-20T10:00:02.400000Z")
     ]
-    assert p.at_risk() == {("x", "fast", "first_response"): 1}
+    assert p.at_risk() == {("default", "x", "fast", "first_response"): 1}
     assert p.advance("10:00:03") == []  # a reply at the deadline would still meet it
     assert p.advance("10:00:03.000001") == [
         ("breached", "first_response", "2026-11-20T10:00:03Z", "2026-11-20T10:00:03.000001Z")
     ]
     assert p.at_risk() == {}
-    assert p.breaches() == {("x", "fast", "first_response"): 1}
+    assert p.breaches() == {("default", "x", "fast", "first_response"): 1}
     assert p.advance("10:00:09") == [
         ("at_risk", "resolution", "2026-11-20T10:00:10Z", "2026-11-20T10:00:09Z")
     ]
-    assert p.at_risk() == {("x", "fast", "resolution"): 1}
+    assert p.at_risk() == {("default", "x", "fast", "resolution"): 1}
     assert p.advance("10:00:11") == [
         ("breached", "resolution", "2026-11-20T10:00:10Z", "2026-11-20T10:00:11Z")
     ]
-    assert p.breaches() == {("x", "fast", "first_response"): 1, ("x", "fast", "resolution"): 1}
+    assert p.breaches() == {
+        ("default", "x", "fast", "first_response"): 1, ("default", "x", "fast", "resolution"): 1
+    }
     assert p.advance("12:00") == []
 
 
@@ -108,13 +110,13 @@ def test_a_reply_at_the_deadline_meets_it_and_clears_the_risk() -> None:
         ("at_risk_cleared", "first_response", "2026-11-20T10:00:03Z", "2026-11-20T10:00:03Z")
     ]
     assert p.at_risk() == {}
-    assert dict(p.state.totals.sla_met) == {("x", "fast", "first_response"): 1}
+    assert dict(p.state.totals.sla_met) == {("default", "x", "fast", "first_response"): 1}
     s.message("10:00:04", channel="x")  # the next wait: a next_response clock of 3 s
     s.resolve("10:00:05", channel="x")  # cancels it and meets the resolution target
     assert p.advance("10:01") == []
     assert p.breaches() == {}
     assert dict(p.state.totals.sla_met) == {
-        ("x", "fast", "first_response"): 1, ("x", "fast", "resolution"): 1
+        ("default", "x", "fast", "first_response"): 1, ("default", "x", "fast", "resolution"): 1
     }
 
 
@@ -154,7 +156,7 @@ def test_a_friday_evening_message_breaches_on_monday_at_the_business_deadline() 
     assert p.take() == [
         ("breached", "first_response", "2026-11-23T08:30:00Z", "2026-11-23T08:30:00.000001Z")
     ]
-    assert p.breaches() == {("facebook", "office", "first_response"): 1}
+    assert p.breaches() == {("default", "facebook", "office", "first_response"): 1}
     assert p.at_risk() == {}
 
 
@@ -167,11 +169,11 @@ def test_clocks_at_risk_survive_a_checkpoint_and_breach_once() -> None:
     table: dict[bytes, bytes] = {}
     checkpoint(p.state, table)
     restored = PartitionState.restore(0, CONFIG, table.items())
-    assert dict(restored.watch.at_risk) == {("x", "fast", "first_response"): 1}
+    assert dict(restored.watch.at_risk) == {("default", "x", "fast", "first_response"): 1}
     restored.advance(parse_iso_us(s.at("10:00:05")))
     kinds = sorted((a.kind, a.conversation_id) for a in restored.alerts)
     assert kinds == [("at_risk", "b"), ("breached", "a"), ("breached", "b")]
-    assert dict(restored.totals.sla_breaches) == {("x", "fast", "first_response"): 2}
+    assert dict(restored.totals.sla_breaches) == {("default", "x", "fast", "first_response"): 2}
     assert sum(restored.watch.at_risk.values()) == 0
 
 
@@ -194,7 +196,7 @@ def test_live_outcomes_equal_the_report_for_traffic_in_time_order(
     live: dict[str, dict[str, dict[str, int]]] = {}
     totals = p.state.totals
     for outcome, counts in (("met", totals.sla_met), ("breached", totals.sla_breaches)):
-        for (_, policy, target), n in counts.items():
+        for (_, _, policy, target), n in counts.items():
             by_target = live.setdefault(policy, {}).setdefault(target, {})
             by_target[outcome] = by_target.get(outcome, 0) + n
     expected = {

@@ -110,7 +110,7 @@ def test_records_of_a_failed_checkpoint_never_count_when_its_sequence_is_reused(
     for offset, line in enumerate(lines):
         third.apply(offset, line)
 
-    histogram = third.totals.histograms[("first_response_seconds", "facebook")]
+    histogram = third.totals.histograms[("first_response_seconds", "default", "facebook")]
     assert (histogram.count, histogram.sum_us) == (1, 300_000_000)
     assert third.engine.conversations["X"].first_reply_done
 

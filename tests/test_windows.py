@@ -22,6 +22,7 @@ from streams.core.windows import FIELDS, Counts, WindowTotals, gauge_values
 from streams.testing import Scenario
 
 THRESHOLDS = ThresholdsConfig()
+BRAND = "default"
 MINUTE_US = 60 * US_PER_SECOND
 HOUR_US = 60 * MINUTE_US
 DAY_US = 24 * HOUR_US
@@ -33,7 +34,7 @@ def us(time: str) -> int:
 
 def message(windows: WindowTotals, time: str, channel: str = "facebook",
             sentiment: float | None = None) -> None:
-    windows.message(channel, us(time), sentiment, None)
+    windows.message(channel, BRAND, us(time), sentiment, None)
 
 
 def series(values: list[tuple[str, dict[str, str], float]], **labels: str) -> dict[str, float]:
@@ -52,9 +53,9 @@ def test_facts_fall_in_the_windows_whose_bucket_rounded_edges_hold_them() -> Non
     message(windows, "2026-10-21T11:59:59Z")  # beyond every retention: dropped
 
     assert windows.now_us == us("12:00:30")
-    assert windows.window("1h") == {"facebook": Counts(messages=2)}
-    assert windows.window("24h") == {"facebook": Counts(messages=4)}
-    assert windows.window("30d") == {"facebook": Counts(messages=6)}
+    assert windows.window("1h") == {(BRAND, "facebook"): Counts(messages=2)}
+    assert windows.window("24h") == {(BRAND, "facebook"): Counts(messages=4)}
+    assert windows.window("30d") == {(BRAND, "facebook"): Counts(messages=6)}
     assert windows.late_dropped == 1
     with pytest.raises(KeyError):
         windows.window("7d")
@@ -63,25 +64,27 @@ def test_facts_fall_in_the_windows_whose_bucket_rounded_edges_hold_them() -> Non
 def test_windows_slide_with_event_time_and_stay_bounded() -> None:
     windows = WindowTotals(THRESHOLDS)
     message(windows, "12:00:30")
-    windows.reply("x", us("13:01:00"), "agent", "a-1", None, "c-1")  # now moves on
-    assert windows.window("1h") == {"x": Counts(replies=1)}
-    assert windows.window("24h") == {"facebook": Counts(messages=1), "x": Counts(replies=1)}
+    windows.reply("x", BRAND, us("13:01:00"), "agent", "a-1", None, "c-1")  # now moves on
+    assert windows.window("1h") == {(BRAND, "x"): Counts(replies=1)}
+    assert windows.window("24h") == {
+        (BRAND, "facebook"): Counts(messages=1), (BRAND, "x"): Counts(replies=1)
+    }
     # an answer to a message older than 24h lands in its hour bucket only
-    windows.answered("facebook", us("2026-11-19T13:00:59Z"), us("13:01:00"))
-    assert windows.window("24h")["facebook"] == Counts(messages=1)
-    assert windows.window("30d")["facebook"] == Counts(messages=1, answered=1)
+    windows.answered("facebook", BRAND, us("2026-11-19T13:00:59Z"), us("13:01:00"))
+    assert windows.window("24h")[(BRAND, "facebook")] == Counts(messages=1)
+    assert windows.window("30d")[(BRAND, "facebook")] == Counts(messages=1, answered=1)
     assert windows.late_dropped == 0
 
     bounded = WindowTotals(THRESHOLDS)
     start_us = us("2026-10-01T00:00:00Z")
     for step in range(40 * 144):  # one message every 10 minutes for 40 days
-        bounded.message("instagram", start_us + step * 10 * MINUTE_US, None, None)
+        bounded.message("instagram", BRAND, start_us + step * 10 * MINUTE_US, None, None)
     assert bounded.now_us == us("2026-11-09T23:50:00Z")
     assert len(bounded.minutes.by_index) == 145  # 24 h of 10-minute steps, both ends
     assert len(bounded.hours.by_index) == 721
-    assert bounded.window("1h") == {"instagram": Counts(messages=7)}
-    assert bounded.window("24h") == {"instagram": Counts(messages=145)}
-    assert bounded.window("30d") == {"instagram": Counts(messages=721 * 6)}
+    assert bounded.window("1h") == {(BRAND, "instagram"): Counts(messages=7)}
+    assert bounded.window("24h") == {(BRAND, "instagram"): Counts(messages=145)}
+    assert bounded.window("30d") == {(BRAND, "instagram"): Counts(messages=721 * 6)}
 
 
 def test_the_ratios_equal_hand_computed_values() -> None:
@@ -89,15 +92,17 @@ def test_the_ratios_equal_hand_computed_values() -> None:
     for time, sentiment in (("11:10", 0.5), ("11:20", -0.5), ("11:30", 0.0), ("11:40", 0.9)):
         message(windows, f"{time}:00", sentiment=sentiment)
     for time in ("11:10", "11:20", "11:30"):
-        windows.answered("facebook", us(f"{time}:00"), us("11:45:00"))
-    windows.first_response("facebook", us("11:15:00"), 300 * US_PER_SECOND, None, "a-1")
-    windows.first_response("facebook", us("11:40:00"), 600 * US_PER_SECOND, None, "a-1")
+        windows.answered("facebook", BRAND, us(f"{time}:00"), us("11:45:00"))
+    for time, seconds in (("11:15", 300), ("11:40", 600)):
+        windows.first_response(
+            "facebook", BRAND, us(f"{time}:00"), seconds * US_PER_SECOND, None, "a-1"
+        )
     for score in (5, 4, 2):
-        windows.survey("facebook", us("11:50:00"), "csat", score)
+        windows.survey("facebook", BRAND, us("11:50:00"), "csat", score)
     for score in (10, 9, 7, 3):
-        windows.survey("facebook", us("11:51:00"), "nps", score)
-    windows.reply("x", us("11:55:00"), "bot", None, None, "c-2")
-    windows.reply("facebook", us("12:00:00"), "agent", "a-1", None, "c-1")
+        windows.survey("facebook", BRAND, us("11:51:00"), "nps", score)
+    windows.reply("x", BRAND, us("11:55:00"), "bot", None, None, "c-2")
+    windows.reply("facebook", BRAND, us("12:00:00"), "agent", "a-1", None, "c-1")
     message(windows, "08:00:00")  # in 24h, not in 1h
 
     values = gauge_values([windows], SavingsConfig(), 1, 1)
@@ -122,12 +127,14 @@ def test_the_ratios_equal_hand_computed_values() -> None:
         "window_response_rate": 0.75, "window_first_response_mean_seconds": 450.0,
         "window_csat_score": 2 / 3, "window_nps_score": 25.0, "window_net_sentiment": 0.25,
     }
-    assert series(values, channel="facebook", window="1h") == facebook_1h
-    assert series(values, channel="facebook", window="24h") == {
+    assert series(values, brand=BRAND, channel="facebook", window="1h") == facebook_1h
+    assert series(values, brand=BRAND, channel="facebook", window="24h") == {
         **facebook_1h, "window_messages_received": 5.0, "window_response_rate": 0.6,
     }
     # no messages, first responses or surveys on x: its ratios are left out, not NaN
-    assert series(values, channel="x", window="1h") == {**zero, "window_replies_sent": 1.0}
+    assert series(values, brand=BRAND, channel="x", window="1h") == {
+        **zero, "window_replies_sent": 1.0
+    }
     assert series(values) == {"window_end_timestamp_seconds": us("12:00:00") / US_PER_SECOND}
     # no social cost configured: no roi series
     assert series(values, currency="EUR", window="30d") == {
@@ -139,7 +146,9 @@ def test_savings_over_30_days_and_the_social_cost_share_of_a_worker() -> None:
     windows = WindowTotals(THRESHOLDS)
     now_us = us("12:00:00")
     for step in range(100):  # every 6 h back from now: 25 days
-        windows.resolution("facebook", now_us - step * 6 * HOUR_US, 60, "agent", None)
+        windows.resolution(
+            "facebook", BRAND, now_us - step * 6 * HOUR_US, 60, "agent", None
+        )
     savings = SavingsConfig(monthly=MonthlyCosts(tools=500.0))
 
     everything = gauge_values([windows], savings, 4, 4)
@@ -147,7 +156,7 @@ def test_savings_over_30_days_and_the_social_cost_share_of_a_worker() -> None:
         "window_alternative_cost": 2000.0, "window_social_cost": 500.0,
         "savings": 1500.0, "roi_ratio": 3.0,
     }
-    assert series(everything, channel="facebook", window="24h")[
+    assert series(everything, brand=BRAND, channel="facebook", window="24h")[
         "window_conversations_resolved"] == 5.0  # now, -6h, -12h, -18h and -24h
     one_of_four = gauge_values([windows], savings, 1, 4)
     assert series(one_of_four, currency="EUR", window="30d") == {
@@ -160,9 +169,9 @@ def test_savings_over_30_days_and_the_social_cost_share_of_a_worker() -> None:
 
 def test_social_cost_is_prorated_to_the_window_and_alternative_cost_is_per_channel() -> None:
     windows = WindowTotals(THRESHOLDS)
-    windows.resolution("whatsapp", us("11:30:00"), 60, "agent", None)
-    windows.resolution("whatsapp", us("12:00:00"), 60, "agent", None)
-    windows.resolution("x", us("2026-11-19T18:00:00Z"), 60, "agent", None)
+    windows.resolution("whatsapp", BRAND, us("11:30:00"), 60, "agent", None)
+    windows.resolution("whatsapp", BRAND, us("12:00:00"), 60, "agent", None)
+    windows.resolution("x", BRAND, us("2026-11-19T18:00:00Z"), 60, "agent", None)
     savings = SavingsConfig(
         currency="USD", alternative_cost_per_channel={"whatsapp": 5.0},
         monthly=MonthlyCosts(staff=720.0),
@@ -184,7 +193,7 @@ def row(**counts: int) -> list[int]:
 
 
 def record(sequence: int, **channels: list[int]) -> bytes:
-    return orjson.dumps([sequence, channels])
+    return orjson.dumps([sequence, [[BRAND, channel, row] for channel, row in channels.items()]])
 
 
 def test_checkpoints_write_free_slots_and_delete_evicted_buckets_a_checkpoint_later(
@@ -192,14 +201,14 @@ def test_checkpoints_write_free_slots_and_delete_evicted_buckets_a_checkpoint_la
     windows = WindowTotals(THRESHOLDS)
     at_us = us("12:00:30")
     minute, hour = at_us // MINUTE_US, at_us // HOUR_US
-    windows.message("facebook", at_us, 0.7, None)
+    windows.message("facebook", BRAND, at_us, 0.7, None)
     first = row(messages=1, sentiment_positive=1, sentiment_rated=1)
     assert windows.checkpoint_records(b"3/", 1) == [
         (b"3/w/m/%d/0" % minute, record(1, facebook=first)),
         (b"3/w/h/%d/0" % hour, record(1, facebook=first)),
     ]
     assert windows.commit() == {"now_us": at_us, "late_dropped": 0}
-    windows.message("facebook", at_us, None, None)  # same minute, same channel
+    windows.message("facebook", BRAND, at_us, None, None)  # same minute, same channel
     second = row(messages=2, sentiment_positive=1, sentiment_rated=1)
     assert windows.checkpoint_records(b"3/", 2) == [  # never over the committed slot
         (b"3/w/m/%d/1" % minute, record(2, facebook=second)),
@@ -210,8 +219,8 @@ def test_checkpoints_write_free_slots_and_delete_evicted_buckets_a_checkpoint_la
     assert windows.commit() == {"now_us": at_us, "late_dropped": 0}
 
     later_us = at_us + DAY_US + MINUTE_US  # minute + 1441: the first minute falls out
-    windows.cycle_opened("x", later_us, False)
-    windows.cycle_opened("x", at_us - 31 * DAY_US, False)  # dropped
+    windows.cycle_opened("x", BRAND, later_us, False)
+    windows.cycle_opened("x", BRAND, at_us - 31 * DAY_US, False)  # dropped
     opened = row(opened=1)
     assert windows.checkpoint_records(b"3/", 4) == [
         (b"3/w/m/%d/0" % (minute + 1441), record(4, x=opened)),
@@ -223,7 +232,7 @@ def test_checkpoints_write_free_slots_and_delete_evicted_buckets_a_checkpoint_la
         (b"3/w/m/%d/0" % minute, None), (b"3/w/m/%d/1" % minute, None),
     ]
     with pytest.raises(ValueError, match="not a window record"):
-        WindowTotals(THRESHOLDS).restore([(b"w/d/1/0", record(1))], 1, None)
+        WindowTotals(THRESHOLDS).restore([(b"w/d/1/0", record(1))], 1, None, BRAND)
 
 
 def random_facts(seed: int, count: int) -> list[tuple[str, str, int, int]]:
@@ -247,20 +256,23 @@ def random_facts(seed: int, count: int) -> list[tuple[str, str, int, int]]:
 
 def feed(windows: WindowTotals, facts: list[tuple[str, str, int, int]]) -> None:
     for kind, channel, at_us, value in facts:
+        brand = "acme" if value % 3 == 0 else BRAND
         if kind == "message":
-            windows.message(channel, at_us, None if value == 10 else value / 5 - 1, None)
+            sentiment = None if value == 10 else value / 5 - 1
+            windows.message(channel, brand, at_us, sentiment, None)
         elif kind == "reply":
-            windows.reply(channel, at_us, "agent", None, None, "c")
+            windows.reply(channel, brand, at_us, "agent", None, None, "c")
         elif kind == "answered":
-            windows.answered(channel, at_us, at_us + value)
+            windows.answered(channel, brand, at_us, at_us + value)
         elif kind == "opened":
-            windows.cycle_opened(channel, at_us, value > 5)
+            windows.cycle_opened(channel, brand, at_us, value > 5)
         elif kind == "resolution":
-            windows.resolution(channel, at_us, value, "agent", None)
+            windows.resolution(channel, brand, at_us, value, "agent", None)
         elif kind == "first":
-            windows.first_response(channel, at_us, value * MINUTE_US, None, None)
+            windows.first_response(channel, brand, at_us, value * MINUTE_US, None, None)
         else:
-            windows.survey(channel, at_us, kind, max(value // 2, 1) if kind == "csat" else value)
+            score = max(value // 2, 1) if kind == "csat" else value
+            windows.survey(channel, brand, at_us, kind, score)
 
 
 def state_of(windows: WindowTotals) -> dict[str, Any]:
@@ -288,7 +300,7 @@ def restored(table: dict[bytes, bytes]) -> WindowTotals:
     windows = WindowTotals(THRESHOLDS)
     records = [(key.removeprefix(b"0/"), value) for key, value in table.items()
                if key.startswith(b"0/w/")]
-    windows.restore(records, meta["sequence"], meta.get("windows"))
+    windows.restore(records, meta["sequence"], meta.get("windows"), BRAND)
     return windows
 
 
@@ -341,7 +353,9 @@ def test_records_of_a_failed_checkpoint_never_count_after_the_same_sequence_comm
     feed(second, facts[1:2])
     checkpoint(second, table)  # 2 again, committed, covering 12:01 only
     third = restored(table)
-    assert third.window("1h") == {"facebook": Counts(messages=1), "x": Counts(messages=1)}
+    assert third.window("1h") == {
+        (BRAND, "facebook"): Counts(messages=1), (BRAND, "x"): Counts(messages=1)
+    }
     feed(third, facts[2:])
     assert state_of(third) == state_of(steady)
 
@@ -372,7 +386,7 @@ def test_adding_partitions_equals_one_partition_fed_every_fact() -> None:
     merged.add(behind)  # its minute bucket is out of the merged retention: left out
     assert state_of(merged) == state_of(both)
     assert len(merged.minutes.by_index) == 1
-    assert merged.window("30d") == {"facebook": Counts(messages=2)}
+    assert merged.window("30d") == {(BRAND, "facebook"): Counts(messages=2)}
 
 
 def test_the_engine_feeds_the_windows() -> None:
@@ -387,7 +401,7 @@ def test_the_engine_feeds_the_windows() -> None:
     scenario.resolve("10:30")
     scenario.survey("10:31", "csat", 5)
     scenario.survey("10:32", "nps", 9)
-    scenario.message("10:40", "c-3", channel="whatsapp")
+    scenario.message("10:40", "c-3", channel="whatsapp", brand="acme")
     windows = WindowTotals(THRESHOLDS)
     engine = Engine(CarePulseConfig(), windows)
     for event in scenario.events:
@@ -401,9 +415,10 @@ def test_the_engine_feeds_the_windows() -> None:
         sentiment_rated=1,
     )
     whatsapp = Counts(messages=1, opened=1)
-    assert windows.window("1h") == {"facebook": facebook, "whatsapp": whatsapp}
+    # a brand outside the allowlist (default: ["default"]) is `other`
+    assert windows.window("1h") == {(BRAND, "facebook"): facebook, ("other", "whatsapp"): whatsapp}
     assert windows.window("24h") == windows.window("30d") == {
-        "facebook": facebook, "whatsapp": whatsapp,
-        "x": Counts(messages=1, answered=1, replies=2, opened=1, first_response_count=1,
+        (BRAND, "facebook"): facebook, ("other", "whatsapp"): whatsapp,
+        (BRAND, "x"): Counts(messages=1, answered=1, replies=2, opened=1, first_response_count=1,
                     first_response_sum_us=600 * US_PER_SECOND),
     }

@@ -34,12 +34,12 @@ from schemas.events import (
 )
 from streams.config import CarePulseConfig
 from streams.core.dedupe import RecentIds
+from streams.core.labels import OTHER, LabelValues
 from streams.core.sink import KpiSink
 from streams.core.sla import SlaBook, SlaRules, SlaTarget
 from streams.core.timeutil import US_PER_SECOND, to_us
 from streams.core.watch import Clock, DeadlineWatch, risk_instant_us
 
-OTHER_CHANNEL = "other"
 NO_EVENT_YET_US = 1 << 62  # first/last event times before any event
 
 
@@ -50,6 +50,7 @@ class Conversation:
     __slots__ = (
         "at_risk",
         "checkpoint_slot",
+        "cycle_brand",
         "cycle_channel",
         "cycle_open",
         "cycle_priority",
@@ -70,13 +71,14 @@ class Conversation:
     def __init__(self) -> None:
         self.cycle_open = False
         self.cycle_start_us = 0
-        self.cycle_channel = OTHER_CHANNEL
+        self.cycle_channel = OTHER
+        self.cycle_brand = OTHER
         self.cycle_priority = "normal"
         self.policy: SlaRules | None = None
         self.first_reply_done = False
         self.first_response_start_us = 0
         self.waiting_since_us: int | None = None
-        self.unanswered: list[tuple[str, int]] = []
+        self.unanswered: list[tuple[str, str, int]] = []  # (channel, brand, at_us)
         self.response_target: SlaTarget | None = None
         self.response_deadline_us: int | None = None
         self.resolution_deadline_us: int | None = None
@@ -115,6 +117,7 @@ class OpenDeadline:
     policy: str
     target: SlaTarget
     channel: str
+    brand: str
     deadline_us: int
 
 
@@ -130,7 +133,8 @@ class Engine:
         keep_forgotten: bool = False,
     ) -> None:
         self._sink = sink
-        self._allowlist = frozenset(config.channels.allowlist)
+        labels = LabelValues(config)
+        self._channels, self._brands = labels.channels, labels.brands
         self._sla = SlaBook(config)
         self._recent = RecentIds(config.dedupe.capacity)
         self.conversations: dict[str, Conversation] = {}
@@ -146,7 +150,7 @@ class Engine:
         self._skewed = False
         self.first_event_us = NO_EVENT_YET_US
         self.last_event_us = -NO_EVENT_YET_US
-        self._handlers: dict[str, Callable[[Any, int, str], None]] = {
+        self._handlers: dict[str, Callable[[Any, int, str, str], None]] = {
             "message.received": self._on_message,
             "reply.sent": self._on_reply,
             "conversation.handoff": self._on_handoff,
@@ -184,10 +188,10 @@ class Engine:
         if current.expiry and current.expiry[0][0] <= current.now_us:
             self._forget_resolved(current)
         self._lane = current
-        channel = event.channel
-        if channel not in self._allowlist:
-            channel = OTHER_CHANNEL
-        self._handlers[event.type](event, at_us, channel)
+        self._handlers[event.type](
+            event, at_us, self._channels.get(event.channel, OTHER),
+            self._brands.get(event.brand, OTHER),
+        )
         if self._skewed:
             self.out_of_order += 1
             self._skewed = False
@@ -239,12 +243,13 @@ class Engine:
                 continue
             if conv.response_deadline_us is not None and conv.response_target is not None:
                 yield OpenDeadline(
-                    policy.name, conv.response_target, conv.cycle_channel,
+                    policy.name, conv.response_target, conv.cycle_channel, conv.cycle_brand,
                     conv.response_deadline_us,
                 )
             if conv.resolution_deadline_us is not None:
                 yield OpenDeadline(
-                    policy.name, "resolution", conv.cycle_channel, conv.resolution_deadline_us
+                    policy.name, "resolution", conv.cycle_channel, conv.cycle_brand,
+                    conv.resolution_deadline_us,
                 )
 
     def _duration_us(self, start_us: int, end_us: int) -> int:
@@ -258,12 +263,13 @@ class Engine:
         return duration_us
 
     def _open_cycle(
-        self, conversation_id: str, conv: Conversation, at_us: int, channel: str,
+        self, conversation_id: str, conv: Conversation, at_us: int, channel: str, brand: str,
         priority: str, reopen: bool,
     ) -> None:
         conv.cycle_open = True
         conv.cycle_start_us = at_us
         conv.cycle_channel = channel
+        conv.cycle_brand = brand
         conv.cycle_priority = priority
         conv.first_reply_done = False
         conv.first_response_start_us = at_us
@@ -271,7 +277,7 @@ class Engine:
         if policy is not None:
             self._start_response_clock(conversation_id, conv, "first_response", at_us)
             self._start_clock(conversation_id, conv, "resolution", "resolution", at_us)
-        self._sink.cycle_opened(channel, at_us, reopen)
+        self._sink.cycle_opened(channel, brand, at_us, reopen)
 
     def _start_response_clock(
         self, conversation_id: str, conv: Conversation, target: SlaTarget, start_us: int
@@ -315,34 +321,40 @@ class Engine:
         assert conv.policy is not None
         if at_us > deadline_us:
             self._sink.sla_outcome(
-                conv.policy.name, target, conv.cycle_channel, False, deadline_us
+                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False, deadline_us
             )
         elif count_met:
-            self._sink.sla_outcome(conv.policy.name, target, conv.cycle_channel, True, at_us)
+            self._sink.sla_outcome(
+                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, True, at_us
+            )
         if self.watch is not None:
             self.watch.stopped(conversation_id, conv, clock, at_us)
         conv.clear_clock(clock)
 
-    def _on_message(self, event: MessageReceived, at_us: int, channel: str) -> None:
-        self._sink.message(channel, at_us, event.sentiment, event.topic)
+    def _on_message(
+        self, event: MessageReceived, at_us: int, channel: str, brand: str
+    ) -> None:
+        self._sink.message(channel, brand, at_us, event.sentiment, event.topic)
         conversation_id = event.conversation_id
         conv = self.conversations.get(conversation_id)
         reopen = conv is not None
         if conv is None:
             conv = self.conversations[conversation_id] = Conversation()
-        conv.unanswered.append((channel, at_us))
+        conv.unanswered.append((channel, brand, at_us))
         if not conv.cycle_open:
-            self._open_cycle(conversation_id, conv, at_us, channel, event.priority, reopen)
+            self._open_cycle(
+                conversation_id, conv, at_us, channel, brand, event.priority, reopen
+            )
         if conv.waiting_since_us is None:
             conv.waiting_since_us = at_us
             if conv.first_reply_done and conv.policy is not None:
                 self._start_response_clock(conversation_id, conv, "next_response", at_us)
         conv.last_event_us = at_us
 
-    def _on_reply(self, event: ReplySent, at_us: int, channel: str) -> None:
+    def _on_reply(self, event: ReplySent, at_us: int, channel: str, brand: str) -> None:
         sink = self._sink
         sink.reply(
-            channel, at_us, event.author_type, event.agent_id, event.quick_reply,
+            channel, brand, at_us, event.author_type, event.agent_id, event.quick_reply,
             event.conversation_id,
         )
         conv = self.conversations.get(event.conversation_id)
@@ -350,8 +362,8 @@ class Engine:
             return
         conv.last_event_us = at_us
         if conv.unanswered:
-            for message_channel, message_at_us in conv.unanswered:
-                sink.answered(message_channel, message_at_us, at_us)
+            for message_channel, message_brand, message_at_us in conv.unanswered:
+                sink.answered(message_channel, message_brand, message_at_us, at_us)
             conv.unanswered.clear()
         if event.author_type != "agent" or not conv.cycle_open:
             return
@@ -363,14 +375,19 @@ class Engine:
                 start_us, at_us
             )
             sink.first_response(
-                channel, at_us, self._duration_us(start_us, at_us), business_us, event.agent_id
+                channel, brand, at_us, self._duration_us(start_us, at_us), business_us,
+                event.agent_id,
             )
         if conv.waiting_since_us is not None:
-            sink.reply_wait(channel, at_us, self._duration_us(conv.waiting_since_us, at_us))
+            sink.reply_wait(
+                channel, brand, at_us, self._duration_us(conv.waiting_since_us, at_us)
+            )
             conv.waiting_since_us = None
         self._end_clock(event.conversation_id, conv, "response", at_us)
 
-    def _on_handoff(self, event: ConversationHandoff, at_us: int, channel: str) -> None:
+    def _on_handoff(
+        self, event: ConversationHandoff, at_us: int, channel: str, brand: str
+    ) -> None:
         conv = self.conversations.get(event.conversation_id)
         if conv is None or conv.waiting_since_us is None:
             return
@@ -383,7 +400,9 @@ class Engine:
         if conv.policy is not None:  # the humans' clock, even after a breach with the bot
             self._start_response_clock(event.conversation_id, conv, target, at_us)
 
-    def _on_resolved(self, event: ConversationResolved, at_us: int, channel: str) -> None:
+    def _on_resolved(
+        self, event: ConversationResolved, at_us: int, channel: str, brand: str
+    ) -> None:
         conv = self.conversations.get(event.conversation_id)
         if conv is None or not conv.cycle_open:
             self.ignored += 1
@@ -391,30 +410,34 @@ class Engine:
         conv.last_event_us = at_us
         sink = self._sink
         sink.resolution(
-            channel, at_us, self._duration_us(conv.cycle_start_us, at_us), event.resolved_by,
-            event.agent_id,
+            channel, brand, at_us, self._duration_us(conv.cycle_start_us, at_us),
+            event.resolved_by, event.agent_id,
         )
-        sink.cycle_resolved(conv.cycle_channel, conv.cycle_start_us, at_us)
+        sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, conv.cycle_start_us, at_us)
         self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)
         self._end_clock(event.conversation_id, conv, "resolution", at_us)
         conv.waiting_since_us = None
         conv.cycle_open = False
         heapq.heappush(self._lane.expiry, (at_us + self._grace_us, event.conversation_id))
 
-    def _on_reopened(self, event: ConversationReopened, at_us: int, channel: str) -> None:
+    def _on_reopened(
+        self, event: ConversationReopened, at_us: int, channel: str, brand: str
+    ) -> None:
         conv = self.conversations.get(event.conversation_id)
         if conv is None or conv.cycle_open:
             self.ignored += 1
             return
-        self._open_cycle(event.conversation_id, conv, at_us, channel, event.priority, True)
+        self._open_cycle(
+            event.conversation_id, conv, at_us, channel, brand, event.priority, True
+        )
         conv.last_event_us = at_us
 
-    def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str) -> None:
-        self._sink.survey(channel, at_us, event.survey, event.score)
+    def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str, brand: str) -> None:
+        self._sink.survey(channel, brand, at_us, event.survey, event.score)
 
-    def _on_sale(self, event: SaleAttributed, at_us: int, channel: str) -> None:
-        self._sink.sale(channel, at_us, event.amount, event.currency)
+    def _on_sale(self, event: SaleAttributed, at_us: int, channel: str, brand: str) -> None:
+        self._sink.sale(channel, brand, at_us, event.amount, event.currency)
 
 
-def _no_kpi(event: Event, at_us: int, channel: str) -> None:
+def _no_kpi(event: Event, at_us: int, channel: str, brand: str) -> None:
     """`conversation.assigned` and `conversation.tagged` change no KPI of contract v1."""

@@ -72,7 +72,8 @@ class AuditRun:
         sink.from_us, sink.to_us = from_us, to_us
         for deadline in engine.open_deadlines():
             sink.sla_outcome(
-                deadline.policy, deadline.target, deadline.channel, False, deadline.deadline_us
+                deadline.policy, deadline.target, deadline.channel, deadline.brand, False,
+                deadline.deadline_us,
             )
         body: dict[str, Any] = canonical(self._body())
         body["digest"] = digest(body)

@@ -15,8 +15,13 @@ from streams.core.sla import SlaBook
 
 Record = tuple[bytes, bytes | None]  # checkpoint table key, value (None deletes)
 
-_PLAIN_FIELDS = tuple(
-    name for name in Conversation.__slots__ if name not in ("policy", "checkpoint_slot")
+# Positional, in this order: records written by earlier versions must still load, so a
+# new field goes to the end of `dump_conversation`, after the policy name.
+_PLAIN_FIELDS = (
+    "at_risk", "cycle_channel", "cycle_open", "cycle_priority", "cycle_start_us",
+    "first_reply_done", "first_response_start_us", "last_event_us", "resolution_deadline_us",
+    "resolution_risk_us", "response_deadline_us", "response_risk_us", "response_target",
+    "unanswered", "waiting_since_us",
 )
 _COUNTERS = ("accepted", "duplicates", "ignored", "out_of_order", "first_event_us",
              "last_event_us")
@@ -24,16 +29,21 @@ _COUNTERS = ("accepted", "duplicates", "ignored", "out_of_order", "first_event_u
 
 def dump_conversation(conv: Conversation) -> list[Any]:
     values = [getattr(conv, name) for name in _PLAIN_FIELDS]
-    return [*values, None if conv.policy is None else conv.policy.name]
+    return [*values, None if conv.policy is None else conv.policy.name, conv.cycle_brand]
 
 
-def load_conversation(data: list[Any], sla: SlaBook) -> Conversation:
+def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conversation:
+    """`legacy_brand` is the brand of a record written before brands were labels."""
     conv = Conversation()
     for name, value in zip(_PLAIN_FIELDS, data, strict=False):
         setattr(conv, name, value)
-    conv.unanswered = [(channel, at_us) for channel, at_us in conv.unanswered]
-    policy_name = data[len(_PLAIN_FIELDS)]
+    conv.unanswered = [
+        (item[0], legacy_brand, item[1]) if len(item) == 2 else (item[0], item[1], item[2])
+        for item in conv.unanswered
+    ]
+    policy_name, *rest = data[len(_PLAIN_FIELDS):]
     conv.policy = None if policy_name is None else sla.by_name(policy_name)
+    conv.cycle_brand = rest[0] if rest else legacy_brand
     return conv
 
 

@@ -165,7 +165,7 @@ class ReportSink:
 
 
     def message(
-        self, channel: str, at_us: int, sentiment: float | None, topic: str | None
+        self, channel: str, brand: str, at_us: int, sentiment: float | None, topic: str | None
     ) -> None:
         if not self.from_us <= at_us < self.to_us:
             return
@@ -184,6 +184,7 @@ class ReportSink:
     def reply(
         self,
         channel: str,
+        brand: str,
         at_us: int,
         author_type: str,
         agent_id: str | None,
@@ -200,24 +201,27 @@ class ReportSink:
             agent.replies += 1
             agent.conversations.add(conversation_id)
 
-    def answered(self, channel: str, message_at_us: int, reply_at_us: int) -> None:
+    def answered(self, channel: str, brand: str, message_at_us: int, reply_at_us: int) -> None:
         if self.from_us <= message_at_us < self.to_us and reply_at_us < self.to_us:
             self.channels[channel].answered += 1
 
-    def cycle_opened(self, channel: str, at_us: int, reopen: bool) -> None:
+    def cycle_opened(self, channel: str, brand: str, at_us: int, reopen: bool) -> None:
         if not self.from_us <= at_us < self.to_us:
             return
         tally = self.channels[channel]
         tally.opened += 1
         tally.reopened += reopen
 
-    def cycle_resolved(self, channel: str, started_at_us: int, resolved_at_us: int) -> None:
+    def cycle_resolved(
+        self, channel: str, brand: str, started_at_us: int, resolved_at_us: int
+    ) -> None:
         if self.from_us <= started_at_us < self.to_us and resolved_at_us < self.to_us:
             self.channels[channel].opened_and_resolved += 1
 
     def first_response(
         self,
         channel: str,
+        brand: str,
         at_us: int,
         duration_us: int,
         business_us: int | None,
@@ -235,13 +239,14 @@ class ReportSink:
             agent.first_response_sum_us += duration_us
             agent.first_response_max_us = max(agent.first_response_max_us, duration_us)
 
-    def reply_wait(self, channel: str, at_us: int, duration_us: int) -> None:
+    def reply_wait(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
         if self.from_us <= at_us < self.to_us:
             self.channels[channel].reply_wait_us.append(duration_us)
 
     def resolution(
         self,
         channel: str,
+        brand: str,
         at_us: int,
         duration_us: int,
         resolved_by: str,
@@ -255,13 +260,13 @@ class ReportSink:
         if agent_id is not None:
             self.agents[agent_id].resolutions += 1
 
-    def survey(self, channel: str, at_us: int, survey: str, score: int) -> None:
+    def survey(self, channel: str, brand: str, at_us: int, survey: str, score: int) -> None:
         if not self.from_us <= at_us < self.to_us:
             return
         tally = self.channels[channel]
         (tally.csat_by_score if survey == "csat" else tally.nps_by_score)[score] += 1
 
-    def sale(self, channel: str, at_us: int, amount: float, currency: str) -> None:
+    def sale(self, channel: str, brand: str, at_us: int, amount: float, currency: str) -> None:
         if not self.from_us <= at_us < self.to_us:
             return
         tally = self.channels[channel]
@@ -269,7 +274,7 @@ class ReportSink:
         tally.sales_micros[currency] += round(amount * MICROS_PER_UNIT)
 
     def sla_outcome(
-        self, policy: str, target: SlaTarget, channel: str, met: bool, at_us: int
+        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int
     ) -> None:
         if not self.from_us <= at_us < self.to_us:
             return

@@ -39,6 +39,7 @@ class SlaAlert:
     policy: str
     target: SlaTarget
     channel: str
+    brand: str
     priority: str
     deadline_us: int
     conversation_id: str
@@ -47,13 +48,13 @@ class SlaAlert:
 
 class DeadlineWatch:
     """The due instants of one engine's open SLA clocks, its at-risk counts by
-    (channel, policy, target), and the alerts not yet taken by the worker."""
+    (brand, channel, policy, target), and the alerts not yet taken by the worker."""
 
     def __init__(self, conversations: dict[str, Conversation], sink: KpiSink) -> None:
         self._conversations = conversations
         self._sink = sink
         self._heap: list[tuple[int, str, int, int]] = []  # (due_us, id, entry kind, deadline)
-        self.at_risk: Counter[tuple[str, str, str]] = Counter()
+        self.at_risk: Counter[tuple[str, str, str, str]] = Counter()
         self.alerts: list[SlaAlert] = []
 
     def armed(self, conversation_id: str, conv: Conversation, clock: Clock) -> None:
@@ -102,7 +103,9 @@ class DeadlineWatch:
     ) -> None:
         target = conv.target_of(clock)
         assert conv.policy is not None and target is not None
-        self._sink.sla_outcome(conv.policy.name, target, conv.cycle_channel, False, deadline_us)
+        self._sink.sla_outcome(
+            conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False, deadline_us
+        )
         risk_change = -1 if self._leave_risk(conv, clock) else 0
         self._alert("breached", conversation_id, conv, clock, now_us, risk_change)
         conv.clear_clock(clock)
@@ -122,10 +125,12 @@ class DeadlineWatch:
         policy, target, deadline_us = conv.policy, conv.target_of(clock), conv.deadline_of(clock)
         assert policy is not None and target is not None and deadline_us is not None
         if risk_change:
-            self.at_risk[(conv.cycle_channel, policy.name, target)] += risk_change
+            self.at_risk[(conv.cycle_brand, conv.cycle_channel, policy.name, target)] += (
+                risk_change
+            )
         self.alerts.append(SlaAlert(
-            kind, policy.name, target, conv.cycle_channel, conv.cycle_priority, deadline_us,
-            conversation_id, at_us,
+            kind, policy.name, target, conv.cycle_channel, conv.cycle_brand, conv.cycle_priority,
+            deadline_us, conversation_id, at_us,
         ))
 
     def rearm(self) -> None:
@@ -141,7 +146,8 @@ class DeadlineWatch:
                     continue
                 self.armed(conversation_id, conv, clock)
                 if conv.at_risk & _RISK_FLAG[clock]:
-                    self.at_risk[(conv.cycle_channel, conv.policy.name, target)] += 1
+                    key = (conv.cycle_brand, conv.cycle_channel, conv.policy.name, target)
+                    self.at_risk[key] += 1
 
 
 def risk_instant_us(policy: SlaRules, start_us: int, limit_us: int) -> int:

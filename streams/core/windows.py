@@ -1,9 +1,10 @@
 """Rolling KPI windows for the live gauges (KPIS.md section 8), as a KpiSink.
 
 Why buckets: a window "ending now" must forget facts as time passes, and keeping every
-fact would grow with traffic. Counts are kept per event-time bucket and channel (minute
-buckets for `1h` and `24h`, hour buckets for `30d`), so memory is bounded (at most
-1441 minute and 721 hour buckets per partition, times the allowlisted channels) and a
+fact would grow with traffic. Counts are kept per event-time bucket and series, a
+(brand, channel) pair of label values (minute buckets for `1h` and `24h`, hour buckets
+for `30d`), so memory is bounded (at most 1441 minute and 721 hour buckets per partition,
+times the series of the allowlisted brands and channels) and a
 window is a sum of buckets. A window's far edge is rounded down to its bucket: `1h` sums
 the minute buckets from the one holding now - 1h to the one holding now, so it spans
 between 60 and 61 minutes of event time (`24h`: 1440-1441 minutes, `30d`: 720-721 hours).
@@ -25,7 +26,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from typing import Final
+from typing import Any, Final
 
 import orjson
 
@@ -43,7 +44,7 @@ WINDOW_SECONDS: Final = {"1h": 3_600, "24h": 86_400, "30d": 2_592_000}
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """One channel's additive counts over a bucket or a window."""
+    """One series' additive counts over a bucket or a window."""
 
     messages: int = 0
     answered: int = 0  # at the message's instant, once any reply followed it
@@ -67,6 +68,7 @@ FIELDS: Final = tuple(f.name for f in fields(Counts))
 (MESSAGES, ANSWERED, REPLIES, OPENED, RESOLVED, FR_COUNT, FR_SUM_US, CSAT_N, CSAT_SUM,
  CSAT_OK, NPS_N, NPS_PRO, NPS_DET, SENT_POS, SENT_NEG, SENT_N) = range(len(FIELDS))
 Row = list[int]  # a Counts as a mutable list, in FIELDS order (the per-fact path)
+Series = tuple[str, str]  # (brand, channel) label values
 
 
 class Buckets:
@@ -76,8 +78,8 @@ class Buckets:
 
     def __init__(self, tag: bytes, width_us: int, keep: int) -> None:
         self.tag, self.width_us, self.keep = tag, width_us, keep
-        self.by_index: dict[int, dict[str, Row]] = {}
-        self.total: dict[str, Row] = {}
+        self.by_index: dict[int, dict[Series, Row]] = {}
+        self.total: dict[Series, Row] = {}
         self.changed: set[int] = set()  # since the last checkpoint
         self.evicted: set[int] = set()  # likewise
         self.slots: dict[int, int] = {}  # the table slot of each bucket's committed state
@@ -86,29 +88,29 @@ class Buckets:
     def oldest_kept(self, now_us: int) -> int:
         return now_us // self.width_us - self.keep + 1
 
-    def rows(self, index: int, channel: str) -> tuple[Row, Row]:
-        """The bucket's row and the total's row of `channel`, created if needed."""
+    def rows(self, index: int, series: Series) -> tuple[Row, Row]:
+        """The bucket's row and the total's row of `series`, created if needed."""
         self.changed.add(index)
-        channels = self.by_index.get(index)
-        if channels is None:
-            channels = self.by_index[index] = {}
-        row = channels.get(channel)
+        bucket = self.by_index.get(index)
+        if bucket is None:
+            bucket = self.by_index[index] = {}
+        row = bucket.get(series)
         if row is None:
-            row = channels[channel] = [0] * len(FIELDS)
-        total = self.total.get(channel)
+            row = bucket[series] = [0] * len(FIELDS)
+        total = self.total.get(series)
         if total is None:
-            total = self.total[channel] = [0] * len(FIELDS)
+            total = self.total[series] = [0] * len(FIELDS)
         return row, total
 
-    def put(self, index: int, channels: dict[str, Row], slot: int) -> None:
+    def put(self, index: int, bucket: dict[Series, Row], slot: int) -> None:
         """A restored bucket (into fresh buckets) and the slot of its committed state."""
-        self.by_index[index] = channels
+        self.by_index[index] = bucket
         self.slots[index] = slot
-        self._account(channels, operator.add)
+        self._account(bucket, operator.add)
 
-    def _account(self, channels: dict[str, Row], op: Callable[[int, int], int]) -> None:
-        for channel, row in channels.items():
-            total = self.total.setdefault(channel, [0] * len(FIELDS))
+    def _account(self, bucket: dict[Series, Row], op: Callable[[int, int], int]) -> None:
+        for series, row in bucket.items():
+            total = self.total.setdefault(series, [0] * len(FIELDS))
             total[:] = map(op, total, row)
 
     def _below(self, first: int) -> list[int]:
@@ -129,27 +131,27 @@ class Buckets:
             self.slots.pop(index, None)
             self.evicted.add(index)
 
-    def sum(self, first: int, last: int) -> dict[str, Row]:
-        """Per channel, the sum of the buckets first..last, where `last` is at least the
+    def sum(self, first: int, last: int) -> dict[Series, Row]:
+        """Per series, the sum of the buckets first..last, where `last` is at least the
         newest index: bucket by bucket for a short window, else the total less the
         buckets older than `first`."""
         by_index = self.by_index
         if 2 * (last - first + 1) <= len(by_index):
-            sums: dict[str, Row] = {}
+            sums: dict[Series, Row] = {}
             for index in range(first, last + 1):
-                for channel, row in by_index.get(index, {}).items():
-                    acc = sums.get(channel)
-                    sums[channel] = list(map(operator.add, acc, row)) if acc else row.copy()
+                for series, row in by_index.get(index, {}).items():
+                    acc = sums.get(series)
+                    sums[series] = list(map(operator.add, acc, row)) if acc else row.copy()
         else:
-            sums = {channel: row.copy() for channel, row in self.total.items()}
+            sums = {series: row.copy() for series, row in self.total.items()}
             for index in self._below(first):
-                for channel, row in by_index[index].items():
-                    sums[channel] = list(map(operator.sub, sums[channel], row))
-        return {channel: row for channel, row in sums.items() if any(row)}
+                for series, row in by_index[index].items():
+                    sums[series] = list(map(operator.sub, sums[series], row))
+        return {series: row for series, row in sums.items() if any(row)}
 
 
 class WindowTotals:
-    """A KpiSink keeping additive counts per event-time bucket and channel."""
+    """A KpiSink keeping additive counts per event-time bucket and (brand, channel)."""
 
     def __init__(self, thresholds: ThresholdsConfig) -> None:
         self._positive_above = thresholds.sentiment_positive_above
@@ -164,8 +166,8 @@ class WindowTotals:
         self._to_delete: list[bytes] = []  # record names no committed state needs
         self._uncommitted: tuple[dict[str, int], list[tuple[Buckets, int, int]],
                                  list[bytes]] | None = None
-        # the rows of facts in now's minute, per channel (the per-fact fast path)
-        self._hot: dict[str, list[Row]] = {}
+        # the rows of facts in now's minute, per series (the per-fact fast path)
+        self._hot: dict[Series, list[Row]] = {}
         self._hot_from_us = -NO_INSTANT_US
         self._hot_until_us = NO_INSTANT_US
 
@@ -178,32 +180,32 @@ class WindowTotals:
             for buckets in (self.minutes, self.hours):
                 buckets.evict_before(buckets.oldest_kept(now_us))
 
-    def _rows(self, channel: str, at_us: int) -> list[Row]:
+    def _rows(self, series: Series, at_us: int) -> list[Row]:
         """The rows a fact at `at_us` counts in: its kept buckets' and their totals'."""
         if at_us > self.now_us:
             self._advance(at_us)
         if at_us >= self._hot_from_us:
-            rows = self._hot.get(channel)
+            rows = self._hot.get(series)
             if rows is None:
-                rows = self._hot[channel] = self._lookup(channel, at_us)
+                rows = self._hot[series] = self._lookup(series, at_us)
             return rows
-        return self._lookup(channel, at_us)
+        return self._lookup(series, at_us)
 
-    def _lookup(self, channel: str, at_us: int) -> list[Row]:
+    def _lookup(self, series: Series, at_us: int) -> list[Row]:
         rows: list[Row] = []
         for buckets in (self.minutes, self.hours):
             index = at_us // buckets.width_us
             if index >= buckets.oldest_kept(self.now_us):
-                rows.extend(buckets.rows(index, channel))
+                rows.extend(buckets.rows(index, series))
         if not rows:
             self.late_dropped += 1
         return rows
 
     # KpiSink -------------------------------------------------------------------------
 
-    def message(self, channel: str, at_us: int, sentiment: float | None,
+    def message(self, channel: str, brand: str, at_us: int, sentiment: float | None,
                 topic: str | None) -> None:
-        rows = self._rows(channel, at_us)
+        rows = self._rows((brand, channel), at_us)
         if sentiment is None:
             for row in rows:
                 row[MESSAGES] += 1
@@ -218,39 +220,41 @@ class WindowTotals:
             elif negative:
                 row[SENT_NEG] += 1
 
-    def reply(self, channel: str, at_us: int, author_type: str, agent_id: str | None,
+    def reply(self, channel: str, brand: str, at_us: int, author_type: str, agent_id: str | None,
               quick_reply: str | None, conversation_id: str) -> None:
-        for row in self._rows(channel, at_us):
+        for row in self._rows((brand, channel), at_us):
             row[REPLIES] += 1
 
-    def answered(self, channel: str, message_at_us: int, reply_at_us: int) -> None:
+    def answered(self, channel: str, brand: str, message_at_us: int, reply_at_us: int) -> None:
         """Counted at the message's instant: the reply is never after now."""
-        for row in self._rows(channel, message_at_us):
+        for row in self._rows((brand, channel), message_at_us):
             row[ANSWERED] += 1
 
-    def cycle_opened(self, channel: str, at_us: int, reopen: bool) -> None:
-        for row in self._rows(channel, at_us):
+    def cycle_opened(self, channel: str, brand: str, at_us: int, reopen: bool) -> None:
+        for row in self._rows((brand, channel), at_us):
             row[OPENED] += 1
 
-    def cycle_resolved(self, channel: str, started_at_us: int, resolved_at_us: int) -> None:
+    def cycle_resolved(
+        self, channel: str, brand: str, started_at_us: int, resolved_at_us: int
+    ) -> None:
         """Resolution rate is not a windowed gauge."""
 
-    def first_response(self, channel: str, at_us: int, duration_us: int,
+    def first_response(self, channel: str, brand: str, at_us: int, duration_us: int,
                        business_us: int | None, agent_id: str | None) -> None:
-        for row in self._rows(channel, at_us):
+        for row in self._rows((brand, channel), at_us):
             row[FR_COUNT] += 1
             row[FR_SUM_US] += duration_us
 
-    def reply_wait(self, channel: str, at_us: int, duration_us: int) -> None:
+    def reply_wait(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
         """Reply waits are not a windowed gauge."""
 
-    def resolution(self, channel: str, at_us: int, duration_us: int, resolved_by: str,
+    def resolution(self, channel: str, brand: str, at_us: int, duration_us: int, resolved_by: str,
                    agent_id: str | None) -> None:
-        for row in self._rows(channel, at_us):
+        for row in self._rows((brand, channel), at_us):
             row[RESOLVED] += 1
 
-    def survey(self, channel: str, at_us: int, survey: str, score: int) -> None:
-        for row in self._rows(channel, at_us):
+    def survey(self, channel: str, brand: str, at_us: int, survey: str, score: int) -> None:
+        for row in self._rows((brand, channel), at_us):
             if survey == "csat":
                 row[CSAT_N] += 1
                 row[CSAT_SUM] += score
@@ -260,17 +264,17 @@ class WindowTotals:
                 row[NPS_PRO] += score >= self._nps_promoter_min
                 row[NPS_DET] += score <= self._nps_detractor_max
 
-    def sale(self, channel: str, at_us: int, amount: float, currency: str) -> None:
+    def sale(self, channel: str, brand: str, at_us: int, amount: float, currency: str) -> None:
         """Sales are not a windowed gauge."""
 
-    def sla_outcome(self, policy: str, target: SlaTarget, channel: str, met: bool,
+    def sla_outcome(self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool,
                     at_us: int) -> None:
         """SLA outcomes are not a windowed gauge."""
 
     # Windows, merging, checkpoints ---------------------------------------------------
 
-    def window_rows(self, name: str, end_us: int | None = None) -> dict[str, Row]:
-        """Per channel, the Row sums of window `name` ending at max(end_us, now_us)."""
+    def window_rows(self, name: str, end_us: int | None = None) -> dict[Series, Row]:
+        """Per series, the Row sums of window `name` ending at max(end_us, now_us)."""
         end = self.now_us if end_us is None else max(end_us, self.now_us)
         if end == NO_INSTANT_US:
             return {}
@@ -278,10 +282,10 @@ class WindowTotals:
         start = end - WINDOW_SECONDS[name] * US_PER_SECOND
         return buckets.sum(start // buckets.width_us, end // buckets.width_us)
 
-    def window(self, name: str, end_us: int | None = None) -> dict[str, Counts]:
-        """Window `name` ("1h", "24h" or "30d") per channel; see the module docstring
-        for the bucket rounding of its far edge."""
-        return {ch: Counts(*row) for ch, row in sorted(self.window_rows(name, end_us).items())}
+    def window(self, name: str, end_us: int | None = None) -> dict[Series, Counts]:
+        """Window `name` ("1h", "24h" or "30d") per (brand, channel); see the module
+        docstring for the bucket rounding of its far edge."""
+        return {key: Counts(*row) for key, row in sorted(self.window_rows(name, end_us).items())}
 
     def add(self, other: WindowTotals) -> None:
         """Adds another partition's windows (a worker owning several); now is the max.
@@ -291,10 +295,10 @@ class WindowTotals:
             self._advance(other.now_us)
         for mine, theirs in ((self.minutes, other.minutes), (self.hours, other.hours)):
             oldest = mine.oldest_kept(self.now_us)
-            for index, channels in theirs.by_index.items():
+            for index, bucket in theirs.by_index.items():
                 if index >= oldest:
-                    for channel, row in channels.items():
-                        for acc in mine.rows(index, channel):
+                    for series, row in bucket.items():
+                        for acc in mine.rows(index, series):
                             acc[:] = map(operator.add, acc, row)
 
     # Checkpoints follow streams/live/partition.py: checkpoint N writes records stamped
@@ -306,7 +310,8 @@ class WindowTotals:
     def checkpoint_records(self, prefix: bytes, sequence: int) -> list[Record]:
         """Checkpoint `sequence`: deletes first, then each bucket changed since the last
         checkpoint, to its free slot: key prefix + b"w/m/<minute index>/<slot>" (or
-        b"w/h/<hour index>/<slot>"), value orjson [sequence, {channel: [FIELDS ints]}]."""
+        b"w/h/<hour index>/<slot>"), value orjson
+        [sequence, [[brand, channel, [FIELDS ints]], ...]]."""
         self._hot.clear()  # so that the next fact marks its buckets changed again
         records: list[Record] = [(prefix + name, None) for name in self._to_delete]
         self._to_delete = []
@@ -316,7 +321,8 @@ class WindowTotals:
             for index in sorted(buckets.changed):
                 slot = 1 - buckets.slots.get(index, 1)
                 flips.append((buckets, index, slot))
-                value = orjson.dumps([sequence, buckets.by_index[index]])
+                rows = [[*series, row] for series, row in buckets.by_index[index].items()]
+                value = orjson.dumps([sequence, rows])
                 records.append((prefix + _name(buckets.tag, index, slot), value))
             gone += [_name(buckets.tag, index, slot)
                      for index in sorted(buckets.evicted) for slot in (0, 1)]
@@ -341,13 +347,14 @@ class WindowTotals:
 
     def restore(
         self, records: Iterable[tuple[bytes, bytes]], committed_sequence: int,
-        meta: dict[str, int] | None,
+        meta: dict[str, int] | None, legacy_brand: str,
     ) -> None:
         """Restores this fresh instance from its records (names without the prefix, any
-        order), the sequence of the last meta record and its `commit()` part."""
+        order), the sequence of the last meta record and its `commit()` part. Records
+        written before brands were labels ({channel: row}) get `legacy_brand`."""
         if meta is not None:
             self.now_us, self.late_dropped = meta["now_us"], meta["late_dropped"]
-        newest: dict[tuple[bytes, int], tuple[int, int, dict[str, list[int]]]] = {}
+        newest: dict[tuple[bytes, int], tuple[int, int, Any]] = {}
         tags = {b"m": self.minutes, b"h": self.hours}
         for name, value in records:
             parts = name.split(b"/")
@@ -361,8 +368,10 @@ class WindowTotals:
                 newest[(parts[1], index)] = sequence, int(parts[3]), data
         width = len(FIELDS)  # tolerates rows written with fewer or more fields
         for (tag, index), (_, slot, data) in newest.items():
-            tags[tag].put(index, {channel: [*values[:width], *[0] * (width - len(values))]
-                                  for channel, values in data.items()}, slot)
+            rows = ([[legacy_brand, channel, values] for channel, values in data.items()]
+                    if isinstance(data, dict) else data)
+            tags[tag].put(index, {(brand, channel): [*values[:width], *[0] * (width - len(values))]
+                                  for brand, channel, values in rows}, slot)
         for buckets in tags.values():  # evicted when committed, deletes still due
             buckets.evict_before(buckets.oldest_kept(self.now_us))
 
@@ -381,9 +390,9 @@ def gauge_values(
     """(metric name without `carepulse_`, labels, value) of the windowed gauges over
     the partitions a worker owns, windows ending at max(end_us, newest now_us).
 
-    Additive components are exported per channel and window for every channel seen in
-    any window (0 when absent), so dashboards can sum them over workers. Ratios are exact
-    for this worker's partitions and left out when their denominator is 0.
+    Additive components are exported per (brand, channel) and window for every such
+    series seen in any window (0 when absent), so dashboards can sum them over workers.
+    Ratios are exact for this worker's partitions and left out when their denominator is 0.
     `window_social_cost` is this worker's SHARE of the prorated monthly social cost
     (owned / total partitions), so it sums to the whole over workers; with one worker
     owning every partition the currency series are KPIS.md section 6 over the window,
@@ -393,51 +402,54 @@ def gauge_values(
     if not 0 <= owned_partitions <= total_partitions or total_partitions < 1:
         raise ValueError(f"owned {owned_partitions} of {total_partitions} partitions")
     end = max([p.now_us for p in partitions] + [NO_INSTANT_US if end_us is None else end_us])
-    windows: dict[str, dict[str, Row]] = {}
+    windows: dict[str, dict[Series, Row]] = {}
     for name in WINDOW_SECONDS:
         sums = windows[name] = {}
         for part in partitions:
-            for channel, row in part.window_rows(name, end).items():
-                acc = sums.get(channel)
-                sums[channel] = row if acc is None else list(map(operator.add, acc, row))
-    channels = sorted({channel for sums in windows.values() for channel in sums})
+            for series, row in part.window_rows(name, end).items():
+                acc = sums.get(series)
+                sums[series] = row if acc is None else list(map(operator.add, acc, row))
+    all_series = sorted({series for sums in windows.values() for series in sums})
     zero = [0] * len(FIELDS)
     values: list[tuple[str, dict[str, str], float]] = []
     if end != NO_INSTANT_US:
         values.append(("window_end_timestamp_seconds", {}, end / US_PER_SECOND))
     for name, seconds in WINDOW_SECONDS.items():
-        for channel in channels:
-            row = windows[name].get(channel, zero)
-            labels = {"channel": channel, "window": name}
+        for series in all_series:
+            row = windows[name].get(series, zero)
+            labels = {"brand": series[0], "channel": series[1], "window": name}
             for metric, index in _ADDITIVE:
                 scale = US_PER_SECOND if index == FR_SUM_US else 1
                 values.append((metric, dict(labels), row[index] / scale))
-            for metric, numerator, denominator in (
-                ("window_response_rate", row[ANSWERED], row[MESSAGES]),
-                ("window_first_response_mean_seconds", row[FR_SUM_US] / US_PER_SECOND,
-                 row[FR_COUNT]),
-                ("window_csat_score", row[CSAT_OK], row[CSAT_N]),
-                ("window_nps_score", 100 * (row[NPS_PRO] - row[NPS_DET]), row[NPS_N]),
-                ("window_net_sentiment", row[SENT_POS] - row[SENT_NEG], row[SENT_N]),
-            ):
+            ratios = (
+                (row[ANSWERED], row[MESSAGES]),
+                (row[FR_SUM_US] / US_PER_SECOND, row[FR_COUNT]),
+                (row[CSAT_OK], row[CSAT_N]),
+                (100 * (row[NPS_PRO] - row[NPS_DET]), row[NPS_N]),
+                (row[SENT_POS] - row[SENT_NEG], row[SENT_N]),
+            )
+            for metric, (numerator, denominator) in zip(RATIO_GAUGES, ratios, strict=True):
                 if denominator:
                     values.append((metric, dict(labels), numerator / denominator))
         alternative = float(sum(
             row[RESOLVED] * savings.alternative_cost(channel)
-            for channel, row in sorted(windows[name].items())
+            for (_, channel), row in sorted(windows[name].items())
         ))
         social = (savings.monthly.total * seconds / MONTH_SECONDS
                   * owned_partitions / total_partitions)
         net = alternative - social
         labels = {"currency": savings.currency, "window": name}
-        values.append(("window_alternative_cost", dict(labels), alternative))
-        values.append(("window_social_cost", dict(labels), social))
-        values.append(("savings", dict(labels), net))
-        if social:
-            values.append(("roi_ratio", dict(labels), net / social))
+        currency_values = (alternative, social, net, net / social if social else None)
+        values += [(metric, dict(labels), value)
+                   for metric, value in zip(CURRENCY_GAUGES, currency_values, strict=True)
+                   if value is not None]
     return values
 
 
+RATIO_GAUGES: Final = ("window_response_rate", "window_first_response_mean_seconds",
+                       "window_csat_score", "window_nps_score", "window_net_sentiment")
+CURRENCY_GAUGES: Final = ("window_alternative_cost", "window_social_cost", "savings",
+                          "roi_ratio")  # per window
 _ADDITIVE: Final = (
     ("window_messages_received", MESSAGES), ("window_answered_messages", ANSWERED),
     ("window_replies_sent", REPLIES), ("window_conversations_opened", OPENED),
@@ -450,6 +462,7 @@ _ADDITIVE: Final = (
     ("window_sentiment_positive", SENT_POS), ("window_sentiment_negative", SENT_NEG),
     ("window_sentiment_rated", SENT_N),
 )
+SERIES_GAUGES: Final = len(_ADDITIVE) + len(RATIO_GAUGES)  # per (brand, channel), window
 GAUGE_HELP: Final = {
     "window_end_timestamp_seconds": "Event-time end (now) of this worker's windows",
     **{name: f"{name.removeprefix('window_').replace('_', ' ')} in the window (additive)"

@@ -28,6 +28,7 @@ def alert_record(alert: SlaAlert) -> tuple[bytes, bytes]:
         "policy": alert.policy,
         "target": alert.target,
         "channel": alert.channel,
+        "brand": alert.brand,
         "priority": alert.priority,
         "deadline": iso_from_us(alert.deadline_us),
         "raised_at": iso_from_us(alert.raised_at_us),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
@@ -22,10 +22,10 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from schemas.rejections import REJECT_REASONS
-from streams.core.engine import OTHER_CHANNEL
+from streams.core.labels import OTHER, LabelValues
 from streams.core.sla import SlaBook
 from streams.core.timeutil import US_PER_SECOND
-from streams.core.totals import BUCKET_BOUNDS_SECONDS, HISTOGRAMS, LiveTotals
+from streams.core.totals import AGENT_HISTOGRAM, BUCKET_BOUNDS_SECONDS, HISTOGRAMS, LiveTotals
 from streams.core.windows import GAUGE_HELP, gauge_values
 from streams.live.http_security import OPEN, MetricsSecurity, basic_auth
 
@@ -40,16 +40,22 @@ class WorkerCollector(Collector):
     def __init__(self, worker: LiveWorker) -> None:
         self._worker = worker
         config = worker.config
-        channels = (*config.channels.allowlist, OTHER_CHANNEL)
-        self._sla_label_sets = SlaBook(config).label_sets(sorted(set(channels)))
+        self._labels = LabelValues(config)
+        self._agent_series = config.metrics.agent_series
+        channels = sorted({*config.channels.allowlist, OTHER})
+        brands = sorted({*config.brands.allowlist, OTHER})
+        self._sla_label_sets = [
+            (brand, *label_set)
+            for brand in brands for label_set in SlaBook(config).label_sets(channels)
+        ]
 
     def collect(self) -> Iterator[Metric]:
         states = list(self._worker.states.values())
-        totals = LiveTotals()
+        totals = LiveTotals(self._labels)
         rejected: Counter[str] = Counter({reason: 0 for reason in REJECT_REASONS})
         # every SLA series from the start: alert rules see a first breach as an increase
         zeros = dict.fromkeys(self._sla_label_sets, 0)
-        at_risk: Counter[tuple[str, str, str]] = Counter(zeros)
+        at_risk: Counter[tuple[str, str, str, str]] = Counter(zeros)
         totals.sla_met.update(zeros)
         totals.sla_breaches.update(zeros)
         duplicates = accepted = 0
@@ -59,8 +65,8 @@ class WorkerCollector(Collector):
             at_risk.update(state.watch.at_risk)
             duplicates += state.engine.duplicates
             accepted += state.engine.accepted
-        yield from _counters(totals)
-        yield from _histograms(totals)
+        yield from _counters(totals, self._agent_series)
+        yield from _histograms(totals, self._agent_series)
         yield from _conversation_gauges(self._worker)
         yield from _window_gauges(self._worker)
         reasons = CounterMetricFamily(
@@ -80,7 +86,7 @@ class WorkerCollector(Collector):
         at_risk_family = GaugeMetricFamily(
             PREFIX + "sla_at_risk_conversations",
             "Open SLA clocks past their at-risk fraction, not yet breached",
-            labels=["channel", "policy", "target"],
+            labels=["brand", "channel", "policy", "target"],
         )
         for labels, count in sorted(at_risk.items()):
             at_risk_family.add_metric(list(labels), count)
@@ -106,73 +112,88 @@ class WorkerCollector(Collector):
         )
 
 
-def _counters(totals: LiveTotals) -> Iterator[Metric]:
-    families = (
-        ("messages_received", "Inbound customer messages", ["channel"], totals.messages),
-        ("replies_sent", "Replies by the brand", ["channel", "author_type"], totals.replies),
-        ("conversations_opened", "Cycles opened (reopens included)", ["channel"],
-         totals.opened),
-        ("conversations_resolved", "Cycles resolved", ["channel", "resolved_by"],
+_SERIES = ["brand", "channel"]
+_AGENT = ["brand", "agent"]
+
+
+def _counters(totals: LiveTotals, agent_series: bool) -> Iterator[Metric]:
+    families: list[tuple[str, str, list[str], Counter[Any]]] = [
+        ("messages_received", "Inbound customer messages", _SERIES, totals.messages),
+        ("topic_messages", "Inbound customer messages by topic (none: without topic)",
+         [*_SERIES, "topic"], totals.topics),
+        ("replies_sent", "Replies by the brand", [*_SERIES, "author_type"], totals.replies),
+        ("quick_replies", "Replies using a quick reply", [*_SERIES, "quick_reply"],
+         totals.quick_replies),
+        ("conversations_opened", "Cycles opened (reopens included)", _SERIES, totals.opened),
+        ("conversations_resolved", "Cycles resolved", [*_SERIES, "resolved_by"],
          totals.resolved),
         ("survey_responses", "Survey answers", ["survey", "score"], totals.surveys),
-        ("sla_breaches", "SLA targets breached, at the deadline", ["channel", "policy",
-         "target"], totals.sla_breaches),
-        ("sla_met", "SLA targets met, at the answering event", ["channel", "policy",
-         "target"], totals.sla_met),
-    )
+        ("sla_breaches", "SLA targets breached, at the deadline",
+         [*_SERIES, "policy", "target"], totals.sla_breaches),
+        ("sla_met", "SLA targets met, at the answering event", [*_SERIES, "policy", "target"],
+         totals.sla_met),
+    ]
+    if agent_series:
+        families += [
+            ("agent_replies", "Agent replies by agent", _AGENT, totals.agent_replies),
+            ("agent_resolutions", "Resolutions naming an agent, by agent", _AGENT,
+             totals.agent_resolutions),
+        ]
     for name, documentation, labels, counts in families:
         family = CounterMetricFamily(PREFIX + name, documentation, labels=labels)
         for key, count in sorted(counts.items(), key=lambda item: str(item[0])):
-            values = key if isinstance(key, tuple) else (key,)
-            family.add_metric([str(value) for value in values], count)
+            family.add_metric([str(value) for value in key], count)
         yield family
 
 
-def _histograms(totals: LiveTotals) -> Iterator[Metric]:
+def _histograms(totals: LiveTotals, agent_series: bool) -> Iterator[Metric]:
     bounds = [str(float(bound)) for bound in BUCKET_BOUNDS_SECONDS] + ["+Inf"]
-    for name in HISTOGRAMS:
+    names = [(name, _SERIES) for name in HISTOGRAMS]
+    if agent_series:
+        names.append((AGENT_HISTOGRAM, _AGENT))
+    for name, labels in names:
         family = HistogramMetricFamily(
-            PREFIX + name, f"{name.replace('_', ' ')} samples", labels=["channel"]
+            PREFIX + name, f"{name.replace('_', ' ')} samples", labels=labels
         )
-        for (histogram_name, channel), histogram in sorted(totals.histograms.items()):
+        for (histogram_name, brand, label), histogram in sorted(totals.histograms.items()):
             if histogram_name != name:
                 continue
             cumulative, buckets = 0, []
             for bound, count in zip(bounds, histogram.bucket_counts, strict=True):
                 cumulative += count
                 buckets.append((bound, cumulative))
-            family.add_metric([channel], buckets, histogram.sum_us / US_PER_SECOND)
+            family.add_metric([brand, label], buckets, histogram.sum_us / US_PER_SECOND)
         yield family
 
 
 def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
-    open_by_channel: Counter[str] = Counter()
-    waiting_by_channel: Counter[str] = Counter()
-    oldest_wait_us: dict[str, int] = {}
+    open_by_series: Counter[tuple[str, str]] = Counter()
+    waiting_by_series: Counter[tuple[str, str]] = Counter()
+    oldest_wait_us: dict[tuple[str, str], int] = {}
     for state in worker.states.values():
         now_us = state.now_us
         for conv in state.engine.conversations.values():
+            series = (conv.cycle_brand, conv.cycle_channel)
             if conv.cycle_open:
-                open_by_channel[conv.cycle_channel] += 1
+                open_by_series[series] += 1
             since_us = conv.waiting_since_us
             if since_us is not None:
-                channel = conv.cycle_channel
-                waiting_by_channel[channel] += 1
+                waiting_by_series[series] += 1
                 wait_us = max(now_us - since_us, 0)
-                if wait_us > oldest_wait_us.get(channel, -1):
-                    oldest_wait_us[channel] = wait_us
+                if wait_us > oldest_wait_us.get(series, -1):
+                    oldest_wait_us[series] = wait_us
     gauges = (
-        ("open_conversations", "Conversations with an open cycle", open_by_channel),
+        ("open_conversations", "Conversations with an open cycle", open_by_series),
         ("waiting_conversations", "Conversations whose customer waits for an agent",
-         waiting_by_channel),
+         waiting_by_series),
         ("oldest_waiting_seconds",
          "Wait of the longest-waiting customer (to the wall clock once caught up)",
-         {channel: wait_us / US_PER_SECOND for channel, wait_us in oldest_wait_us.items()}),
+         {series: wait_us / US_PER_SECOND for series, wait_us in oldest_wait_us.items()}),
     )
     for name, documentation, values in gauges:
-        family = GaugeMetricFamily(PREFIX + name, documentation, labels=["channel"])
-        for channel, value in sorted(values.items()):
-            family.add_metric([channel], value)
+        family = GaugeMetricFamily(PREFIX + name, documentation, labels=_SERIES)
+        for series, value in sorted(values.items()):
+            family.add_metric(list(series), value)
         yield family
 
 

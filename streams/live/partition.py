@@ -28,6 +28,7 @@ import orjson
 from schemas.rejections import Rejection, RejectReason, parse_event
 from streams.config import CarePulseConfig
 from streams.core.engine import Conversation, Engine
+from streams.core.labels import LabelValues
 from streams.core.sink import TeeSink
 from streams.core.snapshot import (
     Record,
@@ -48,7 +49,9 @@ def key_prefix(partition: int) -> bytes:
 class PartitionState:
     def __init__(self, partition: int, config: CarePulseConfig) -> None:
         self.partition = partition
-        self.totals = LiveTotals()
+        labels = LabelValues(config)
+        self._legacy_brand = labels.default_brand
+        self.totals = LiveTotals(labels)
         self.windows = WindowTotals(config.thresholds)
         self.engine = Engine(
             config, TeeSink(self.totals, self.windows), live_sla=True, keep_forgotten=True
@@ -232,7 +235,9 @@ class PartitionState:
                 window_records.append((key.removeprefix(state._prefix), value))
         state._restore_conversations(versions, meta["sequence"])
         state.watch.rearm()
-        state.windows.restore(window_records, meta["sequence"], meta.get("windows"))
+        state.windows.restore(
+            window_records, meta["sequence"], meta.get("windows"), state._legacy_brand
+        )
         if meta["sequence"]:
             state._restore_meta(meta, segments)
         state.engine.rearm_expiry()
@@ -257,7 +262,7 @@ class PartitionState:
             if data is None:  # forgotten
                 self._forgotten.append(name.decode())
                 continue
-            conv = load_conversation(data, sla)
+            conv = load_conversation(data, sla, self._legacy_brand)
             conv.checkpoint_slot = slot
             self.engine.conversations[name.decode()] = conv
 
