@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
@@ -21,12 +21,20 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from schemas.events import AuthorType, ResolvedBy
 from schemas.rejections import REJECT_REASONS
-from streams.core.labels import OTHER, LabelValues
+from streams.config import CarePulseConfig
+from streams.core.labels import NO_TOPIC, OTHER, LabelValues
 from streams.core.sla import SlaBook
 from streams.core.timeutil import US_PER_SECOND
 from streams.core.totals import AGENT_HISTOGRAM, BUCKET_BOUNDS_SECONDS, HISTOGRAMS, LiveTotals
-from streams.core.windows import GAUGE_HELP, gauge_values
+from streams.core.windows import (
+    CURRENCY_GAUGES,
+    GAUGE_HELP,
+    SERIES_GAUGES,
+    WINDOW_SECONDS,
+    gauge_values,
+)
 from streams.live.http_security import OPEN, MetricsSecurity, basic_auth
 
 if TYPE_CHECKING:
@@ -112,6 +120,8 @@ class WorkerCollector(Collector):
         )
 
 
+PLAIN_SERIES = 6  # events_duplicate, events_read, conversations_in_memory,
+# partitions_owned, fetch_wait_seconds, consumer_lag_records: no labels
 _SERIES = ["brand", "channel"]
 _AGENT = ["brand", "agent"]
 
@@ -214,6 +224,34 @@ def _window_gauges(worker: LiveWorker) -> Iterator[Metric]:
             )
         family.add_metric(list(labels.values()), value)
     yield from families.values()
+
+
+def series_bound(config: CarePulseConfig) -> int:
+    """Most series (exposition lines with a value) `/metrics` can show under `config`,
+    whatever the events carry (README, "Cardinality"). With B brands and C channels (each
+    allowlist + `other`), T topics (+ `other`, `none`), Q quick replies (+ `other`), A
+    agents (+ `other`; 0 when agent series are off), L SLA (channel, policy, target)
+    label sets and H = buckets + 3 lines per histogram:
+    B*C*(8 + 3*H + 3 + 3*G + T + Q) + 3*B*L + B*A*(2 + H) + 16 + R + P + 1 + 3*4,
+    where G is the windowed gauges per series and window, R the reject reasons and P
+    the PLAIN_SERIES."""
+    channels = sorted({*config.channels.allowlist, OTHER})
+    brands = len({*config.brands.allowlist, OTHER})
+    topics = len({*config.topics.allowlist, OTHER, NO_TOPIC})
+    quick_replies = len({*config.quick_replies.allowlist, OTHER})
+    agents = len({*config.agents.allowlist, OTHER}) if config.metrics.agent_series else 0
+    sla_label_sets = len(SlaBook(config).label_sets(channels))
+    histogram = len(BUCKET_BOUNDS_SECONDS) + 3  # the buckets, +Inf, _sum and _count
+    windows = len(WINDOW_SECONDS)
+    counters = len(get_args(AuthorType)) + len(get_args(ResolvedBy)) + 2  # + messages, opened
+    per_series = (counters + len(HISTOGRAMS) * histogram + 3 + windows * SERIES_GAUGES
+                  + topics + quick_replies)
+    surveys = len(range(1, 6)) + len(range(11))
+    return (
+        brands * len(channels) * per_series + 3 * brands * sla_label_sets
+        + brands * agents * (2 + histogram)
+        + surveys + len(REJECT_REASONS) + PLAIN_SERIES + 1 + windows * len(CURRENCY_GAUGES)
+    )
 
 
 class MetricsServer:

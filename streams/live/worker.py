@@ -33,7 +33,7 @@ from streams.live.fetch_wait import FetchWait
 from streams.live.gaps import read_range
 from streams.live.http_security import metrics_security
 from streams.live.log_throttle import throttle_client_logs
-from streams.live.metrics import MetricsServer
+from streams.live.metrics import MetricsServer, series_bound
 from streams.live.partition import PartitionState, partition_records
 from streams.live.settings import faust_settings
 from streams.live.startup import wait_for_broker
@@ -290,8 +290,9 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
         for topic in (worker.dlq, worker.alerts):
             await topic.maybe_declare()
         await metrics.start()
-        log.info("metrics on %s://%s:%d/metrics", metrics.security.scheme, metrics.host,
-                 metrics.port)
+        log.info("metrics on %s://%s:%d/metrics (at most %d series under this "
+                 "configuration)", metrics.security.scheme, metrics.host, metrics.port,
+                 series_bound(config))
 
     del apply_events, checkpoint_timer, on_revoked, on_assigned, on_rebalance_complete
     del on_before_shutdown
