@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import re
@@ -47,7 +48,7 @@ from streams.children import die_with_parent
 from streams.config import ConfigError
 from streams.core.timeutil import iso_from_us
 from streams.kafka_settings import kafka_settings
-from streams.simulate import generate_lines
+from streams.simulate import generate_lines, label_allowlists
 
 __all__ = ["Restamper", "Summary", "add_arguments", "main", "median_bucket_seconds",
            "run_demo", "summarize"]
@@ -359,6 +360,7 @@ class WorkerChild:
 
     def __init__(self, broker_url: str, metrics_port: int, topic: str, workdir: Path) -> None:
         self.log_path = workdir / "worker.log"
+        config = write_demo_config(workdir / "carepulse.toml")
         source_root = Path(__file__).resolve().parent.parent
         env = {
             **os.environ,
@@ -370,7 +372,8 @@ class WorkerChild:
         }
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "worker", "--broker", broker_url],
+                [sys.executable, "-m", "streams.cli", "worker", "--broker", broker_url,
+                 "--config", str(config)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
                 cwd=workdir,  # nothing the worker writes lands in the user's folder
                 start_new_session=True,
@@ -405,6 +408,15 @@ class WorkerChild:
         except OSError:
             return ""
         return "\n".join(lines[-LOG_TAIL_LINES:])
+
+
+def write_demo_config(path: Path) -> Path:
+    """The worker's configuration: every brand, topic, quick reply and agent of the
+    simulation allowlisted and agent series on, so /metrics shows them all by name."""
+    sections = [f"[{section}]\nallowlist = {json.dumps(list(values))}\n"
+                for section, values in label_allowlists().items()]
+    path.write_text("".join(sections) + "[metrics]\nagent_series = true\n", encoding="utf-8")
+    return path
 
 
 @contextlib.contextmanager

@@ -74,16 +74,26 @@ def _picker(values: Sequence[T], weights: Sequence[float] = ()) -> Callable[[ran
 
 CHANNEL = _picker(("facebook", "instagram", "x", "whatsapp", "linkedin", "tiktok",
                    "youtube", "threads"), (24, 22, 12, 20, 5, 8, 6, 3))
-BRAND = _picker(("acme", "globex", "initech", "umbrella"), (45, 25, 20, 10))
+BRANDS = ("acme", "globex", "initech", "umbrella")
+BRAND = _picker(BRANDS, (45, 25, 20, 10))
 PRIORITY = _picker(("low", "normal", "high", "urgent"), (10, 72, 13, 5))
 TOPIC = _picker(tuple(TOPIC_MOOD))
 TAG = _picker(("vip", "first_contact", "repeat", "influencer", "legal", "refund"))
-QUICK_REPLY = _picker(("qr-order-status", "qr-refund-policy", "qr-shipping-times",
-                       "qr-reset-password", "qr-escalation", "qr-thanks"))
+AGENT_QUICK_REPLIES = ("qr-order-status", "qr-refund-policy", "qr-shipping-times",
+                       "qr-reset-password", "qr-escalation", "qr-thanks")
+QUICK_REPLY = _picker(AGENT_QUICK_REPLIES)
+AUTO_ACK, GREETING = "qr-auto-ack", "qr-greeting"
 AGENT = _picker(AGENTS)
 CURRENCY = _picker(("EUR", "USD", "GBP", "CHF"), (85, 8, 5, 2))
 CSAT_SCORE = _picker(range(1, 6), (5, 7, 13, 30, 45))
 NPS_SCORE = _picker(range(11), (3, 2, 2, 3, 3, 5, 7, 12, 16, 22, 25))
+
+
+def label_allowlists() -> dict[str, tuple[str, ...]]:
+    """Every brand, topic, quick reply and agent the simulation generates, as the
+    allowlists of a configuration (`carepulse demo` shows them all)."""
+    return {"brands": BRANDS, "topics": tuple(TOPIC_MOOD),
+            "quick_replies": (*AGENT_QUICK_REPLIES, AUTO_ACK, GREETING), "agents": AGENTS}
 
 
 def _log_logistic(rng: random.Random, median: float, cap: float) -> float:
@@ -148,7 +158,7 @@ class _Script:
         c.inbound(0.0, first=True)
         if rng.random() < 0.15:
             c.add(rng.uniform(1, 4), "reply.sent",
-                  {"author_type": "automation", "quick_reply": "qr-auto-ack"})
+                  {"author_type": "automation", "quick_reply": AUTO_ACK})
         agent: str | None = None
         if c.channel in BOT_CHANNELS and rng.random() < 0.4 and self.bot_resolves(c):
             c.add(rng.uniform(5, 60), "conversation.resolved", {"resolved_by": "bot"})
@@ -208,7 +218,7 @@ class _Script:
         for turn in range(turns):
             draw = rng.random()
             greeting = turn == 0 and draw < 0.3
-            self.reply(c, agent, "qr-greeting" if greeting else
+            self.reply(c, agent, GREETING if greeting else
                        QUICK_REPLY(rng) if draw > 0.85 else None)
             if turn == 0 and rng.random() < 0.25:
                 c.add(rng.uniform(5, 120), "conversation.tagged",

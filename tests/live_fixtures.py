@@ -77,14 +77,17 @@ def started_workers() -> Iterator[list[WorkerProcess]]:
 
 
 def worker_config(
-    path: Path, name: str, metrics_port: int, extra_toml: str = "", **worker: Any
+    path: Path, name: str, metrics_port: int, extra_toml: str = "", metrics_toml: str = "",
+    **worker: Any,
 ) -> Path:
-    """A configuration with topics and consumer group of its own (and `extra_toml`)."""
+    """A configuration with topics and consumer group of its own (and `extra_toml`
+    sections, `metrics_toml` keys of [metrics])."""
     settings = "\n".join(f"{key} = {value}" for key, value in worker.items())
     path.write_text(
         f'[kafka]\napp_id = "{name}"\ninput_topic = "{name}.events"\n'
         f'dlq_topic = "{name}.dlq"\nalerts_topic = "{name}.alerts"\npartitions = 4\n'
-        f'[metrics]\nport = {metrics_port}\n[worker]\n{settings}\n{extra_toml}',
+        f'[metrics]\nport = {metrics_port}\n{metrics_toml}\n[worker]\n{settings}\n'
+        f'{extra_toml}',
         encoding="utf-8",
     )
     return path
@@ -97,11 +100,13 @@ def start_worker(
     """Starts `carepulse worker` with topics and group named `name`; a second call with
     the same name starts a second member of the same group."""
 
-    def start(name: str, extra_toml: str = "", **worker: int) -> WorkerProcess:
+    def start(
+        name: str, extra_toml: str = "", metrics_toml: str = "", **worker: int
+    ) -> WorkerProcess:
         port = free_port()
         config = tmp_path / f"{name}.toml"
         if not config.exists():
-            worker_config(config, name, port, extra_toml, **worker)
+            worker_config(config, name, port, extra_toml, metrics_toml, **worker)
         log = tmp_path / f"{name}-{len(started_workers)}.log"
         started_workers.append(WorkerProcess(config, broker.url, port, log).start())
         return started_workers[-1]
@@ -168,6 +173,14 @@ def total(samples: Samples, name: str, **labels: str) -> float:
                if sample == name and wanted <= series)
 
 
+def total_us(samples: Samples, name: str, **labels: str) -> int:
+    """Like `total`, of seconds as exact microseconds: each series is an integer count of
+    microseconds / 10**6, so its rounding is undone before adding (over brands, ...)."""
+    wanted = set(labels.items())
+    return sum(round(value * US_PER_SECOND) for (sample, series), value in samples.items()
+               if sample == name and wanted <= series)
+
+
 def replayed(broker: AnyBroker, topic: str, config: CarePulseConfig | None = None) -> AuditRun:
     run = AuditRun(config or CarePulseConfig())
     replay_topic(broker.url, topic, run)
@@ -198,7 +211,7 @@ def assert_metrics_equal_replay(m: Samples, run: AuditRun) -> None:
         ):
             name = f"carepulse_{metric}"
             assert total(m, name + "_count", channel=channel) == len(samples_us), (metric, channel)
-            assert total(m, name + "_sum", channel=channel) == sum(samples_us) / US_PER_SECOND
+            assert total_us(m, name + "_sum", channel=channel) == sum(samples_us), metric
     assert live_sla(m) == report["sla"]
     assert_labelled_counts_equal_replay(m, run)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import tomllib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +12,9 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
+from streams.config import CarePulseConfig
 from streams.produce import produce_file
-from streams.simulate import write_file
+from streams.simulate import label_allowlists, write_file
 from streams.testing import Scenario
 from tests.live_fixtures import (
     AnyBroker,
@@ -29,19 +32,35 @@ __all__ = ["broker", "start_worker", "started_workers"]
 pytestmark = pytest.mark.broker
 
 
+# a part of what the simulation generates, so that `other` counts too
+SIMULATED = label_allowlists()
+LABELS_TOML = "".join(
+    f"[{section}]\nallowlist = {json.dumps(list(values[:count]))}\n"
+    for (section, values), count in zip(SIMULATED.items(), (2, 5, 4, 10), strict=True)
+)
+LABELS_CONFIG = CarePulseConfig.model_validate(
+    {**tomllib.loads(LABELS_TOML), "metrics": {"agent_series": True}}
+)
+HAND_LABELS_TOML = (
+    '[brands]\nallowlist = ["default", "acme"]\n[topics]\nallowlist = ["billing"]\n'
+    '[quick_replies]\nallowlist = ["qr-thanks"]\n'
+)
+
+
 def hand_computed_scenario(path: Path) -> Path:
     s = Scenario()
-    s.message("10:00", conversation="c-1")
-    s.agent_reply("10:05", conversation="c-1")
+    s.message("10:00", conversation="c-1", topic="billing")
+    s.agent_reply("10:05", conversation="c-1", quick_reply="qr-thanks")
     s.message("10:10", conversation="c-1")
-    s.agent_reply("10:20", conversation="c-1")
+    s.agent_reply("10:20", conversation="c-1", quick_reply="qr-other")
     s.resolve("10:30", conversation="c-1")
-    s.message("10:00", conversation="c-2", channel="x")
-    s.bot_reply("10:00:30", conversation="c-2", channel="x")
-    s.handoff("10:02", conversation="c-2", channel="x")
-    s.agent_reply("10:12", conversation="c-2", channel="x")
-    s.survey("10:40", "csat", 5, conversation="c-2", channel="x")
-    s.survey("10:41", "nps", 9, conversation="c-2", channel="x")
+    x = {"conversation": "c-2", "channel": "x", "brand": "acme"}
+    s.message("10:00", topic="shoes", **x)
+    s.bot_reply("10:00:30", **x)
+    s.handoff("10:02", **x)
+    s.agent_reply("10:12", **x)
+    s.survey("10:40", "csat", 5, **x)
+    s.survey("10:41", "nps", 9, **x)
     lines = s.lines()
     lines.append(lines[0])  # a duplicate
     path.write_bytes(b"\n".join(lines) + b"\n")
@@ -51,7 +70,7 @@ def hand_computed_scenario(path: Path) -> Path:
 def test_a_hand_computed_scenario_gives_exact_metrics(
     tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
 ) -> None:
-    worker = start_worker("handmade")
+    worker = start_worker("handmade", HAND_LABELS_TOML)
     produce_file(hand_computed_scenario(tmp_path / "events.jsonl"), broker.url,
                  "handmade.events")
     m = worker.wait_for(lambda m: total(m, "carepulse_survey_responses_total") == 2)
@@ -83,11 +102,25 @@ def test_a_hand_computed_scenario_gives_exact_metrics(
         ("carepulse_survey_responses_total", (("score", "5"), ("survey", "csat"))): 1,
         ("carepulse_survey_responses_total", (("score", "9"), ("survey", "nps"))): 1,
         ("carepulse_open_conversations", (("channel", "x"),)): 1,
+        ("carepulse_topic_messages_total", (("channel", "facebook"), ("topic", "billing"))): 1,
+        ("carepulse_topic_messages_total", (("channel", "facebook"), ("topic", "none"))): 1,
+        ("carepulse_topic_messages_total", (("channel", "x"), ("topic", "other"))): 1,
+        ("carepulse_quick_replies_total",
+         (("channel", "facebook"), ("quick_reply", "qr-thanks"))): 1,
+        ("carepulse_quick_replies_total", (("channel", "facebook"), ("quick_reply", "other"))): 1,
         ("carepulse_events_duplicate_total", ()): 1,
         ("carepulse_events_rejected_total", (("reason", "invalid_json"),)): 0,
     }
-    got = {key: m.get((key[0], frozenset(key[1]))) for key in expected}
+    brand_of = {"facebook": "default", "x": "acme"}  # the brand of each channel's events
+
+    def series(labels: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
+        channel = dict(labels).get("channel")
+        return frozenset(labels) | ({("brand", brand_of[channel])} if channel else set())
+
+    got = {key: m.get((key[0], series(key[1]))) for key in expected}
     assert got == expected
+    assert total(m, "carepulse_topic_messages_total") == 3
+    assert {name for name, _ in m if name.startswith("carepulse_agent_")} == set()
     assert total(m, "carepulse_waiting_conversations") == 0
     assert worker.stop() == 0
 
@@ -97,9 +130,11 @@ def test_simulated_traffic_metrics_equal_the_replay_and_bad_records_reach_the_dl
 ) -> None:
     events = tmp_path / "events.jsonl"
     write_file(events, 20_000, seed=5, bad_fraction=0.01)
-    worker = start_worker("simulated", checkpoint_events=1000)
+    worker = start_worker(
+        "simulated", LABELS_TOML, "agent_series = true", checkpoint_events=1000
+    )
     produce_file(events, broker.url, "simulated.events")
-    run = replayed(broker, "simulated.events")
+    run = replayed(broker, "simulated.events", LABELS_CONFIG)
     assert run.read == 20_000
     expected_messages = run.report()["totals"]["messages_received"]
     m = worker.wait_for(
@@ -131,9 +166,9 @@ def test_a_worker_killed_mid_stream_ends_with_the_replay_numbers(
     events = tmp_path / "events.jsonl"
     write_file(events, 30_000, seed=9, bad_fraction=0.005)
     produce_file(events, broker.url, "restart.events")
-    run = replayed(broker, "restart.events")
+    run = replayed(broker, "restart.events", LABELS_CONFIG)
     expected_messages = run.report()["totals"]["messages_received"]
-    first = start_worker("restart", checkpoint_events=2000)
+    first = start_worker("restart", LABELS_TOML, "agent_series = true", checkpoint_events=2000)
     first.wait_for(lambda m: total(m, "carepulse_messages_received_total") > 3000)
     assert first.stop(signal.SIGKILL) == -signal.SIGKILL
 
