@@ -28,15 +28,18 @@ ALERTMANAGER_CONFIG = ROOT / "alertmanager" / "alertmanager.yml"
 SEVERITIES = {"page", "ticket"}
 ALERT_LABELS = {"severity", "service"}
 # Labels the rules may group or match on: all bounded (KPIS.md section 8).
-GROUPING_LABELS = {"channel", "policy", "target", "reason", "author_type", "window", "le"}
-_HISTOGRAMS = ("first_response_seconds", "reply_wait_seconds", "resolution_seconds")
+GROUPING_LABELS = {"channel", "brand", "topic", "quick_reply", "agent", "policy", "target",
+                   "reason", "author_type", "window", "le"}
+_HISTOGRAMS = ("first_response_seconds", "reply_wait_seconds", "resolution_seconds",
+               "agent_first_response_seconds")
 # Series the worker exposes (KPIS.md section 8, README "Metrics") plus Prometheus' own `up`.
 EXPOSED_METRICS = {
     "up",
     *(f"carepulse_{name}_total" for name in (
         "messages_received", "replies_sent", "conversations_opened",
         "conversations_resolved", "sla_breaches", "sla_met", "survey_responses",
-        "events_read", "events_rejected", "events_duplicate",
+        "events_read", "events_rejected", "events_duplicate", "topic_messages",
+        "quick_replies", "agent_replies", "agent_resolutions",
     )),
     *(f"carepulse_{name}_{part}" for name in _HISTOGRAMS for part in ("bucket", "sum", "count")),
     *(f"carepulse_{name}" for name in (
