@@ -1,49 +1,62 @@
 """The cardinality guard: 10,000 distinct channels, brands, agents, topics and quick
 replies in valid events, through the engines of four partitions and the `/metrics`
-collector, expose no more series than `series_bound` of the configuration (README,
-"Cardinality"), and `other` carries exactly the counts of the values outside the
-allowlists."""
+collector (directly, and in a live worker on a real broker), expose no more series than
+`series_bound` of the configuration (README, "Cardinality"), and `other` carries
+exactly the counts of the values outside the allowlists."""
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.config import (
-    AgentsConfig,
-    BrandsConfig,
-    CarePulseConfig,
-    ChannelsConfig,
-    MetricsConfig,
-    QuickRepliesConfig,
-    SlaConfig,
-    SlaPolicy,
-    TopicsConfig,
-)
+from streams.config import CarePulseConfig
 from streams.core.timeutil import iso_from_us, parse_iso_us
 from streams.live.fetch_wait import FetchWait
 from streams.live.metrics import WorkerCollector, series_bound
 from streams.live.partition import PartitionState
+from streams.produce import produce_file
 from streams.testing import Scenario
-from tests.live_fixtures import Samples, total
+from tests.live_fixtures import (
+    AnyBroker,
+    Samples,
+    WorkerProcess,
+    broker,
+    start_worker,
+    started_workers,
+    total,
+)
 
 if TYPE_CHECKING:
     from streams.live.worker import LiveWorker
 
+__all__ = ["broker", "start_worker", "started_workers"]
 DISTINCT = 10_000
 ALLOWED = 10  # conversations with allowlisted values only
 PARTITIONS = 4
-CONFIG = CarePulseConfig(
-    channels=ChannelsConfig(allowlist=("facebook", "x")),
-    brands=BrandsConfig(allowlist=("acme", "globex")),
-    topics=TopicsConfig(allowlist=("billing",)),
-    quick_replies=QuickRepliesConfig(allowlist=("qr-thanks",)),
-    agents=AgentsConfig(allowlist=("a-1", "a-2")),
-    metrics=MetricsConfig(agent_series=True),
-    sla=SlaConfig(policies=(SlaPolicy(name="all", resolution_seconds=86_400),)),
+LABELS_TOML = """
+[channels]
+allowlist = ["facebook", "x"]
+[brands]
+allowlist = ["acme", "globex"]
+[topics]
+allowlist = ["billing"]
+[quick_replies]
+allowlist = ["qr-thanks"]
+[agents]
+allowlist = ["a-1", "a-2"]
+[[sla.policies]]
+name = "all"
+resolution_seconds = 86400
+"""
+CONFIG = CarePulseConfig.model_validate(
+    {**tomllib.loads(LABELS_TOML), "metrics": {"agent_series": True}}
 )
 START_US = parse_iso_us("2026-11-20T08:00:00Z")
 
@@ -90,10 +103,15 @@ def label_values(samples: Samples, label: str) -> set[str]:
     return {value for _, series in samples for name, value in series if name == label}
 
 
-def test_ten_thousand_distinct_values_stay_within_the_documented_bound() -> None:
+def distinct_values() -> Scenario:
     s = Scenario()
     for number in range(DISTINCT + ALLOWED):
         conversation(s, number, None if number >= DISTINCT else f"{number:05d}")
+    return s
+
+
+def test_ten_thousand_distinct_values_stay_within_the_documented_bound() -> None:
+    s = distinct_values()
     owner = Owner(CONFIG, owned=set(range(PARTITIONS)))
     owner.states = {partition: PartitionState(partition, CONFIG) for partition in owner.owned}
     offsets = [0] * PARTITIONS
@@ -102,8 +120,25 @@ def test_ten_thousand_distinct_values_stay_within_the_documented_bound() -> None
         assert owner.states[partition].apply(offsets[partition], line) is None
         offsets[partition] += 1
 
-    m = scrape(owner)
+    assert_guarded(scrape(owner))
 
+
+@pytest.mark.broker
+def test_a_live_worker_fed_ten_thousand_distinct_values_stays_within_the_bound(
+    tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    worker = start_worker("cardinality", LABELS_TOML, "agent_series = true")
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join(distinct_values().lines()) + b"\n")
+    produce_file(events, broker.url, "cardinality.events")
+    assert_guarded(worker.wait_for(
+        lambda m: total(m, "carepulse_messages_received_total") == DISTINCT + ALLOWED
+        and total(m, "carepulse_conversations_resolved_total") == (DISTINCT + ALLOWED) * 4 // 5
+    ))
+    assert worker.stop() == 0
+
+
+def assert_guarded(m: Samples) -> None:
     bound = series_bound(CONFIG)
     # brands 3, channels 3: 9 series pairs of 110 + 3 topics + 2 quick replies; SLA: 3
     # channels x 1 target x 3 families x 3 brands; agents 3 x 3 brands x 14; fixed 42
