@@ -1,0 +1,392 @@
+"""The CarePulse dashboards: Care wall, SLA, Channels and topics, Team, ROI.
+
+Rules every expression follows (tests/test_dashboards.py checks them):
+- ratios are ratios of sums over every worker and series, never averages of ratios: the
+  per-worker ratio gauges (`window_response_rate`, `roi_ratio` ...) are not used;
+- percentiles come from the histograms' buckets (`histogram_quantile` over summed rates);
+- rates and increases come from counters; the `window_*` gauges are additive counts over
+  event-time windows (KPIS.md section 8) and are summed before dividing;
+- series that carry `brand` and `channel` are filtered by the `$brand` and `$channel`
+  variables (money has neither label: the ROI figures are for the whole deployment).
+
+Thresholds (green, amber, red) are defaults for a care team to tune here; the red lines of
+oldest waiting and response rate are the alert rules' thresholds.
+"""
+
+from __future__ import annotations
+
+from grafana.panels import (
+    GREEN,
+    NEUTRAL,
+    RED,
+    Json,
+    Panel,
+    Query,
+    Thresholds,
+    bars,
+    dashboard,
+    higher_is_better,
+    lower_is_better,
+    stat,
+    timeseries,
+    variable,
+)
+
+SCOPE = 'brand=~"$brand", channel=~"$channel"'
+AGENT_SCOPE = 'brand=~"$brand", agent=~"$agent"'
+
+# Red lines shared with prometheus/rules/carepulse-alerts.yml.
+OLDEST_WAITING_RED_SECONDS = 1800  # CarePulseCustomerWaitingLong
+RESPONSE_RATE_RED_BELOW = 0.8  # CarePulseResponseRateLow
+
+BELOW_ZERO_RED = Thresholds(RED, ((0, GREEN),))  # money: red only when it is lost
+
+BRAND = variable("brand", "Brand", "label_values(carepulse_messages_received_total, brand)")
+CHANNEL = variable("channel", "Channel",
+                   'label_values(carepulse_messages_received_total{brand=~"$brand"}, channel)')
+AGENT = variable("agent", "Agent",
+                 'label_values(carepulse_agent_replies_total{brand=~"$brand"}, agent)')
+
+
+def metric(name: str, *matchers: str, scope: str = SCOPE) -> str:
+    return f"carepulse_{name}{{{', '.join((scope, *matchers))}}}"
+
+
+def window(name: str, span: str, by: str = "") -> str:
+    """The sum of a window gauge (additive counts) over workers and series."""
+    grouping = f" by ({by})" if by else ""
+    span_matcher = f'window="{span}"'
+    return f"sum{grouping} ({metric(name, span_matcher)})"
+
+
+def ratio(numerator: str, denominator: str) -> str:
+    """numerator / denominator, absent (no data) where the denominator is 0."""
+    return f"{numerator}\n  / ({denominator} > 0)"
+
+
+def quantile(q: float, histogram: str, span: str, by: str = "", scope: str = SCOPE) -> str:
+    keys = ", ".join(filter(None, (by, "le")))
+    return (f"histogram_quantile({q}, sum by ({keys}) "
+            f"(rate({metric(histogram + '_bucket', scope=scope)}[{span}])))")
+
+
+def increase(counter: str, span: str, by: str = "", scope: str = SCOPE) -> str:
+    grouping = f" by ({by})" if by else ""
+    return f"sum{grouping} (increase({metric(counter, scope=scope)}[{span}]))"
+
+
+def compliance(span: str, by: str = "") -> str:
+    met = increase("sla_met_total", span, by)
+    breached = increase("sla_breaches_total", span, by)
+    return ratio(met, f"({met} + {breached})")
+
+
+def nps(span: str, by: str = "") -> str:
+    promoters = window("window_nps_promoters", span, by)
+    detractors = window("window_nps_detractors", span, by)
+    return ratio(f"100 * ({promoters} - {detractors})", window("window_nps_responses", span, by))
+
+
+def response_rate(span: str, by: str = "") -> str:
+    return ratio(window("window_answered_messages", span, by),
+                 window("window_messages_received", span, by))
+
+
+def csat(span: str, by: str = "") -> str:
+    return ratio(window("window_csat_satisfied", span, by),
+                 window("window_csat_responses", span, by))
+
+
+SAVINGS_30D = 'sum by (currency) (carepulse_savings{window="30d"})'
+SOCIAL_COST_30D = 'sum by (currency) (carepulse_window_social_cost{window="30d"})'
+ALTERNATIVE_COST_30D = 'sum by (currency) (carepulse_window_alternative_cost{window="30d"})'
+
+
+def care_wall() -> Json:
+    waiting = stat(
+        "Customers waiting now", f"sum({metric('waiting_conversations')})", "none",
+        lower_is_better(10, 25), "Conversations whose customer waits for an agent reply.",
+    )
+    oldest = stat(
+        "Oldest waiting", f"max({metric('oldest_waiting_seconds')})", "s",
+        lower_is_better(900, OLDEST_WAITING_RED_SECONDS),
+        "Wait of the longest-waiting customer; red from the CarePulseCustomerWaitingLong "
+        "alert's 30 minutes.",
+    )
+    p50 = stat(
+        "First response p50 (1 h)", quantile(0.5, "first_response_seconds", "1h"), "s",
+        lower_is_better(900, 3600),
+        "Median first response of the last hour, from the histogram's buckets.",
+    )
+    p90 = stat(
+        "First response p90 (1 h)", quantile(0.9, "first_response_seconds", "1h"), "s",
+        lower_is_better(1800, 3600),
+        "90th percentile first response of the last hour, from the histogram's buckets.",
+    )
+    rate = stat(
+        "Response rate (24 h)", response_rate("24h"), "percentunit",
+        higher_is_better(0.9, RESPONSE_RATE_RED_BELOW),
+        "Answered / received inbound messages over the last 24 h of event time; red below "
+        "the CarePulseResponseRateLow alert's 80%.", width=5, decimals=1,
+    )
+    sla = stat(
+        "SLA compliance (24 h)", compliance("24h"), "percentunit", higher_is_better(0.95, 0.9),
+        "SLA targets met / (met + breached) over the last 24 h, every policy and target.",
+        width=5, decimals=1,
+    )
+    csat_panel = stat(
+        "CSAT (24 h)", csat("24h"), "percentunit", higher_is_better(0.8, 0.7),
+        "Share of CSAT answers at or above csat_satisfied_min, last 24 h.", width=5,
+        decimals=0,
+    )
+    nps_panel = stat(
+        "NPS (24 h)", nps("24h"), "none", higher_is_better(30, 0),
+        "100 x (promoters - detractors) / answers, last 24 h.", width=5, decimals=0,
+        minimum=-100, maximum=100,
+    )
+    savings = stat(
+        "Savings (30 d)", SAVINGS_30D, "short", BELOW_ZERO_RED,
+        "Alternative cost of the contacts resolved on social minus the social cost, over "
+        "the last 30 days, every brand and channel.", legend="{{currency}}", width=4,
+        decimals=0, display_name="${__field.labels.currency}",
+    )
+    inbound = timeseries(
+        "Inbound messages per minute", [Query(
+            f"sum by (channel) (rate({metric('messages_received_total')}[5m])) * 60",
+            "{{channel}}")], "short", "Customer messages per minute, by channel.",
+        width=12, height=9,
+    )
+    waiting_trend = timeseries(
+        "Customers waiting", [Query(f"sum by (channel) ({metric('waiting_conversations')})",
+                                    "{{channel}}")], "none",
+        "Customers waiting for an agent, by channel.", width=12, height=9,
+    )
+    return dashboard(
+        "carepulse-care-wall", "Care wall",
+        "The numbers a care team watches on a screen: who waits now, how fast and how well "
+        "the team answers, what customers say and what social care saves.",
+        [[waiting, oldest, p50, p90], [rate, sla, csat_panel, nps_panel, savings],
+         [inbound, waiting_trend]],
+        [BRAND, CHANNEL], time_from="now-6h", refresh="10s",
+    )
+
+
+def sla_dashboard() -> Json:
+    breaches = timeseries(
+        "Breaches per 15 min, by policy and target",
+        [Query(increase("sla_breaches_total", "15m", "policy, target"),
+               "{{policy}} {{target}}")], "none",
+        "SLA targets breached in the 15 minutes before each point, counted at the deadline.",
+        width=16, height=9,
+    )
+    at_risk_total = stat(
+        "At risk now", f"sum({metric('sla_at_risk_conversations')})", "none",
+        lower_is_better(1, 10),
+        "Open SLA clocks past their at-risk fraction and not yet breached.", width=8,
+        height=9,
+    )
+    at_risk = bars(
+        "At risk now, by policy and target",
+        f"sum by (policy, target) ({metric('sla_at_risk_conversations')})",
+        "{{policy}} {{target}}", "none", "Open clocks at risk per policy and target.",
+        lower_is_better(1, 10), width=8,
+    )
+    per_channel = bars(
+        "Compliance per channel (24 h)", compliance("24h", "channel"), "{{channel}}",
+        "percentunit", "Met / (met + breached) per channel, every policy and target.",
+        higher_is_better(0.95, 0.9), width=8, minimum=0, maximum=1,
+    )
+    per_target = bars(
+        "Compliance by policy and target (24 h)", compliance("24h", "policy, target"),
+        "{{policy}} {{target}}", "percentunit", "Met / (met + breached) per policy target.",
+        higher_is_better(0.95, 0.9), width=8, minimum=0, maximum=1,
+    )
+    trend = timeseries(
+        "Compliance over the previous hour, by target",
+        [Query(compliance("1h", "target"), "{{target}}")], "percentunit",
+        "At each point: met / (met + breached) over the hour before it.", width=12,
+        minimum=0, maximum=1,
+    )
+    met = timeseries(
+        "Met per 15 min, by policy and target",
+        [Query(increase("sla_met_total", "15m", "policy, target"), "{{policy}} {{target}}")],
+        "none", "SLA targets met in the 15 minutes before each point.", width=12,
+    )
+    return dashboard(
+        "carepulse-sla", "SLA",
+        "SLA breaches over time, the clocks at risk now and compliance per channel, "
+        "policy and target.",
+        [[breaches, at_risk_total], [at_risk, per_channel, per_target], [trend, met]],
+        [BRAND, CHANNEL],
+    )
+
+
+def channels_dashboard() -> Json:
+    volumes = timeseries(
+        "Inbound messages per minute, by channel",
+        [Query(f"sum by (channel) (rate({metric('messages_received_total')}[5m])) * 60",
+               "{{channel}}")], "short", "Customer messages per minute.", width=12,
+    )
+    replies = timeseries(
+        "Replies per minute, by author type",
+        [Query(f"sum by (author_type) (rate({metric('replies_sent_total')}[5m])) * 60",
+               "{{author_type}}")], "short", "Agent, bot and automation replies per minute.",
+        width=12,
+    )
+    response = bars(
+        "Response rate per channel (24 h)", response_rate("24h", "channel"), "{{channel}}",
+        "percentunit", "Answered / received inbound messages.",
+        higher_is_better(0.9, RESPONSE_RATE_RED_BELOW), width=8, minimum=0, maximum=1,
+    )
+    resolution = bars(
+        "Resolved / opened per channel (24 h)",
+        ratio(window("window_conversations_resolved", "24h", "channel"),
+              window("window_conversations_opened", "24h", "channel")),
+        "{{channel}}", "percentunit",
+        "Resolutions over cycles opened in the same 24 h (the live counterpart of the "
+        "report's resolution rate, which follows each cycle).",
+        higher_is_better(0.8, 0.6), width=8, minimum=0,
+    )
+    first_response = bars(
+        "First response p90 per channel (1 h)",
+        quantile(0.9, "first_response_seconds", "1h", "channel"), "{{channel}}", "s",
+        "From the histogram's buckets.", lower_is_better(1800, 3600), width=8,
+    )
+    topics = bars(
+        "Top topics (24 h)",
+        f"topk(10, {increase('topic_messages_total', '24h', 'topic')})", "{{topic}}",
+        "none", "Inbound messages per topic, the 10 largest.", width=8, height=10,
+    )
+    quick_replies = bars(
+        "Top quick replies (24 h)",
+        f"topk(10, {increase('quick_replies_total', '24h', 'quick_reply')})",
+        "{{quick_reply}}", "none", "Replies sent from each quick reply, the 10 largest.",
+        width=8, height=10,
+    )
+    resolution_time = bars(
+        "Resolution time p50 per channel (24 h)",
+        quantile(0.5, "resolution_seconds", "24h", "channel"), "{{channel}}", "s",
+        "From the histogram's buckets.", width=8, height=10,
+    )
+    sentiment = timeseries(
+        "Net sentiment (1 h window), by channel",
+        [Query(ratio(f'{window("window_sentiment_positive", "1h", "channel")} - '
+                     f'{window("window_sentiment_negative", "1h", "channel")}',
+                     window("window_sentiment_rated", "1h", "channel")), "{{channel}}")],
+        "none", "(positive - negative) / rated inbound messages over the hour of event "
+        "time before each point, from -1 to 1.", width=24, minimum=-1, maximum=1,
+    )
+    return dashboard(
+        "carepulse-channels", "Channels and topics",
+        "Volumes, response and resolution per channel, what customers write about and "
+        "how they feel.",
+        [[volumes, replies], [response, resolution, first_response],
+         [topics, quick_replies, resolution_time], [sentiment]],
+        [BRAND, CHANNEL],
+    )
+
+
+def _agent_bars(title: str, expr: str, unit: str, description: str,
+                thresholds: Thresholds = NEUTRAL) -> Panel:
+    return bars(title, expr, "{{agent}}", unit, description, thresholds, width=12, height=12)
+
+
+def team_dashboard() -> Json:
+    replies = _agent_bars(
+        "Replies per agent (24 h)",
+        f"sort_desc({increase('agent_replies_total', '24h', 'agent', AGENT_SCOPE)})", "none",
+        "Agent replies by each allowlisted agent.",
+    )
+    resolutions = _agent_bars(
+        "Resolutions per agent (24 h)",
+        f"sort_desc({increase('agent_resolutions_total', '24h', 'agent', AGENT_SCOPE)})",
+        "none", "Resolutions naming each allowlisted agent.",
+    )
+    p50 = _agent_bars(
+        "First response p50 per agent (24 h)",
+        quantile(0.5, "agent_first_response_seconds", "24h", "agent", AGENT_SCOPE), "s",
+        "From each agent's first-response histogram.", thresholds=lower_is_better(900, 3600),
+    )
+    p90 = _agent_bars(
+        "First response p90 per agent (24 h)",
+        quantile(0.9, "agent_first_response_seconds", "24h", "agent", AGENT_SCOPE), "s",
+        "From each agent's first-response histogram.", thresholds=lower_is_better(1800, 3600),
+    )
+    pace = timeseries(
+        "Replies per hour, by agent",
+        [Query(f"sum by (agent) (rate({metric('agent_replies_total', scope=AGENT_SCOPE)}"
+               "[15m])) * 3600", "{{agent}}")], "short",
+        "Each agent's reply pace over the 15 minutes before each point.", width=12,
+    )
+    authors = bars(
+        "Replies by author type (24 h)", increase("replies_sent_total", "24h", "author_type"),
+        "{{author_type}}", "none", "Who answers customers: agents, bots, automations.",
+        width=12,
+    )
+    return dashboard(
+        "carepulse-team", "Team",
+        "Per-agent replies, resolutions and first response. Agent series are opt-in: "
+        "[metrics] agent_series = true and an [agents] allowlist in the worker's "
+        "configuration.",
+        [[replies, resolutions], [p50, p90], [pace, authors]],
+        [BRAND, CHANNEL, AGENT],
+    )
+
+
+def roi_dashboard() -> Json:
+    savings = stat(
+        "Savings (30 d)", SAVINGS_30D, "short", BELOW_ZERO_RED,
+        "Alternative cost - social cost over the last 30 days.", legend="{{currency}}",
+        width=8, decimals=0, display_name="${__field.labels.currency}",
+    )
+    roi = stat(
+        "ROI (30 d)", ratio(SAVINGS_30D, SOCIAL_COST_30D), "percentunit",
+        higher_is_better(1, 0), "Savings / social cost over the last 30 days.",
+        legend="{{currency}}", width=8, decimals=0,
+        display_name="${__field.labels.currency}",
+    )
+    contacts = stat(
+        "Contacts resolved on social (30 d)",
+        window("window_conversations_resolved", "30d"), "short", BELOW_ZERO_RED,
+        "Resolutions in the last 30 days: each saves one contact on another channel.",
+        width=8, decimals=0,
+    )
+    savings_trend = timeseries(
+        "Savings over 30 days", [Query(SAVINGS_30D, "savings {{currency}}")], "short",
+        "At each point: savings over the 30 days before it.", width=12,
+    )
+    roi_trend = timeseries(
+        "ROI over 30 days", [Query(ratio(SAVINGS_30D, SOCIAL_COST_30D), "roi {{currency}}")],
+        "percentunit", "At each point: savings / social cost over the 30 days before it.",
+        width=12,
+    )
+    costs = timeseries(
+        "Alternative cost against social cost (30 d)",
+        [Query(ALTERNATIVE_COST_30D, "alternative {{currency}}"),
+         Query(SOCIAL_COST_30D, "social {{currency}}")], "short",
+        "What the resolved contacts would have cost elsewhere, against what social care "
+        "cost (tools, ads, staff), over the 30 days before each point.", width=12,
+    )
+    per_channel = bars(
+        "Contacts resolved per channel (30 d)",
+        window("window_conversations_resolved", "30d", "channel"), "{{channel}}", "short",
+        "Resolutions per channel; each is priced at the channel's alternative cost.",
+        width=12,
+    )
+    return dashboard(
+        "carepulse-roi", "ROI",
+        "Deflection savings and return on the cost of social care over rolling 30 days. "
+        "Money carries no brand or channel: the money panels cover the whole deployment.",
+        [[savings, roi, contacts], [savings_trend, roi_trend], [costs, per_channel]],
+        [BRAND, CHANNEL], time_from="now-30d", refresh="5m",
+    )
+
+
+DASHBOARDS = {
+    "care-wall": care_wall,
+    "sla": sla_dashboard,
+    "channels-topics": channels_dashboard,
+    "team": team_dashboard,
+    "roi": roi_dashboard,
+}
+"""File name (without .json) -> builder."""

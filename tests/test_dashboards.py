@@ -1,0 +1,199 @@
+"""Structural checks of the Grafana dashboards (no Grafana needed).
+
+The JSON files are what `grafana/walls.py` generates (one source of truth); every panel
+names the provisioned datasource, ids are unique, grid positions fit and do not overlap,
+variables are defined and used, and the expressions follow the rules of walls.py: ratios
+of sums, percentiles from histogram buckets, counters only through rate() or increase().
+That every panel returns a value from a live worker is tests/test_prometheus_live.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from grafana import walls
+from grafana.generate import OUT, main, stale
+from grafana.panels import AMBER, GREEN, GRID_COLUMNS, RED
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVISIONING = ROOT / "grafana" / "provisioning"
+DASHBOARD_FILES = sorted(OUT.glob("*.json"))
+# Ratios each worker computes over its own partitions: averaging them across workers
+# would be an average of averages. Dashboards divide summed components instead.
+PER_WORKER_RATIOS = {
+    "carepulse_window_response_rate", "carepulse_window_first_response_mean_seconds",
+    "carepulse_window_csat_score", "carepulse_window_nps_score",
+    "carepulse_window_net_sentiment", "carepulse_roi_ratio",
+}
+PANEL_TYPES = {"stat", "timeseries", "bargauge"}
+
+
+def _dashboard(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _exprs(dashboard: dict[str, Any]) -> list[str]:
+    return [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+
+
+def _panel(dashboard: dict[str, Any], title: str) -> dict[str, Any]:
+    found = [panel for panel in dashboard["panels"] if panel["title"] == title]
+    assert len(found) == 1, title
+    return found[0]
+
+
+def _provisioned_uids() -> set[str]:
+    uids = set()
+    for path in (PROVISIONING / "datasources").glob("*.yml"):
+        for source in yaml.safe_load(path.read_text(encoding="utf-8"))["datasources"]:
+            uids.add(source["uid"])
+    return uids
+
+
+def test_the_json_files_are_what_the_code_generates() -> None:
+    assert stale() == []
+    assert main(["--check"]) == 0
+    assert {path.stem for path in DASHBOARD_FILES} == set(walls.DASHBOARDS)
+
+
+def test_dashboard_uids_and_titles_are_unique() -> None:
+    dashboards = [_dashboard(path) for path in DASHBOARD_FILES]
+    assert len({d["uid"] for d in dashboards}) == len({d["title"] for d in dashboards}) == 5
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda path: path.stem)
+def test_every_datasource_reference_resolves(path: Path) -> None:
+    dashboard = _dashboard(path)
+    uids = _provisioned_uids()
+    references = [panel["datasource"] for panel in dashboard["panels"]]
+    references += [target["datasource"] for panel in dashboard["panels"]
+                   for target in panel["targets"]]
+    references += [variable["datasource"] for variable in dashboard["templating"]["list"]]
+    assert references
+    for reference in references:
+        assert reference == {"type": "prometheus", "uid": reference["uid"]}
+        assert reference["uid"] in uids
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda path: path.stem)
+def test_panels_have_unique_ids_and_non_overlapping_grid_positions(path: Path) -> None:
+    dashboard = _dashboard(path)
+    assert dashboard["schemaVersion"] == 39
+    panels = dashboard["panels"]
+    ids = [panel["id"] for panel in panels]
+    assert len(ids) == len(set(ids))
+    for panel in panels:
+        grid = panel["gridPos"]
+        assert panel["type"] in PANEL_TYPES
+        assert grid["w"] > 0 and grid["h"] > 0 and grid["x"] >= 0 and grid["y"] >= 0
+        assert grid["x"] + grid["w"] <= GRID_COLUMNS, panel["title"]
+        ref_ids = [target["refId"] for target in panel["targets"]]
+        assert ref_ids and len(ref_ids) == len(set(ref_ids))
+    for one, other in itertools.combinations(panels, 2):
+        a, b = one["gridPos"], other["gridPos"]
+        apart = (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+                 or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])
+        assert apart, (one["title"], other["title"])
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda path: path.stem)
+def test_variables_are_defined_used_and_query_label_values(path: Path) -> None:
+    dashboard = _dashboard(path)
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    assert {"brand", "channel"} <= set(variables)
+    queries = [v["query"] for v in variables.values()]
+    used = {name for text in _exprs(dashboard) + queries
+            for name in re.findall(r"\$(\w+)", text)}
+    assert used == set(variables)
+    for name, variable in variables.items():
+        assert variable["type"] == "query"
+        assert re.fullmatch(rf"label_values\(carepulse_\w+(\{{[^}}]*\}})?, {name}\)",
+                            variable["query"]), variable["query"]
+        assert variable["includeAll"] and variable["allValue"] == ".*"
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda path: path.stem)
+def test_expressions_divide_sums_and_take_percentiles_from_histograms(path: Path) -> None:
+    for expr in _exprs(_dashboard(path)):
+        names = set(re.findall(r"\bcarepulse_\w+", expr))
+        assert names and not names & PER_WORKER_RATIOS, expr
+        assert not re.search(r"\bavg(_over_time)?\s*\(", expr), expr
+        # counters and histogram buckets only through rate() or increase() over a range
+        for counter in re.finditer(r"\bcarepulse_\w+_(total|bucket)\{[^}]*\}(\[\w+\])?", expr):
+            assert counter.group(2), (counter.group(0), expr)
+            before = expr[: counter.start()]
+            assert re.search(r"\b(rate|increase)\($", before), expr
+        for name in names:
+            if name.endswith("_bucket"):
+                assert "histogram_quantile(" in expr, expr
+            if not name.endswith(("_total", "_bucket")):  # gauges: never a rate
+                assert not re.search(rf"\b(rate|increase)\({name}\b", expr), expr
+        if "histogram_quantile(" in expr:
+            assert re.search(r"sum by \([^)]*\ble\)", expr), expr
+
+
+def test_every_series_with_brand_and_channel_is_filtered_by_both() -> None:
+    money = {"carepulse_savings", "carepulse_window_social_cost",
+             "carepulse_window_alternative_cost"}
+    agent = re.compile(r"carepulse_agent_\w+")
+    for path in DASHBOARD_FILES:
+        for expr in _exprs(_dashboard(path)):
+            for selector in re.finditer(r"\b(carepulse_\w+)\{([^}]*)\}", expr):
+                name, matchers = selector.groups()
+                if name in money:
+                    assert "$" not in matchers, expr
+                elif agent.fullmatch(name):
+                    assert 'brand=~"$brand"' in matchers and 'agent=~"$agent"' in matchers
+                else:
+                    assert 'brand=~"$brand"' in matchers, expr
+                    assert 'channel=~"$channel"' in matchers, expr
+
+
+def test_the_wall_shows_big_coloured_numbers() -> None:
+    wall = _dashboard(OUT / "care-wall.json")
+    assert wall["uid"] == "carepulse-care-wall" and wall["refresh"] == "10s"
+    stats = [panel for panel in wall["panels"] if panel["type"] == "stat"]
+    assert [panel["title"] for panel in stats] == [
+        "Customers waiting now", "Oldest waiting", "First response p50 (1 h)",
+        "First response p90 (1 h)", "Response rate (24 h)", "SLA compliance (24 h)",
+        "CSAT (24 h)", "NPS (24 h)", "Savings (30 d)",
+    ]
+    for panel in stats:
+        assert panel["options"]["colorMode"] == "background"
+        assert panel["options"]["text"]["valueSize"] >= 48
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert steps[0]["value"] is None
+        values = [step["value"] for step in steps[1:]]
+        assert values == sorted(values) and len(set(values)) == len(values), panel["title"]
+        colours = {step["color"] for step in steps}
+        expected = {GREEN, RED} if panel["title"].startswith("Savings") else {GREEN, AMBER, RED}
+        assert colours == expected, panel["title"]
+
+
+def _red_from(panel: dict[str, Any]) -> tuple[str, float]:
+    """(`above` or `below`, value) of the red step of a three-colour panel."""
+    steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    if steps[0]["color"] == RED:
+        return "below", steps[1]["value"]
+    assert steps[-1]["color"] == RED
+    return "above", steps[-1]["value"]
+
+
+def test_the_walls_red_lines_are_the_alert_thresholds() -> None:
+    rules = yaml.safe_load((ROOT / "prometheus" / "rules" / "carepulse-alerts.yml").read_text())
+    alerts = {rule["alert"]: rule["expr"] for group in rules["groups"]
+              for rule in group["rules"] if "alert" in rule}
+    wall = _dashboard(OUT / "care-wall.json")
+    assert _red_from(_panel(wall, "Oldest waiting")) == ("above", 1800)
+    assert re.search(r"carepulse_oldest_waiting_seconds\)\s*>\s*1800\b",
+                     alerts["CarePulseCustomerWaitingLong"])
+    assert _red_from(_panel(wall, "Response rate (24 h)")) == ("below", 0.8)
+    assert re.search(r"<\s*0\.8\b", alerts["CarePulseResponseRateLow"])
