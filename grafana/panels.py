@@ -82,7 +82,8 @@ class Panel:
                            ("max", self.maximum), ("displayName", self.display_name)):
             if value is not None:
                 defaults[key] = value
-        if self.kind == "timeseries":
+        over_time = self.kind == "timeseries"  # numbers and bars: the value now
+        if over_time:
             defaults["custom"] = {"lineWidth": 2, "fillOpacity": 10, "showPoints": "never",
                                   "spanNulls": True}
         return {
@@ -95,7 +96,7 @@ class Panel:
             "targets": [
                 {"refId": chr(ord("A") + index), "datasource": DATASOURCE,
                  "expr": query.expr, "legendFormat": query.legend or "__auto",
-                 "range": True, "instant": False}
+                 "range": over_time, "instant": not over_time}
                 for index, query in enumerate(self.queries)
             ],
             "fieldConfig": {"defaults": defaults, "overrides": []},

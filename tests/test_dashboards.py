@@ -97,6 +97,9 @@ def test_panels_have_unique_ids_and_non_overlapping_grid_positions(path: Path) -
         assert grid["x"] + grid["w"] <= GRID_COLUMNS, panel["title"]
         ref_ids = [target["refId"] for target in panel["targets"]]
         assert ref_ids and len(ref_ids) == len(set(ref_ids))
+        over_time = panel["type"] == "timeseries"  # the others show the value now
+        assert all((target["range"], target["instant"]) == (over_time, not over_time)
+                   for target in panel["targets"]), panel["title"]
     for one, other in itertools.combinations(panels, 2):
         a, b = one["gridPos"], other["gridPos"]
         apart = (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
