@@ -2,7 +2,7 @@
 
 Debian's `prometheus` (installed by scripts/setup.sh) runs on a free port with a 1 s
 scrape and evaluation interval, the rule files of prometheus/rules/ and the worker as its
-only target. A simulated morning (40,000 events, 0.5% malformed) is produced in five
+only target. A simulated morning (30,000 events, 0.5% malformed) is produced in five
 chunks while Prometheus scrapes, so every counter moves between scrapes. Then every panel
 expression of every dashboard (variables at "All") and every recording rule is evaluated
 through the HTTP API and must return at least one series with a finite value.
@@ -34,14 +34,16 @@ from grafana.generate import OUT
 from grafana.panels import ALL_VALUE
 from streams.broker import EmbeddedBroker, free_port
 from streams.children import die_with_parent
+from streams.config import load_config
 from streams.produce import produce_file
 from streams.simulate import write_file
 from tests.live_fixtures import WorkerProcess, total, worker_config
 from tests.test_prometheus_rules import RULE_FILES, _rules
 
 pytestmark = pytest.mark.broker
+ROOT = Path(__file__).resolve().parent.parent
 
-EVENTS = 40_000
+EVENTS = 30_000
 CHUNKS = 5
 SCRAPES_PER_CHUNK = 2  # seconds between chunks, at a 1 s scrape interval
 NAME = "walls"
@@ -67,6 +69,17 @@ alternative_cost_per_contact = 20.0
 tools = 1200.0
 staff = 8000.0
 """
+# The label allowlists of the example configuration (it lists what the simulator
+# generates), and per-agent series on, so that every panel has series to show.
+EXAMPLE = load_config(ROOT / "examples" / "carepulse.toml")
+LABELS_TOML = "".join(
+    f"[{section}]\nallowlist = {json.dumps(list(allowlist))}\n"
+    for section, allowlist in (
+        ("brands", EXAMPLE.brands.allowlist), ("topics", EXAMPLE.topics.allowlist),
+        ("quick_replies", EXAMPLE.quick_replies.allowlist),
+        ("agents", EXAMPLE.agents.allowlist),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -100,9 +113,18 @@ def _variables() -> dict[str, str]:
     return queries
 
 
-def substituted(expr: str) -> str:
-    """Every `$variable` at "All", as Grafana sends it."""
-    return re.sub(r"\$\w+", ALL_VALUE, expr)
+def substituted(expr: str, values: dict[str, str] | None = None) -> str:
+    """Every `$variable` at its value in `values`, else at "All" (as Grafana sends it)."""
+    chosen = values or {}
+    return re.sub(r"\$(\w+)", lambda found: chosen.get(found.group(1), ALL_VALUE), expr)
+
+
+def _variable_query(name: str) -> tuple[str, str]:
+    """(series selector, label) of a variable's `label_values(selector, label)`."""
+    found = re.fullmatch(r"label_values\((.+), (\w+)\)", _variables()[name])
+    assert found is not None, name
+    selector, label = found.groups()
+    return selector, label
 
 
 class Prometheus:
@@ -170,7 +192,8 @@ def run(
         pytest.fail("prometheus is not on PATH: run `bash scripts/setup.sh` (Debian package)")
     workdir = tmp_path_factory.mktemp(NAME)
     port = free_port()
-    config = worker_config(workdir / f"{NAME}.toml", NAME, port, WALL_TOML)
+    config = worker_config(workdir / f"{NAME}.toml", NAME, port, WALL_TOML + LABELS_TOML,
+                           metrics_toml="agent_series = true")
     worker = WorkerProcess(config, embedded_broker.url, port, workdir / "worker.log").start()
     prometheus = Prometheus(workdir, port)
     try:
@@ -237,12 +260,34 @@ def test_every_metric_a_panel_names_is_in_the_workers_exposition(run: Run) -> No
 
 @pytest.mark.parametrize("name", sorted(_variables()))
 def test_every_variable_lists_label_values(run: Run, name: str) -> None:
-    found = re.fullmatch(r"label_values\((.+), (\w+)\)", _variables()[name])
-    assert found is not None
-    selector, label = found.groups()
+    selector, label = _variable_query(name)
     answer = run.prometheus.get(f"/api/v1/label/{label}/values",
                                 **{"match[]": substituted(selector)})
     assert answer["status"] == "success" and answer["data"], (name, answer)
+
+
+@pytest.fixture(scope="module")
+def busiest(run: Run) -> dict[str, str]:
+    """Each variable at its busiest named value (not `other`), the brand chosen first,
+    as a care lead would pick them: a label name misspelled in a panel matches nothing
+    then, where "All" (`.*`) would hide it."""
+    values: dict[str, str] = {}
+    for name in ("brand", "channel", "agent"):
+        selector, label = _variable_query(name)
+        totals = {series["metric"][label]: float(series["value"][1]) for series in
+                  run.prometheus.query(f"sum by ({label}) ({substituted(selector, values)})")}
+        totals.pop("other", None)
+        values[name] = max(totals, key=lambda value: totals[value])
+        assert re.fullmatch(r"[\w-]+", values[name])  # nothing to escape in a regex
+    return values
+
+
+@pytest.mark.parametrize("target", _targets(), ids=lambda target: target.id)
+def test_every_panel_returns_a_finite_value_for_one_brand_channel_and_agent(
+    run: Run, busiest: dict[str, str], target: Target
+) -> None:
+    result = run.prometheus.query(substituted(target.expr, busiest))
+    assert _finite(result), (target.id, busiest, result)
 
 
 def test_the_run_breached_slas_put_clocks_at_risk_and_collected_surveys(run: Run) -> None:
