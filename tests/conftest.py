@@ -9,6 +9,8 @@ import pytest
 from streams.broker import EmbeddedBroker, free_port
 
 pytest.register_assert_rewrite("tests.live_fixtures")  # its helpers' asserts explain
+# the live fixtures for every test file (imported after the rewrite is registered)
+from tests.live_fixtures import broker, start_worker, started_workers  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session")

@@ -25,16 +25,12 @@ from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
     assert_metrics_equal_replay,
-    broker,
     read_topic,
     replayed,
-    start_worker,
-    started_workers,
     total,
 )
 from tests.malformed import Malformed, malformed_records
 
-__all__ = ["broker", "start_worker", "started_workers"]
 pytestmark = pytest.mark.broker
 
 VALID_EVENTS = 20_000

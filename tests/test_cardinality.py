@@ -23,20 +23,11 @@ from streams.live.metrics import WorkerCollector, series_bound
 from streams.live.partition import PartitionState
 from streams.produce import produce_file
 from streams.testing import Scenario
-from tests.live_fixtures import (
-    AnyBroker,
-    Samples,
-    WorkerProcess,
-    broker,
-    start_worker,
-    started_workers,
-    total,
-)
+from tests.live_fixtures import AnyBroker, Samples, WorkerProcess, total
 
 if TYPE_CHECKING:
     from streams.live.worker import LiveWorker
 
-__all__ = ["broker", "start_worker", "started_workers"]
 DISTINCT = 10_000
 ALLOWED = 10  # conversations with allowlisted values only
 PARTITIONS = 4

@@ -14,14 +14,10 @@ from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
     assert_metrics_equal_replay,
-    broker,
     replayed,
-    start_worker,
-    started_workers,
     total,
 )
 
-__all__ = ["broker", "start_worker", "started_workers"]
 pytestmark = pytest.mark.broker
 
 

@@ -12,17 +12,8 @@ from streams.broker import EmbeddedBroker, free_port
 from streams.cli import main
 from streams.produce import produce_file
 from streams.testing import Scenario
-from tests.live_fixtures import (
-    WorkerProcess,
-    broker,
-    start_worker,
-    started_workers,
-    total,
-    worker_config,
-)
+from tests.live_fixtures import WorkerProcess, total, worker_config
 from tests.test_worker_live import hand_computed_scenario
-
-__all__ = ["broker", "start_worker", "started_workers"]
 
 
 def wait_for_log(worker: WorkerProcess, pattern: str, timeout_seconds: float = 30) -> str:

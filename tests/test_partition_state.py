@@ -22,23 +22,32 @@ def checkpoint(state: PartitionState, table: dict[bytes, bytes]) -> None:
             table[key] = value
 
 
-def test_a_restored_partition_ends_with_the_totals_of_one_that_never_stopped() -> None:
-    lines = list(generate_lines(6_000, seed=11, bad_fraction=0.02))
-    steady = PartitionState(0, CONFIG)
+def crash_and_restore(
+    config: CarePulseConfig, lines: list[bytes], crash_after: int, checkpoint_every: int
+) -> tuple[PartitionState, PartitionState, int]:
+    """A partition applied straight through, and one that crashed after `crash_after`
+    lines (checkpointed every `checkpoint_every`), was restored, and was delivered the
+    whole partition again; with the offset the restore resumed at."""
+    steady = PartitionState(0, config)
     for offset, line in enumerate(lines):
         steady.apply(offset, line)
-
     table: dict[bytes, bytes] = {}
-    first = PartitionState(0, CONFIG)
-    for offset, line in enumerate(lines[:2_500]):
+    first = PartitionState(0, config)
+    for offset, line in enumerate(lines[:crash_after]):
         first.apply(offset, line)
-        if offset % 700 == 699:
+        if offset % checkpoint_every == checkpoint_every - 1:
             checkpoint(first, table)
-    # crash after offset 2499: the last checkpoint covered offsets < 2100
-    restored = PartitionState.restore(0, CONFIG, table.items())
-    assert restored.next_offset == 2_100
-    for offset, line in enumerate(lines):  # the whole partition is delivered again
+    restored = PartitionState.restore(0, config, table.items())
+    resumed_at = restored.next_offset
+    for offset, line in enumerate(lines):
         restored.apply(offset, line)
+    return steady, restored, resumed_at
+
+
+def test_a_restored_partition_ends_with_the_totals_of_one_that_never_stopped() -> None:
+    lines = list(generate_lines(6_000, seed=11, bad_fraction=0.02))
+    steady, restored, resumed_at = crash_and_restore(CONFIG, lines, 2_500, 700)
+    assert resumed_at == 2_100  # the last checkpoint before the crash covered < 2100
 
     assert restored.totals.to_json() == steady.totals.to_json()
     assert restored.rejected == steady.rejected

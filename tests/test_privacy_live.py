@@ -17,17 +17,8 @@ import pytest
 from schemas.events import KNOWN_CHANNELS
 from streams.simulate import generate_lines
 from tests.helpers import run_cli
-from tests.live_fixtures import (
-    AnyBroker,
-    WorkerProcess,
-    broker,
-    read_topic,
-    start_worker,
-    started_workers,
-    total,
-)
+from tests.live_fixtures import AnyBroker, WorkerProcess, read_topic, total
 
-__all__ = ["broker", "start_worker", "started_workers"]
 pytestmark = pytest.mark.broker
 
 PRIVATE_FIELDS = ("event_id", "conversation_id", "customer_id", "agent_id", "brand", "team",

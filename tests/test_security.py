@@ -26,14 +26,8 @@ from streams.kafka_settings import client_security
 from streams.live.http_security import metrics_security
 from streams.live.settings import faust_settings
 from streams.testing import Scenario
-from tests.live_fixtures import (
-    WorkerProcess,
-    broker,
-    start_worker,
-    started_workers,
-)
+from tests.live_fixtures import WorkerProcess
 
-__all__ = ["broker", "start_worker", "started_workers"]
 PASSWORD = "s3cret-value"
 
 

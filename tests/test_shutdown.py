@@ -14,15 +14,10 @@ from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
     assert_metrics_equal_replay,
-    broker,
     replayed,
-    start_worker,
-    started_workers,
     total,
 )
 from tests.test_faults import wait_for_log
-
-__all__ = ["broker", "start_worker", "started_workers"]
 
 
 def restored_offsets(log_text: str) -> dict[int, int]:

@@ -22,16 +22,12 @@ from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
     assert_metrics_equal_replay,
-    broker,
     live_sla,
     replayed,
-    start_worker,
-    started_workers,
     total,
 )
 from tests.test_prometheus_rules import rule_metric_names
 
-__all__ = ["broker", "start_worker", "started_workers"]
 pytestmark = pytest.mark.broker
 
 FAST_TOML = """

@@ -12,7 +12,7 @@ from streams.core.report import AuditRun
 from streams.live.partition import PartitionState
 from streams.simulate import generate_lines
 from streams.testing import Scenario
-from tests.test_partition_state import checkpoint
+from tests.test_partition_state import checkpoint, crash_and_restore
 
 ONE_HOUR = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=3600.0))
 
@@ -115,20 +115,8 @@ def test_the_live_partition_deletes_forgotten_conversations_one_checkpoint_later
 def test_a_restored_partition_with_a_short_grace_ends_like_one_that_never_stopped() -> None:
     config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0))
     lines = list(generate_lines(8_000, seed=21))
-    steady = PartitionState(0, config)
-    for offset, line in enumerate(lines):
-        steady.apply(offset, line)
-
-    table: dict[bytes, bytes] = {}
-    first = PartitionState(0, config)
-    for offset, line in enumerate(lines[:5_000]):
-        first.apply(offset, line)
-        if offset % 900 == 899:
-            checkpoint(first, table)
-    restored = PartitionState.restore(0, config, table.items())
-    assert restored.next_offset == 4_500
-    for offset, line in enumerate(lines):
-        restored.apply(offset, line)
+    steady, restored, resumed_at = crash_and_restore(config, lines, 5_000, 900)
+    assert resumed_at == 4_500
     assert restored.totals.to_json() == steady.totals.to_json()
     assert sorted(restored.engine.conversations) == sorted(steady.engine.conversations)
     assert restored.engine.ignored == steady.engine.ignored

@@ -20,15 +20,11 @@ from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
     assert_metrics_equal_replay,
-    broker,
     read_topic,
     replayed,
-    start_worker,
-    started_workers,
     total,
 )
 
-__all__ = ["broker", "start_worker", "started_workers"]
 pytestmark = pytest.mark.broker
 
 
