@@ -61,6 +61,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from streams.broker import EmbeddedBroker, free_port
 from streams.config import CarePulseConfig, load_config
+from streams.live.fetch_wait import FetchWait
 from streams.live.metrics import WorkerCollector
 from streams.live.partition import PartitionState
 from streams.produce import ensure_topic
@@ -168,7 +169,8 @@ def expected_metrics(path: Path, config: CarePulseConfig) -> dict[str, float]:
     for partition, _, value in keyed_records(path):
         states[partition].apply(offsets[partition], value)
         offsets[partition] += 1
-    fake_worker: Any = SimpleNamespace(states=states, owned=set(states), config=config)
+    fake_worker: Any = SimpleNamespace(states=states, owned=set(states), config=config,
+                                       fetch_wait=FetchWait())
     registry = CollectorRegistry(auto_describe=False)
     registry.register(WorkerCollector(fake_worker))
     sums = metric_sums(generate_latest(registry).decode())
