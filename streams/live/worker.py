@@ -17,6 +17,7 @@ Faust's table recovery reads every checkpoint (DESIGN.md, Brokers).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Iterable
@@ -40,7 +41,11 @@ from streams.live.startup import wait_for_broker
 
 log = logging.getLogger("carepulse.worker")
 STATE_TABLE = "state"
-TICK_SECONDS = 0.2  # SLA clocks and checkpoints: a breach is raised <= ~0.2 s late
+# Young collections every 50,000 net allocations instead of 700: Faust's per-record
+# futures and events die young instead of being promoted, and the hundreds of thousands
+# of long-lived conversations are traversed far less often (drain +7 %, bench/README).
+GC_THRESHOLDS = (50_000, 20, 100)
+TICK_SECONDS = 0.2  # SLA clocks, alerts and checkpoints: an alert leaves <= ~0.2 s late
 
 
 class LiveWorker:
@@ -109,8 +114,6 @@ class LiveWorker:
         produced_at_us: int,
     ) -> None:
         rejection = state.apply(offset, value, produced_at_us)
-        if state.alerts:
-            await self._send_alerts(state)
         if rejection is not None:
             dlq_key, dlq_value, headers = dead_letter(
                 rejection, self.source.get_topic_name(), state.partition, offset, key, value,
@@ -132,6 +135,10 @@ class LiveWorker:
             )
 
     async def _send_alerts(self, state: PartitionState) -> None:
+        """Alerts leave in bursts, from the tick and before a checkpoint's flush: the
+        producer packs a burst into few requests, where one request per alert cost a
+        backlog drain about 10 % of its rate (each one covered by the checkpoint that
+        acks its event, so none is lost)."""
         alerts, state.alerts = state.alerts, []
         for alert in alerts:
             key, value = alert_record(alert)
@@ -189,6 +196,9 @@ class LiveWorker:
         ]
         if not checkpoints and not covered:
             return
+        for state in self.states.values():
+            if state.alerts:
+                await self._send_alerts(state)
         for partition, records, _ in checkpoints:
             for key, value in records:
                 await self._send_changelog(partition, key, value)
@@ -240,6 +250,7 @@ def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
     app cleanly, after a last checkpoint)."""
     app, _ = build_app(config)
     throttle_client_logs()
+    gc.set_threshold(*GC_THRESHOLDS)
     if not wait_for_broker(config.kafka):
         return 0
     faust.Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()
