@@ -137,10 +137,11 @@ def assert_guarded(m: Samples) -> None:
     assert len(m) <= bound
     # exactly: two (brand, channel) pairs seen, (acme, facebook) and (other, other), each
     # with 6 counters (one author type, one resolved_by), 3 histograms of 12 lines, the
-    # open gauge and 3 windows x 18 gauges (no surveys: no CSAT, NPS or sentiment ratio):
-    # 97; agents (acme, a-1) and (other, other) x 14; the 27 SLA series; 7 reject
-    # reasons, 6 plain series, the window end and 3 x 3 currency gauges (no roi)
-    assert len(m) == 2 * 97 + 2 * 14 + 27 + 7 + 6 + 1 + 9
+    # open and waiting gauges (waiting at 0: every customer was answered) and 3 windows
+    # x 18 gauges (no surveys: no CSAT, NPS or sentiment ratio): 98; agents (acme, a-1)
+    # and (other, other) x 14; the 27 SLA series; 7 reject reasons, 6 plain series, the
+    # window end and 3 x 3 currency gauges (no roi)
+    assert len(m) == 2 * 98 + 2 * 14 + 27 + 7 + 6 + 1 + 9
     # x and globex are never seen: only in the SLA series exported at 0 from the start
     assert label_values(m, "channel") == {"facebook", "x", "other"}
     assert label_values(m, "brand") == {"acme", "globex", "other"}
@@ -168,6 +169,7 @@ def assert_guarded(m: Samples) -> None:
         ("carepulse_conversations_resolved_total", outside, resolved_outside),
         ("carepulse_sla_met_total", outside, resolved_outside),
         ("carepulse_open_conversations", outside, DISTINCT // 5),
+        ("carepulse_waiting_conversations", outside, 0),
         ("carepulse_window_messages_received", {**outside, "window": "24h"}, DISTINCT),
     ):
         assert total(m, name, **labels) == expected, (name, labels)

@@ -35,6 +35,7 @@ from schemas.events import (
 from streams.config import CarePulseConfig
 from streams.core.dedupe import RecentIds
 from streams.core.labels import OTHER, LabelValues
+from streams.core.open_gauges import OpenGauges
 from streams.core.sink import KpiSink
 from streams.core.sla import SlaBook, SlaRules, SlaTarget
 from streams.core.timeutil import US_PER_SECOND, to_us
@@ -126,11 +127,12 @@ class Engine:
     With `live_sla`, a DeadlineWatch breaches SLA clocks as the newest event time (or
     the caller's `advance`) passes their deadlines, instead of only when settled.
     With `keep_forgotten`, forgotten conversations are listed in `forgotten` (id and
-    last state) for the caller to take: the live worker drops their checkpoint records."""
+    last state) for the caller to take: the live worker drops their checkpoint records.
+    With `open_gauges`, open and waiting conversations are counted as they change."""
 
     def __init__(
         self, config: CarePulseConfig, sink: KpiSink, live_sla: bool = False,
-        keep_forgotten: bool = False,
+        keep_forgotten: bool = False, open_gauges: bool = False,
     ) -> None:
         self._sink = sink
         labels = LabelValues(config)
@@ -139,6 +141,7 @@ class Engine:
         self._recent = RecentIds(config.dedupe.capacity)
         self.conversations: dict[str, Conversation] = {}
         self.watch = DeadlineWatch(self.conversations, sink) if live_sla else None
+        self.gauges = OpenGauges(self.conversations) if open_gauges else None
         self._grace_us = round(config.worker.resolved_grace_seconds * US_PER_SECOND)
         self._lanes: dict[int, _Lane] = {}
         self._lane = _Lane()  # of the event being applied
@@ -273,6 +276,8 @@ class Engine:
         conv.cycle_priority = priority
         conv.first_reply_done = False
         conv.first_response_start_us = at_us
+        if self.gauges is not None:
+            self.gauges.opened((brand, channel))
         policy = conv.policy = self._sla.match(channel, priority)
         if policy is not None:
             self._start_response_clock(conversation_id, conv, "first_response", at_us)
@@ -347,6 +352,10 @@ class Engine:
             )
         if conv.waiting_since_us is None:
             conv.waiting_since_us = at_us
+            if self.gauges is not None:
+                self.gauges.wait_started(
+                    (conv.cycle_brand, conv.cycle_channel), conversation_id, at_us
+                )
             if conv.first_reply_done and conv.policy is not None:
                 self._start_response_clock(conversation_id, conv, "next_response", at_us)
         conv.last_event_us = at_us
@@ -383,6 +392,8 @@ class Engine:
                 channel, brand, at_us, self._duration_us(conv.waiting_since_us, at_us)
             )
             conv.waiting_since_us = None
+            if self.gauges is not None:
+                self.gauges.wait_ended((conv.cycle_brand, conv.cycle_channel))
         self._end_clock(event.conversation_id, conv, "response", at_us)
 
     def _on_handoff(
@@ -393,6 +404,10 @@ class Engine:
             return
         conv.last_event_us = at_us
         conv.waiting_since_us = at_us
+        if self.gauges is not None:
+            self.gauges.wait_restarted(
+                (conv.cycle_brand, conv.cycle_channel), event.conversation_id, at_us
+            )
         target: SlaTarget = "next_response"
         if not conv.first_reply_done:
             conv.first_response_start_us = at_us
@@ -416,6 +431,11 @@ class Engine:
         sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, conv.cycle_start_us, at_us)
         self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)
         self._end_clock(event.conversation_id, conv, "resolution", at_us)
+        if self.gauges is not None:
+            series = (conv.cycle_brand, conv.cycle_channel)
+            self.gauges.closed(series)
+            if conv.waiting_since_us is not None:
+                self.gauges.wait_ended(series)
         conv.waiting_since_us = None
         conv.cycle_open = False
         heapq.heappush(self._lane.expiry, (at_us + self._grace_us, event.conversation_id))

@@ -181,18 +181,13 @@ def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
     waiting_by_series: Counter[tuple[str, str]] = Counter()
     oldest_wait_us: dict[tuple[str, str], int] = {}
     for state in worker.states.values():
-        now_us = state.now_us
-        for conv in state.engine.conversations.values():
-            series = (conv.cycle_brand, conv.cycle_channel)
-            if conv.cycle_open:
-                open_by_series[series] += 1
-            since_us = conv.waiting_since_us
-            if since_us is not None:
-                waiting_by_series[series] += 1
-                wait_us = max(now_us - since_us, 0)
-                if wait_us > oldest_wait_us.get(series, -1):
-                    oldest_wait_us[series] = wait_us
-    gauges = (
+        open_by_series.update(state.gauges.open)
+        waiting_by_series.update(state.gauges.waiting)
+        for series, since_us in state.gauges.oldest_since_us().items():
+            wait_us = max(state.now_us - since_us, 0)
+            if wait_us > oldest_wait_us.get(series, -1):
+                oldest_wait_us[series] = wait_us
+    families = (
         ("open_conversations", "Conversations with an open cycle", open_by_series),
         ("waiting_conversations", "Conversations whose customer waits for an agent",
          waiting_by_series),
@@ -200,7 +195,7 @@ def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
          "Wait of the longest-waiting customer (to the wall clock once caught up)",
          {series: wait_us / US_PER_SECOND for series, wait_us in oldest_wait_us.items()}),
     )
-    for name, documentation, values in gauges:
+    for name, documentation, values in families:
         family = GaugeMetricFamily(PREFIX + name, documentation, labels=_SERIES)
         for series, value in sorted(values.items()):
             family.add_metric(list(series), value)

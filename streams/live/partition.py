@@ -29,6 +29,7 @@ from schemas.rejections import Rejection, RejectReason, parse_event
 from streams.config import CarePulseConfig
 from streams.core.engine import Conversation, Engine
 from streams.core.labels import LabelValues
+from streams.core.open_gauges import OpenGauges
 from streams.core.sink import TeeSink
 from streams.core.snapshot import (
     Record,
@@ -54,10 +55,12 @@ class PartitionState:
         self.totals = LiveTotals(labels)
         self.windows = WindowTotals(config.thresholds)
         self.engine = Engine(
-            config, TeeSink(self.totals, self.windows), live_sla=True, keep_forgotten=True
+            config, TeeSink(self.totals, self.windows), live_sla=True, keep_forgotten=True,
+            open_gauges=True,
         )
-        assert self.engine.watch is not None
+        assert self.engine.watch is not None and self.engine.gauges is not None
         self.watch: DeadlineWatch = self.engine.watch
+        self.gauges: OpenGauges = self.engine.gauges
         self.alerts: list[SlaAlert] = []  # raised, for the worker to send
         self._clock_us = self.engine.last_event_us  # the newest `advance` (wall clock)
         self.produced_at_us: int | None = None  # Kafka timestamp of the newest record
@@ -235,6 +238,7 @@ class PartitionState:
                 window_records.append((key.removeprefix(state._prefix), value))
         state._restore_conversations(versions, meta["sequence"])
         state.watch.rearm()
+        state.gauges.recount()
         state.windows.restore(
             window_records, meta["sequence"], meta.get("windows"), state._legacy_brand
         )
