@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, get_args
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -35,6 +35,7 @@ from streams.core.windows import (
     WINDOW_SECONDS,
     gauge_values,
 )
+from streams.live.exposition import Exposition
 from streams.live.http_security import OPEN, MetricsSecurity, basic_auth
 
 if TYPE_CHECKING:
@@ -259,10 +260,11 @@ class MetricsServer:
         self.security = security
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(WorkerCollector(worker))
+        self._exposition = Exposition()
         self._runner: web.AppRunner | None = None
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        return web.Response(body=generate_latest(self.registry),
+        return web.Response(body=self._exposition.render(self.registry.collect()),
                             headers={"Content-Type": CONTENT_TYPE})
 
     async def start(self) -> None:
