@@ -24,6 +24,8 @@ from streams.config import CarePulseConfig
 from streams.core.labels import NO_TOPIC, OTHER
 from streams.core.report import AuditRun
 from streams.core.timeutil import US_PER_SECOND
+from streams.produce import produce_file
+from streams.simulate import write_file
 from streams.topic_replay import replay_topic
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -179,6 +181,15 @@ def total_us(samples: Samples, name: str, **labels: str) -> int:
     wanted = set(labels.items())
     return sum(round(value * US_PER_SECOND) for (sample, series), value in samples.items()
                if sample == name and wanted <= series)
+
+
+def produce_simulated(
+    broker: AnyBroker, topic: str, path: Path, count: int, seed: int, bad_fraction: float = 0.0
+) -> None:
+    """`count` simulated events (streams.simulate) written to `path` and produced to
+    `topic`, keyed by conversation."""
+    write_file(path, count, seed=seed, bad_fraction=bad_fraction)
+    produce_file(path, broker.url, topic)
 
 
 def replayed(broker: AnyBroker, topic: str, config: CarePulseConfig | None = None) -> AuditRun:

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from streams.config import CarePulseConfig, WorkerConfig
-from streams.produce import produce_file
-from streams.simulate import write_file
 from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
     assert_metrics_equal_replay,
+    produce_simulated,
     replayed,
     total,
 )
@@ -24,9 +23,8 @@ pytestmark = pytest.mark.broker
 def test_a_worker_with_a_short_grace_holds_few_conversations_and_equals_the_replay(
     tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
 ) -> None:
-    events = tmp_path / "events.jsonl"
-    write_file(events, 20_000, seed=41, bad_fraction=0.005)
-    produce_file(events, broker.url, "expiry.events")
+    produce_simulated(broker, "expiry.events", tmp_path / "events.jsonl", 20_000, seed=41,
+                      bad_fraction=0.005)
     config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0))
     run = replayed(broker, "expiry.events", config)
     opened = run.report()["totals"]["conversations_opened"]

@@ -15,14 +15,13 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from streams.config import load_config
 from streams.core.timeutil import parse_iso_us
-from streams.produce import produce_file
-from streams.simulate import write_file
 from streams.testing import Scenario
 from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
     assert_metrics_equal_replay,
     live_sla,
+    produce_simulated,
     replayed,
     total,
 )
@@ -153,9 +152,7 @@ def test_a_backfilled_day_breaches_exactly_what_its_replay_reports(
 ) -> None:
     """A simulated weekday of history (Monday 2026-11-02) drains in event time: the
     worker's breach and met counters equal the replay report's `sla` section."""
-    events = tmp_path / "day.jsonl"
-    write_file(events, 150_000, seed=21)
-    produce_file(events, broker.url, "backfill.events")
+    produce_simulated(broker, "backfill.events", tmp_path / "day.jsonl", 150_000, seed=21)
     # the books close a month later on every partition: each one's now passes every
     # deadline still open, as the report's end does
     books = Scenario()

@@ -20,6 +20,7 @@ from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
     assert_metrics_equal_replay,
+    produce_simulated,
     read_topic,
     replayed,
     total,
@@ -159,9 +160,8 @@ def test_simulated_traffic_metrics_equal_the_replay_and_bad_records_reach_the_dl
 def test_a_worker_killed_mid_stream_ends_with_the_replay_numbers(
     tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
 ) -> None:
-    events = tmp_path / "events.jsonl"
-    write_file(events, 30_000, seed=9, bad_fraction=0.005)
-    produce_file(events, broker.url, "restart.events")
+    produce_simulated(broker, "restart.events", tmp_path / "events.jsonl", 30_000, seed=9,
+                      bad_fraction=0.005)
     run = replayed(broker, "restart.events", LABELS_CONFIG)
     expected_messages = run.report()["totals"]["messages_received"]
     first = start_worker("restart", LABELS_TOML, "agent_series = true", checkpoint_events=2000)
@@ -186,9 +186,8 @@ def test_two_workers_share_the_partitions_and_the_survivor_takes_over(
     second.wait_for(lambda m: total(m, "carepulse_partitions_owned") == 2)
     first.wait_for(lambda m: total(m, "carepulse_partitions_owned") == 2)
 
-    events = tmp_path / "events.jsonl"
-    write_file(events, 30_000, seed=13, bad_fraction=0.005)
-    produce_file(events, broker.url, "shared.events")
+    produce_simulated(broker, "shared.events", tmp_path / "events.jsonl", 30_000, seed=13,
+                      bad_fraction=0.005)
     run = replayed(broker, "shared.events")
     expected_messages = run.report()["totals"]["messages_received"]
     second.wait_for(lambda m: total(m, "carepulse_messages_received_total") > 2000)
