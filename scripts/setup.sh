@@ -22,6 +22,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   python -m pip install --quiet -e '.[dev]'
   touch "$stamp"
 fi
+# The KPI core compiled with mypyc, about a fifth faster per event (README, Speed); it runs
+# interpreted, with the same results, where it cannot be compiled.
+python scripts/compile_core.py || true
 
 # promtool and amtool for the alert-rule tests: Debian's prometheus and
 # prometheus-alertmanager packages. No daemon may start (it would take ports 9090/9093):

@@ -23,6 +23,7 @@ _PLAIN_FIELDS = (
     "resolution_risk_us", "response_deadline_us", "response_risk_us", "response_target",
     "unanswered", "waiting_since_us",
 )
+_UNANSWERED = _PLAIN_FIELDS.index("unanswered")
 _COUNTERS = ("accepted", "duplicates", "ignored", "out_of_order", "first_event_us",
              "last_event_us")
 
@@ -37,9 +38,9 @@ def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conve
     conv = Conversation()
     for name, value in zip(_PLAIN_FIELDS, data, strict=False):
         setattr(conv, name, value)
-    conv.unanswered = [
+    conv.unanswered = [  # JSON arrays, as (channel, brand, at_us) tuples
         (item[0], legacy_brand, item[1]) if len(item) == 2 else (item[0], item[1], item[2])
-        for item in conv.unanswered
+        for item in data[_UNANSWERED]
     ]
     policy_name, *rest = data[len(_PLAIN_FIELDS):]
     conv.policy = None if policy_name is None else sla.by_name(policy_name)

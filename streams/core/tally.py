@@ -45,7 +45,8 @@ class ChannelTally:
     sales_micros: Counter[str] = field(default_factory=Counter)
 
     def merge(self, other: ChannelTally) -> None:
-        for name in (f.name for f in fields(self)):
+        for f in fields(self):
+            name = f.name
             mine, theirs = getattr(self, name), getattr(other, name)
             if isinstance(mine, int):
                 setattr(self, name, mine + theirs)

@@ -199,10 +199,11 @@ class LiveTotals:
                 if len(key) < _BRANDED.get(name, 0):
                     key = (legacy_brand, *key)
                 counter[key] += row[-1]
-        for *key, histogram in data["histograms"]:
-            if len(key) == 2:  # (name, channel): written before brands were labels
-                key.insert(1, legacy_brand)
-            name, brand, label = key
+        for row in data["histograms"]:
+            names: list[str] = list(row[:-1])
+            if len(names) == 2:  # (name, channel): written before brands were labels
+                names.insert(1, legacy_brand)
+            name, brand, label = names
             if self._agents is None and name == AGENT_HISTOGRAM:
                 continue
-            self._histogram(name, brand, label).add(Histogram.from_json(histogram))
+            self._histogram(name, brand, label).add(Histogram.from_json(row[-1]))

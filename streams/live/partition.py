@@ -20,7 +20,7 @@ never brings back an older state of it; the next checkpoint deletes both slots.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -284,6 +284,6 @@ class PartitionState:
 
 def partition_records(
     items: Iterable[tuple[bytes, bytes]], partition: int
-) -> Iterator[tuple[bytes, bytes]]:
+) -> list[tuple[bytes, bytes]]:
     prefix = key_prefix(partition)
-    return ((key, value) for key, value in items if key.startswith(prefix))
+    return [(key, value) for key, value in items if key.startswith(prefix)]

@@ -26,6 +26,8 @@ from typing import Any
 import faust
 from faust.types import TP
 
+from schemas.rejections import Rejection
+from streams import core_compiled
 from streams.config import CarePulseConfig
 from streams.core.timeutil import US_PER_SECOND
 from streams.live.alerts import alert_record
@@ -86,7 +88,7 @@ class LiveWorker:
         state = self.states.get(partition)
         if state is None:
             store: Any = self.table.data
-            records = list(partition_records(store.items(), partition))
+            records = partition_records(store.items(), partition)
             state = PartitionState.restore(partition, self.config, records)
             for key, _ in records:  # the state now lives in `state`, not twice in memory
                 del store[key]
@@ -101,25 +103,23 @@ class LiveWorker:
         state = self.state(message.partition)
         if message.offset > state.next_offset:
             await self._read_skipped(state, message.offset)
-        await self._apply(
-            state, message.offset, message.key, message.value,
-            int(message.timestamp * US_PER_SECOND),
-        )
+        offset, value = message.offset, message.value
+        rejection = state.apply(offset, value, int(message.timestamp * US_PER_SECOND))
+        if rejection is not None:
+            await self._dead_letter(state, offset, message.key, value, rejection)
         self._pending.append(event)
         if len(self._pending) >= self.config.worker.checkpoint_events:
             await self.checkpoint()
 
-    async def _apply(
+    async def _dead_letter(
         self, state: PartitionState, offset: int, key: bytes | None, value: bytes | None,
-        produced_at_us: int,
+        rejection: Rejection,
     ) -> None:
-        rejection = state.apply(offset, value, produced_at_us)
-        if rejection is not None:
-            dlq_key, dlq_value, headers = dead_letter(
-                rejection, self.source.get_topic_name(), state.partition, offset, key, value,
-                self.app.conf.producer_max_request_size,
-            )
-            await self.dlq.send(key=dlq_key, value=dlq_value, headers=headers)
+        dlq_key, dlq_value, headers = dead_letter(
+            rejection, self.source.get_topic_name(), state.partition, offset, key, value,
+            self.app.conf.producer_max_request_size,
+        )
+        await self.dlq.send(key=dlq_key, value=dlq_value, headers=headers)
 
     async def _read_skipped(self, state: PartitionState, delivered_offset: int) -> None:
         """The consumer skipped records after the state's next offset (gaps.py)."""
@@ -130,9 +130,9 @@ class LiveWorker:
             state.next_offset, delivered_offset,
         )
         for record in records:
-            await self._apply(
-                state, record.offset, record.key, record.value, record.timestamp * 1000
-            )
+            rejection = state.apply(record.offset, record.value, record.timestamp * 1000)
+            if rejection is not None:
+                await self._dead_letter(state, record.offset, record.key, record.value, rejection)
 
     async def _send_alerts(self, state: PartitionState) -> None:
         """Alerts leave in bursts, from the tick and before a checkpoint's flush: the
@@ -302,8 +302,9 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
             await topic.maybe_declare()
         await metrics.start()
         log.info("metrics on %s://%s:%d/metrics (at most %d series under this "
-                 "configuration)", metrics.security.scheme, metrics.host, metrics.port,
-                 series_bound(config))
+                 "configuration); the core runs %s", metrics.security.scheme, metrics.host,
+                 metrics.port, series_bound(config),
+                 "compiled" if core_compiled() else "interpreted (scripts/compile_core.py)")
 
     del apply_events, checkpoint_timer, on_revoked, on_assigned, on_rebalance_complete
     del on_before_shutdown
