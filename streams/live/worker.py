@@ -48,6 +48,7 @@ STATE_TABLE = "state"
 # of long-lived conversations are traversed far less often (a 200,000-event drain: +7 %).
 GC_THRESHOLDS = (50_000, 20, 100)
 TICK_SECONDS = 0.2  # SLA clocks, alerts and checkpoints: an alert leaves <= ~0.2 s late
+RUN_EVENTS = 1024  # a backlog is applied in runs of up to this many events (receive)
 
 
 class LiveWorker:
@@ -78,6 +79,9 @@ class LiveWorker:
         self.states: dict[int, PartitionState] = {}
         self.owned: set[int] = set()
         self._pending: list[Any] = []
+        self._inbox: list[Any] = []  # received, not yet applied (receive)
+        self._inbox_lock = asyncio.Lock()
+        self._known_ends: dict[int, int] = {}  # partition -> its end at the last look
         self._last_checkpoint = time.monotonic()
         self._lock = asyncio.Lock()
         self.fetch_wait = FetchWait()
@@ -95,6 +99,34 @@ class LiveWorker:
             self.states[partition] = state
             log.info("partition %d: restored at offset %d", partition, state.next_offset)
         return state
+
+    async def receive(self, event: Any) -> None:
+        """Applies events in runs: while its partition has a backlog, an event waits here
+        until RUN_EVENTS have come, so that CarePulse's code runs over many events in a
+        row instead of taking turns with Faust's machinery at every event (a backlog
+        drain needs about 12 % less CPU time). An event at its partition's end, as of
+        the last fetch, is applied at once with those before it, so live traffic waits
+        for nothing; the tick applies whatever is left."""
+        self._inbox.append(event)
+        if len(self._inbox) >= RUN_EVENTS or self._at_end(event.message):
+            await self.apply_inbox()
+
+    def _at_end(self, message: Any) -> bool:
+        next_offset: int = message.offset + 1
+        if next_offset < self._known_ends.get(message.partition, 0):
+            return False  # ends only grow: no need to ask the consumer
+        end = self._highwater(message.partition)
+        if end is None:
+            return True
+        self._known_ends[message.partition] = end
+        return next_offset >= end
+
+    async def apply_inbox(self) -> None:
+        """In arrival order, also when the tick and the agent both call it."""
+        async with self._inbox_lock:
+            events, self._inbox = self._inbox, []
+            for event in events:
+                await self.handle(event)
 
     async def handle(self, event: Any) -> None:
         message = event.message
@@ -150,6 +182,8 @@ class LiveWorker:
         """Every owned partition's SLA clocks see its now: the newest event time while it
         drains a backlog or replays history, the wall clock once it has applied everything
         fetched of live traffic (WorkerConfig)."""
+        if self._inbox:
+            await self.apply_inbox()
         wall_us = time.time_ns() // 1000
         backfill_delay_us = round(self.config.worker.backfill_delay_seconds * US_PER_SECOND)
         for partition in sorted(self.owned):
@@ -225,6 +259,7 @@ class LiveWorker:
 
     def assign(self, partitions: Iterable[int]) -> None:
         self.owned = set(partitions)
+        self._known_ends.clear()
 
     def restore_owned(self) -> None:
         """Once Faust has recovered the table: every owned partition shows in /metrics
@@ -243,6 +278,7 @@ class LiveWorker:
                 self.states.pop(partition, None)
                 self.owned.discard(partition)
             self._pending = [e for e in self._pending if e.message.partition in self.states]
+            self._inbox = [e for e in self._inbox if e.message.partition in self.owned]
 
 
 def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
@@ -268,7 +304,7 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
     @app.agent(worker.source, name="apply-events")
     async def apply_events(stream: Any) -> None:
         async for event in stream.noack().events():
-            await worker.handle(event)
+            await worker.receive(event)
 
     @app.timer(interval=TICK_SECONDS)
     async def checkpoint_timer() -> None:
@@ -291,7 +327,8 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
     @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def on_before_shutdown(app: faust.App, **kwargs: Any) -> None:
         """SIGTERM: the consumer has stopped, the producer not yet: a last checkpoint
-        covers every applied event, so a restart applies none of them again."""
+        covers every received event, so a restart applies none of them again."""
+        await worker.apply_inbox()
         await worker.checkpoint()
         log.info("checkpoint at shutdown: partitions %s at offsets %s", sorted(worker.states),
                  [worker.states[p].next_offset for p in sorted(worker.states)])
