@@ -138,7 +138,7 @@ def split(states: dict[int, PartitionState]) -> dict[str, int]:
     engines = [state.engine for state in values]
     parts: dict[str, list[object]] = {
         "engine conversations": [engine.conversations for engine in engines],
-        "dedupe ids": [vars(engine).get("_recent") for engine in engines],
+        "dedupe ids": [getattr(engine, "_recent", None) for engine in engines],
         "pending checkpoint": [(getattr(s, "_changed", None), getattr(s, "_new_ids", None))
                                for s in values],
         "totals and windows": [(s.totals, getattr(s, "windows", None)) for s in values],
