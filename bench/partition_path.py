@@ -27,7 +27,7 @@ from common import (
     write_worker_config,
 )
 
-from streams import core_compiled
+from streams import core_runs
 from streams.config import load_config
 from streams.live.alerts import alert_record
 from streams.live.partition import PartitionState
@@ -70,8 +70,8 @@ def main() -> None:
         print(f"{one_run(args.one_run):.2f}")
         return
     path = simulated_file(args.events, args.seed)
-    print(f"{args.events:,} records, {PARTITIONS} partitions, the core runs "
-          f"{'compiled' if core_compiled() else 'interpreted'}", flush=True)
+    print(f"{args.events:,} records, {PARTITIONS} partitions, the core runs {core_runs()}",
+          flush=True)
     results = []
     for run in range(1, args.runs + 1):
         done = subprocess.run([sys.executable, __file__, "--one-run", str(path)],

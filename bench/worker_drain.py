@@ -59,7 +59,7 @@ from common import (
 )
 from prometheus_client import CollectorRegistry, generate_latest
 
-from streams import core_compiled
+from streams import core_runs
 from streams.broker import EmbeddedBroker, free_port
 from streams.config import CarePulseConfig, load_config
 from streams.live.fetch_wait import FetchWait
@@ -281,13 +281,12 @@ def main() -> None:
               flush=True)
         with EmbeddedBroker(port=free_port()) as broker:
             ensure_topic(broker.url, TOPIC, PARTITIONS)
-            compiled = "compiled" if core_compiled() else "interpreted"
             started = time.perf_counter()
             sent = asyncio.run(fill_topic(broker.url, TOPIC, keyed_records(path)))
             fill_seconds = time.perf_counter() - started
             print(f"filled {TOPIC} ({PARTITIONS} partitions) with {sent:,} events in "
                   f"{fill_seconds:.1f} s ({sent / fill_seconds:,.0f}/s); "
-                  f"config: {config_base or 'built-in defaults'}; the core runs {compiled}",
+                  f"config: {config_base or 'built-in defaults'}; the core runs {core_runs()}",
                   flush=True)
             timeout_seconds = 120 + sent / 1000
             bare, live, plain = [], [], []

@@ -29,7 +29,8 @@ SOURCES = sorted(
     if path.name != "__init__.py"
 )
 SUFFIX = EXTENSION_SUFFIXES[0]  # this interpreter's, e.g. .cpython-311-x86_64-linux-gnu.so
-GROUP = "streams.core"  # the modules' shared library: streams/core__mypyc<SUFFIX>
+GROUP = "streams.core"  # names the modules' shared library: streams/core__mypyc<SUFFIX>
+SHARED_LIBRARY = ROOT / (GROUP.replace(".", "/") + "__mypyc" + SUFFIX)
 
 
 def extension(source: str) -> Path:
@@ -45,7 +46,7 @@ def up_to_date() -> bool:
 
 
 def clean() -> None:
-    for path in [*map(extension, SOURCES), ROOT / "streams" / f"core__mypyc{SUFFIX}"]:
+    for path in [*map(extension, SOURCES), SHARED_LIBRARY]:
         path.unlink(missing_ok=True)
 
 

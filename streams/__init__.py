@@ -26,4 +26,9 @@ def core_compiled() -> bool:
     return not str(engine.__file__).endswith(".py")
 
 
+def core_runs() -> str:
+    """"compiled" or "interpreted", for logs and benchmark output."""
+    return "compiled" if core_compiled() else "interpreted"
+
+
 refuse_stale_extensions(Path(__file__).parent)

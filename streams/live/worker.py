@@ -27,7 +27,7 @@ import faust
 from faust.types import TP
 
 from schemas.rejections import Rejection
-from streams import core_compiled
+from streams import core_runs
 from streams.config import CarePulseConfig
 from streams.core.timeutil import US_PER_SECOND
 from streams.live.alerts import alert_record
@@ -340,8 +340,7 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
         await metrics.start()
         log.info("metrics on %s://%s:%d/metrics (at most %d series under this "
                  "configuration); the core runs %s", metrics.security.scheme, metrics.host,
-                 metrics.port, series_bound(config),
-                 "compiled" if core_compiled() else "interpreted (scripts/compile_core.py)")
+                 metrics.port, series_bound(config), core_runs())
 
     del apply_events, checkpoint_timer, on_revoked, on_assigned, on_rebalance_complete
     del on_before_shutdown
