@@ -348,19 +348,22 @@ class WindowTotals:
     def restore(
         self, records: Iterable[tuple[bytes, bytes]], committed_sequence: int,
         meta: dict[str, int] | None, legacy_brand: str,
-    ) -> None:
+    ) -> int:
         """Restores this fresh instance from its records (names without the prefix, any
-        order), the sequence of the last meta record and its `commit()` part. Records
-        written before brands were labels ({channel: row}) get `legacy_brand`."""
+        order), the sequence of the last meta record and its `commit()` part; returns the
+        highest sequence of any record, committed or not. Records written before brands
+        were labels ({channel: row}) get `legacy_brand`."""
         if meta is not None:
             self.now_us, self.late_dropped = meta["now_us"], meta["late_dropped"]
         newest: dict[tuple[bytes, int], tuple[int, int, Any]] = {}
         tags = {b"m": self.minutes, b"h": self.hours}
+        highest_sequence = 0
         for name, value in records:
             parts = name.split(b"/")
             if len(parts) != 4 or parts[0] != b"w" or parts[1] not in tags:
                 raise ValueError(f"not a window record: {name!r}")
             sequence, data = orjson.loads(value)
+            highest_sequence = max(highest_sequence, sequence)
             index = int(parts[2])
             if meta is None or sequence > committed_sequence:
                 self._to_delete.append(name)  # of a checkpoint that was not committed
@@ -374,6 +377,7 @@ class WindowTotals:
                                   for brand, channel, values in rows}, slot)
         for buckets in tags.values():  # evicted when committed, deletes still due
             buckets.evict_before(buckets.oldest_kept(self.now_us))
+        return highest_sequence
 
 
 def _name(tag: bytes, index: int, slot: int) -> bytes:

@@ -110,6 +110,11 @@ class WorkerCollector(Collector):
             value=len(self._worker.owned),
         )
         yield GaugeMetricFamily(
+            PREFIX + "partitions_recovering",
+            "Owned input partitions whose state is still being read from the changelog",
+            value=self._worker.recovering,
+        )
+        yield GaugeMetricFamily(
             PREFIX + "fetch_wait_seconds",
             "How long the consumer's fetches may wait (longer while the broker is slow)",
             value=self._worker.fetch_wait.wait_ms / 1000,
@@ -121,8 +126,8 @@ class WorkerCollector(Collector):
         )
 
 
-PLAIN_SERIES = 6  # events_duplicate, events_read, conversations_in_memory,
-# partitions_owned, fetch_wait_seconds, consumer_lag_records: no labels
+PLAIN_SERIES = 7  # events_duplicate, events_read, conversations_in_memory,
+# partitions_owned, partitions_recovering, fetch_wait_seconds, consumer_lag_records
 _SERIES = ["brand", "channel"]
 _AGENT = ["brand", "agent"]
 

@@ -76,7 +76,7 @@ class PartitionState:
         self._unlisted_segments: list[int] = []  # to delete at the next checkpoint
         self._uncommitted_keys: list[bytes] = []  # of a failed checkpoint: delete next
         self._forgotten: list[str] = []  # marked forgotten by the last checkpoint
-        self._sequence = 0  # of the last committed checkpoint
+        self._sequence = 0  # the highest checkpoint sequence written
         self._slot_flips: list[tuple[Conversation, int]] = []
         self._checkpointed_offset = 0
 
@@ -239,11 +239,20 @@ class PartitionState:
         state._restore_conversations(versions, meta["sequence"])
         state.watch.rearm()
         state.gauges.recount()
-        state.windows.restore(
+        highest_window_sequence = state.windows.restore(
             window_records, meta["sequence"], meta.get("windows"), state._legacy_brand
         )
         if meta["sequence"]:
             state._restore_meta(meta, segments)
+        state._uncommitted_keys += [
+            state._segment_key(sequence) for sequence in segments if sequence > meta["sequence"]
+        ]
+        # The next checkpoint's sequence is above every record's, committed or not: a
+        # record of an interrupted checkpoint can never pass for a newer committed one.
+        state._sequence = max(
+            meta["sequence"], highest_window_sequence, *segments,
+            *(sequence for candidates in versions.values() for sequence, _, _ in candidates),
+        )
         state.engine.rearm_expiry()
         assert state.engine.forgotten is not None
         state._forgotten += [conversation_id for conversation_id, _ in state.engine.forgotten]

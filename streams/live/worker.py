@@ -6,12 +6,17 @@ the DLQ with reason headers, and applies the rest to the partition's in-memory s
 
 Checkpoints make restarts exact without a changelog record per event (which would halve
 Faust's throughput): every `checkpoint_events` events or `checkpoint_seconds`, the changed
-conversations, new dedupe ids and then one `meta` record per partition are written to the
-changelog of a Faust table, the producer is flushed, and only then are the covered events
-acked (so Faust commits them). The `meta` records are sent after a flush and therefore
-travel alone in the last batch of their changelog partition: the embedded broker answers
-"latest" offsets as *base offset of the last batch + 1*, which is then the true end, and
-Faust's table recovery reads every checkpoint (DESIGN.md, Brokers).
+conversations, new dedupe ids and then one `meta` record per partition are written to
+CarePulse's changelog topic (changelog.py), the producer is flushed, and only then are the
+covered events acked (so Faust commits them). The `meta` records are sent after a flush
+and therefore travel alone in the last batch of their changelog partition: the embedded
+broker answers "latest" offsets as *base offset of the last batch + 1*, which is then the
+true end, and a restore reads every committed checkpoint (changelog.py).
+
+A partition assigned to this worker is restored from the changelog by a task of its own;
+its events wait for it. A partition revoked by a rebalance is checkpointed first, and its
+state is kept: when the same rebalance gives it back and nobody wrote to its changelog
+partition in between, the state is used again without reading the changelog.
 """
 
 from __future__ import annotations
@@ -20,29 +25,33 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import faust
 from faust.types import TP
+from kafka import KafkaConsumer
 
 from schemas.rejections import Rejection
 from streams import core_runs
-from streams.config import CarePulseConfig
+from streams.config import CarePulseConfig, KafkaConfig
 from streams.core.timeutil import US_PER_SECOND
+from streams.kafka_settings import client_security
 from streams.live.alerts import alert_record
+from streams.live.changelog import changelog_topic, prepare_changelog, read_partitions
 from streams.live.dlq import dead_letter
 from streams.live.fetch_wait import FetchWait
 from streams.live.gaps import read_range
 from streams.live.http_security import metrics_security
 from streams.live.log_throttle import throttle_client_logs
 from streams.live.metrics import MetricsServer, series_bound
-from streams.live.partition import PartitionState, partition_records
+from streams.live.partition import PartitionState
 from streams.live.settings import faust_settings
 from streams.live.startup import wait_for_broker
+from streams.produce import ensure_topic
 
 log = logging.getLogger("carepulse.worker")
-STATE_TABLE = "state"
+RESTORE_RETRY_SECONDS = 1.0
 # Young collections every 50,000 net allocations instead of 700: Faust's per-record
 # futures and events die young instead of being promoted, and the hundreds of thousands
 # of long-lived conversations are traversed far less often (a 200,000-event drain: +7 %).
@@ -69,15 +78,13 @@ class LiveWorker:
             )
             for name in (kafka.dlq_topic, kafka.alerts_topic)
         )
-        table: Any = app.Table(
-            STATE_TABLE, key_type=bytes, value_type=bytes, partitions=kafka.partitions
-        )
-        # Faust derives "json" from `bytes`; records are our own encoded bytes.
-        table.key_serializer = table.value_serializer = "raw"
-        self.table = table
-        self._changelog_topic = self.table.changelog_topic.get_topic_name()
+        self._changelog_topic = changelog_topic(kafka.app_id)
         self.states: dict[int, PartitionState] = {}
         self.owned: set[int] = set()
+        self._restoring: dict[int, asyncio.Task[None]] = {}
+        # revoked by a rebalance, kept with the changelog end of their last checkpoint
+        self._parked: dict[int, tuple[PartitionState, int]] = {}
+        self._changelog_ends: dict[int, int] = {}  # partition -> end after our last meta
         self._pending: list[Any] = []
         self._inbox: list[Any] = []  # received, not yet applied (receive)
         self._inbox_lock = asyncio.Lock()
@@ -87,17 +94,20 @@ class LiveWorker:
         self.fetch_wait = FetchWait()
         self._applied_offsets = 0  # sum of the owned partitions' next offsets, last tick
 
-    def state(self, partition: int) -> PartitionState:
-        """The partition's state, restored from the recovered table on first use."""
+    @property
+    def recovering(self) -> int:
+        """Owned partitions whose state is still being read from the changelog."""
+        return len(self._restoring)
+
+    async def _state(self, partition: int) -> PartitionState | None:
+        """The partition's state once restored; None when it was revoked meanwhile."""
         state = self.states.get(partition)
-        if state is None:
-            store: Any = self.table.data
-            records = partition_records(store.items(), partition)
-            state = PartitionState.restore(partition, self.config, records)
-            for key, _ in records:  # the state now lives in `state`, not twice in memory
-                del store[key]
-            self.states[partition] = state
-            log.info("partition %d: restored at offset %d", partition, state.next_offset)
+        while state is None and partition in self.owned:
+            task = self._restoring.get(partition)
+            if task is None:
+                return None
+            await asyncio.shield(task)
+            state = self.states.get(partition)
         return state
 
     async def receive(self, event: Any) -> None:
@@ -130,9 +140,13 @@ class LiveWorker:
 
     async def handle(self, event: Any) -> None:
         message = event.message
-        if message.partition not in self.owned:
-            return  # revoked while buffered: its new owner applies it
-        state = self.state(message.partition)
+        state = self.states.get(message.partition)
+        if state is None:
+            state = await self._state(message.partition)
+            if state is None:
+                return  # revoked while buffered or restored: its new owner applies it
+        elif message.partition not in self.owned:
+            return
         if message.offset > state.next_offset:
             await self._read_skipped(state, message.offset)
         offset, value = message.offset, message.value
@@ -237,20 +251,28 @@ class LiveWorker:
             for key, value in records:
                 await self._send_changelog(partition, key, value)
         await self.app.producer.flush()
-        for partition, _, (key, value) in checkpoints:
-            await self._send_changelog(partition, key, value)
+        sent = [
+            (partition, await self._send_changelog(partition, key, value))
+            for partition, _, (key, value) in checkpoints
+        ]
         await self.app.producer.flush()
+        for partition, meta_sent in sent:
+            self._changelog_ends[partition] = (await meta_sent).offset + 1
         for event in covered:
             if event.message.partition in self.owned:
                 event.ack()
 
-    async def _send_changelog(self, partition: int, key: bytes, value: bytes | None) -> None:
+    async def _send_changelog(
+        self, partition: int, key: bytes, value: bytes | None
+    ) -> Awaitable[Any]:
         """Straight to the producer: Faust's send_soon buffer holds only ~1,000 records
         and logs a warning each time a checkpoint fills it. The changelog partition is the
-        input partition whose state the record holds."""
-        await self.app.producer.send(
+        input partition whose state the record holds. Returns the record's metadata to
+        come (its offset)."""
+        sent: Awaitable[Any] = await self.app.producer.send(
             self._changelog_topic, key, value, partition, timestamp=None, headers=None
         )
+        return sent
 
     async def checkpoint_if_due(self) -> None:
         due_at = self._last_checkpoint + self.config.worker.checkpoint_seconds
@@ -258,25 +280,73 @@ class LiveWorker:
             await self.checkpoint()
 
     def assign(self, partitions: Iterable[int]) -> None:
+        """The partitions of a new assignment: a parked state whose changelog partition
+        nobody wrote to since its checkpoint is used again; the others are restored."""
         self.owned = set(partitions)
         self._known_ends.clear()
+        parked, self._parked = self._parked, {}
+        to_restore = sorted(self.owned - set(self.states) - set(self._restoring))
+        if to_restore:
+            known_ends = {p: end for p, (_, end) in parked.items() if p in self.owned}
+            task = asyncio.create_task(self._restore(to_restore, parked, known_ends))
+            for partition in to_restore:
+                self._restoring[partition] = task
 
-    def restore_owned(self) -> None:
-        """Once Faust has recovered the table: every owned partition shows in /metrics
-        right away, not only when its next event comes."""
-        for partition in sorted(self.owned):
-            self.state(partition)
+    async def _restore(
+        self, partitions: list[int], parked: dict[int, tuple[PartitionState, int]],
+        known_ends: dict[int, int],
+    ) -> None:
+        """Reads the changelog partitions (retrying while the broker fails) and installs
+        each state; a partition revoked meanwhile is left out."""
+        started = time.monotonic()
+        while True:
+            try:
+                records = await read_partitions(
+                    self.config.kafka, self._changelog_topic, partitions, known_ends
+                )
+                break
+            except Exception as error:  # the broker is away or slow: try again
+                log.warning("reading the changelog of partitions %s failed (%s: %s); "
+                            "retrying in %g s", partitions, type(error).__name__, error,
+                            RESTORE_RETRY_SECONDS)
+                await asyncio.sleep(RESTORE_RETRY_SECONDS)
+        for partition in partitions:
+            if self._restoring.get(partition) is not asyncio.current_task():
+                continue  # revoked (and maybe assigned again) meanwhile
+            del self._restoring[partition]
+            if partition in records:
+                partition_records, self._changelog_ends[partition] = records[partition]
+                state = PartitionState.restore(partition, self.config, partition_records)
+                how = f"from {len(partition_records):,} changelog records"
+            else:
+                state = parked[partition][0]
+                how = "kept: its changelog is unchanged since its last checkpoint"
+            self.states[partition] = state
+            log.info("partition %d: restored at offset %d (%s) in %.2f s", partition,
+                     state.next_offset, how, time.monotonic() - started)
 
     async def forget(self, partitions: Iterable[int]) -> None:
-        """Revoked partitions: their new owner restores them from the last checkpoint
-        and applies the events after it again; uncheckpointed work here is dropped.
-        A checkpoint in flight finishes first: otherwise its events could be acked (and
-        committed) after the new owner, maybe this worker again, read the changelog
-        without its meta record, and they would never be applied again."""
+        """Revoked partitions: checkpointed (after the events received so far), then
+        parked, in case the rebalance gives them back. Their new owner, maybe this
+        worker again, restores them from that checkpoint and applies the events after
+        it again; events applied here after the checkpoint are not acked. A checkpoint
+        in flight finishes first: otherwise its events could be acked (and committed)
+        after the new owner read the changelog without its meta record, and they would
+        never be applied again."""
+        revoked = set(partitions)
+        for partition in revoked:
+            task = self._restoring.pop(partition, None)
+            if task is not None and not any(t is task for t in self._restoring.values()):
+                task.cancel()
+        await self.apply_inbox()
         async with self._lock:
-            for partition in partitions:
-                self.states.pop(partition, None)
-                self.owned.discard(partition)
+            await self._checkpoint()
+            for partition in revoked:
+                state = self.states.pop(partition, None)
+                end = self._changelog_ends.get(partition)
+                if state is not None and end is not None and not state.dirty:
+                    self._parked[partition] = state, end
+            self.owned -= revoked
             self._pending = [e for e in self._pending if e.message.partition in self.states]
             self._inbox = [e for e in self._inbox if e.message.partition in self.owned]
 
@@ -289,8 +359,19 @@ def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
     gc.set_threshold(*GC_THRESHOLDS)
     if not wait_for_broker(config.kafka):
         return 0
+    prepare_changelog(config.kafka, _input_partitions(config.kafka))
     faust.Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()
     return 0
+
+
+def _input_partitions(kafka: KafkaConfig) -> int:
+    ensure_topic(kafka.bootstrap_servers, kafka.input_topic, kafka.partitions,
+                 client_security(kafka))
+    consumer = KafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, **client_security(kafka))
+    try:
+        return len(consumer.partitions_for_topic(kafka.input_topic) or ())
+    finally:
+        consumer.close()
 
 
 def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
@@ -320,10 +401,6 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
     async def on_assigned(app: faust.App, assigned: set[TP], **kwargs: Any) -> None:
         worker.assign(tp.partition for tp in assigned if tp.topic == source_topic)
 
-    @app.on_rebalance_complete.connect  # type: ignore[arg-type]
-    async def on_rebalance_complete(app: faust.App, **kwargs: Any) -> None:
-        worker.restore_owned()
-
     @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def on_before_shutdown(app: faust.App, **kwargs: Any) -> None:
         """SIGTERM: the consumer has stopped, the producer not yet: a last checkpoint
@@ -342,7 +419,7 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
                  "configuration); the core runs %s", metrics.security.scheme, metrics.host,
                  metrics.port, series_bound(config), core_runs())
 
-    del apply_events, checkpoint_timer, on_revoked, on_assigned, on_rebalance_complete
+    del apply_events, checkpoint_timer, on_revoked, on_assigned
     del on_before_shutdown
     del serve_metrics
     return app, worker
