@@ -277,16 +277,16 @@ class MetricsConfig(_Section):
 
 
 class WorkerConfig(_Section):
-    """How often hot state is checkpointed to the changelog-backed table: after this many
+    """How often hot state is checkpointed to the changelog topic: after this many
     events or this many seconds, whichever comes first. A partition whose newest record
     was produced more than `backfill_delay_seconds` after its newest event time replays
     history: its SLA clocks follow event time even once it is caught up.
 
     A resolved conversation is forgotten once the newest event time has passed its last
     event by `resolved_grace_seconds` (the replay forgets it too, so both agree): a later
-    event of it finds an unknown conversation (KPIS.md section 1). `data_dir` is where
-    Faust keeps its table files (default: `carepulse/` in the system's temporary
-    directory, never the working directory)."""
+    event of it finds an unknown conversation (KPIS.md section 1). `data_dir` is Faust's
+    working directory (default: `carepulse/` in the system's temporary directory, never
+    the working directory)."""
 
     checkpoint_events: Score = Field(5000, ge=1, le=1_000_000)
     checkpoint_seconds: Annotated[float, Strict()] = Field(1.0, gt=0, le=60)

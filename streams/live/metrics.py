@@ -263,6 +263,7 @@ class MetricsServer:
         self.host = host
         self.port = port
         self.security = security
+        self.config = worker.config
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(WorkerCollector(worker))
         self._exposition = Exposition()

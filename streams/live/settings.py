@@ -1,10 +1,15 @@
 """Faust settings from the CarePulse configuration.
 
-Chosen from measurements on the embedded broker (DESIGN.md): a 10 s session timeout makes
-the broker answer a new member's first JoinGroup after ~5 s instead of ~30 s and lets a
-surviving worker take a dead one's partitions in ~18 s; no recovery delay; Faust's web
-server (which serves table contents on 0.0.0.0) stays off; at-least-once (transactions are
-incomplete on the embedded broker), made exact by the worker's checkpoints.
+Chosen from measurements on the embedded broker: it holds a new member's first JoinGroup
+for about half the session timeout (60 s, Faust's default: ~30 s), and a worker killed
+with SIGKILL stays the group's leader until its session expires, so the group waits that
+long before it can rebalance. A 4 s session timeout (heartbeats every second) brings a
+restarted single worker back in 4-10 s (20 s with 10 s). Static membership
+(`group.instance.id`) would make a restart take its place back at once, but the embedded
+broker never expires a dead static member: the group stalls for good. No recovery delay;
+Faust's web server (which serves table contents on 0.0.0.0) stays off; at-least-once
+(transactions are incomplete on the embedded broker), made exact by the worker's
+checkpoints.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ import faust
 from streams.config import CarePulseConfig, ConfigError, KafkaConfig
 from streams.kafka_settings import client_security
 
-SESSION_TIMEOUT_SECONDS = 10.0
-HEARTBEAT_INTERVAL_SECONDS = 2.0
+SESSION_TIMEOUT_SECONDS = 4.0
+HEARTBEAT_INTERVAL_SECONDS = 1.0
 
 
 def broker_urls(bootstrap_servers: str) -> list[str]:

@@ -354,14 +354,31 @@ class LiveWorker:
 def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
     """Waits for the broker, then runs until SIGINT or SIGTERM (Faust's worker stops the
     app cleanly, after a last checkpoint)."""
-    app, _ = build_app(config)
+    app, _, metrics = build_app(config)
     throttle_client_logs()
     gc.set_threshold(*GC_THRESHOLDS)
     if not wait_for_broker(config.kafka):
         return 0
     prepare_changelog(config.kafka, _input_partitions(config.kafka))
-    faust.Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()
+    _FaustWorker(app, metrics, loglevel=log_level, quiet=True).execute_from_commandline()
     return 0
+
+
+class _FaustWorker(faust.Worker):
+    """Serves /metrics before the app joins its group: a restarted worker answers the
+    scrape (partitions_owned 0, partitions_recovering) while the group rebalances."""
+
+    def __init__(self, app: faust.App, metrics: MetricsServer, **kwargs: Any) -> None:
+        self._metrics_server = metrics
+        super().__init__(app, **kwargs)
+
+    async def on_first_start(self) -> None:
+        metrics = self._metrics_server
+        await metrics.start()
+        log.info("metrics on %s://%s:%d/metrics (at most %d series under this "
+                 "configuration); the core runs %s", metrics.security.scheme, metrics.host,
+                 metrics.port, series_bound(metrics.config), core_runs())
+        await super().on_first_start()
 
 
 def _input_partitions(kafka: KafkaConfig) -> int:
@@ -374,7 +391,7 @@ def _input_partitions(kafka: KafkaConfig) -> int:
         consumer.close()
 
 
-def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
+def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker, MetricsServer]:
     app = faust.App(config.kafka.app_id, **faust_settings(config))
     worker = LiveWorker(app, config)
     worker.fetch_wait.install(app)
@@ -387,9 +404,13 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
         async for event in stream.noack().events():
             await worker.receive(event)
 
-    @app.timer(interval=TICK_SECONDS)
-    async def checkpoint_timer() -> None:
-        await worker.tick()
+    @app.task
+    async def ticker() -> None:
+        """Every TICK_SECONDS after the last tick ended (a timer would warn that it
+        overlaps whenever a checkpoint takes longer than a tick)."""
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            await worker.tick()
 
     source_topic = config.kafka.input_topic
 
@@ -411,15 +432,9 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker]:
                  [worker.states[p].next_offset for p in sorted(worker.states)])
 
     @app.task
-    async def serve_metrics() -> None:
+    async def declare_topics() -> None:
         for topic in (worker.dlq, worker.alerts):
             await topic.maybe_declare()
-        await metrics.start()
-        log.info("metrics on %s://%s:%d/metrics (at most %d series under this "
-                 "configuration); the core runs %s", metrics.security.scheme, metrics.host,
-                 metrics.port, series_bound(config), core_runs())
 
-    del apply_events, checkpoint_timer, on_revoked, on_assigned
-    del on_before_shutdown
-    del serve_metrics
-    return app, worker
+    del apply_events, ticker, on_revoked, on_assigned, on_before_shutdown, declare_topics
+    return app, worker, metrics
