@@ -205,11 +205,12 @@ def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
 
 def _window_gauges(worker: LiveWorker) -> Iterator[Metric]:
     """Rolling windows over the owned partitions, ending at their newest event time;
-    the social cost is this worker's share (owned / all input partitions)."""
+    the social cost is this worker's share (owned / the input topic's real partition
+    count, `worker.topic_partitions`)."""
     config = worker.config
     values = gauge_values(
         [state.windows for state in worker.states.values()], config.savings,
-        len(worker.owned), config.kafka.partitions,
+        len(worker.owned), worker.topic_partitions,
     )
     families: dict[str, GaugeMetricFamily] = {}
     for name, labels, value in values:

@@ -40,6 +40,7 @@ from streams.live.metrics import MetricsServer, series_bound
 from streams.live.partition import PartitionState, partition_records
 from streams.live.settings import faust_settings
 from streams.live.startup import wait_for_broker
+from streams.live.topics import prepare_topics
 
 log = logging.getLogger("carepulse.worker")
 STATE_TABLE = "state"
@@ -58,6 +59,7 @@ class LiveWorker:
         self.app = app
         self.config = config
         kafka = config.kafka
+        self.topic_partitions: int = kafka.partitions  # the input's real count: run_worker
         self.source = app.topic(
             kafka.input_topic, key_type=bytes, value_type=bytes, key_serializer="raw",
             value_serializer="raw", partitions=kafka.partitions,
@@ -284,11 +286,12 @@ class LiveWorker:
 def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
     """Waits for the broker, then runs until SIGINT or SIGTERM (Faust's worker stops the
     app cleanly, after a last checkpoint)."""
-    app, _ = build_app(config)
+    app, worker = build_app(config)
     throttle_client_logs()
     gc.set_threshold(*GC_THRESHOLDS)
     if not wait_for_broker(config.kafka):
         return 0
+    worker.topic_partitions = prepare_topics(config)  # streams/live/topics.py
     faust.Worker(app, loglevel=log_level, quiet=True).execute_from_commandline()
     return 0
 
