@@ -60,6 +60,7 @@ class Owner:
     states: dict[int, PartitionState] = field(default_factory=dict)
     owned: set[int] = field(default_factory=set)
     fetch_wait: FetchWait = field(default_factory=FetchWait)
+    topic_partitions: int = 4  # the input topic's real partition count
 
 
 def conversation(s: Scenario, number: int, value: str | None) -> None:
