@@ -171,7 +171,8 @@ def expected_metrics(path: Path, config: CarePulseConfig) -> dict[str, float]:
         states[partition].apply(offsets[partition], value)
         offsets[partition] += 1
     fake_worker: Any = SimpleNamespace(states=states, owned=set(states), config=config,
-                                       fetch_wait=FetchWait())
+                                       fetch_wait=FetchWait(), topic_partitions=PARTITIONS,
+                                       recovering=0)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(WorkerCollector(fake_worker))
     sums = metric_sums(generate_latest(registry).decode())

@@ -151,10 +151,14 @@ def _replay_topic(
 
     kafka = kafka_settings(config)
     try:
-        replay_topic(args.broker or kafka.bootstrap_servers, args.topic, run, rejects,
-                     security=client_security(kafka))
+        repeated = replay_topic(args.broker or kafka.bootstrap_servers, args.topic, run,
+                                rejects, security=client_security(kafka))
     except TopicReadError as error:
         raise UsageError(str(error)) from error
+    if repeated:
+        print(f"carepulse replay: skipped {repeated} repeated dead letter"
+              f"{'s' * (repeated > 1)} (same source topic, partition and offset as an "
+              "earlier one)", file=sys.stderr)
 
 
 def _check_input_file(path: Path) -> None:

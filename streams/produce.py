@@ -22,10 +22,11 @@ from typing import Any
 
 import orjson
 from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient
-from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError
 
 from schemas.rejections import DEFAULT_MAX_RECORD_BYTES, Rejection, parse_event
+from streams.live import topics
+from streams.live.topics import TopicSetupError, admin_client
 
 __all__ = [
     "InvalidLine",
@@ -141,27 +142,16 @@ def record_key(value: bytes) -> bytes | None:
 
 def ensure_topic(
     bootstrap_servers: str, topic: str, partitions: int, security: Mapping[str, Any] = EMPTY
-) -> None:
+) -> int:
     """Creates `topic` with `partitions` partitions and the broker's default replication
-    factor; an existing topic is left as it is. `security`: `client_security` arguments."""
+    factor; an existing topic is left as it is. Returns the partition count the topic
+    has. `security`: `client_security` arguments."""
     try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap_servers,
-            client_id="carepulse-produce",
-            **security,
-            request_timeout_ms=int(BROKER_TIMEOUT_SECONDS * 1000),
-            bootstrap_timeout_ms=int(BROKER_TIMEOUT_SECONDS * 1000),
-        )
-    except KafkaError as error:
-        raise _unreachable(bootstrap_servers, error) from error
-    try:
-        admin.create_topics({topic: {"num_partitions": partitions}}, wait_for_metadata=True)
-    except TopicAlreadyExistsError:
-        pass
-    except KafkaError as error:
-        raise ProduceError(f"cannot create topic {topic!r}: {_first_line(error)}") from error
-    finally:
-        admin.close()
+        with admin_client(bootstrap_servers, security, client_id="carepulse-produce",
+                          timeout_seconds=BROKER_TIMEOUT_SECONDS) as admin:
+            return topics.ensure_topic(admin, topic, partitions)
+    except TopicSetupError as error:
+        raise ProduceError(str(error)) from error
 
 
 def produce_file(

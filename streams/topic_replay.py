@@ -20,6 +20,13 @@ Order: each partition is fed in offset order; partitions interleave fetch by fet
 events of a conversation share a partition (the key is `conversation_id`) and the report
 does not depend on how conversations interleave, so it equals the report of the same
 records replayed from a file.
+
+Read on a dead-letter topic (`replay --topic care.events.dlq --rejects FILE` lists the
+rejected records), a rejected record whose source topic, partition and offset headers
+are those of an earlier one is a second copy of the same dead letter (dead letters are
+at least once, streams/live/dlq.py): it is skipped, neither counted nor listed, and
+`replay_topic` returns how many were. Only rejected records are looked at, so the
+per-event path of an input topic pays nothing for it.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from aiokafka.structs import TopicPartition
 from schemas.rejections import Rejection, parse_event
 from streams.core.report import AuditRun
 from streams.kafka_settings import client_logs_quiet
+from streams.live.dlq import Source, dead_letter_source
 from streams.replay import collector_paused, reject_entry
 
 __all__ = ["TopicReadError", "replay_topic", "topic_reject_line"]
@@ -75,14 +83,34 @@ def replay_topic(
     connect_timeout_seconds: float = CONNECT_TIMEOUT_SECONDS,
     stall_timeout_seconds: float = STALL_TIMEOUT_SECONDS,
     security: Mapping[str, Any] | None = None,
-) -> None:
+) -> int:
     """Feeds every record of `topic` (each partition from its earliest offset to its end at
     start) to `run`; writes each rejected record to `rejects` with partition and offset.
+    Returns how many repeated dead letters were skipped (0 on a topic that is not a DLQ).
     `security`: the `client_security` arguments of the configuration."""
     reader = _TopicReader(bootstrap_servers, topic, connect_timeout_seconds,
                           stall_timeout_seconds, dict(security or {}))
     with client_logs_quiet():
         asyncio.run(reader.replay(run, rejects))
+    return reader.dead_letters.repeated
+
+
+@dataclass(slots=True)
+class _DeadLetters:
+    """The sources of the dead letters read so far, and how many repeats were skipped."""
+
+    sources: set[Source] = field(default_factory=set)
+    repeated: int = 0
+
+    def is_repeat(self, headers: list[tuple[str, bytes | None]]) -> bool:
+        source = dead_letter_source(headers)
+        if source is None:
+            return False
+        if source in self.sources:
+            self.repeated += 1
+            return True
+        self.sources.add(source)
+        return False
 
 
 @dataclass(slots=True)
@@ -109,6 +137,7 @@ class _TopicReader:
     """The high watermark of each partition's first Fetch response."""
     leaders: dict[int, int] = field(default_factory=dict)
     """Node id of each partition's leader."""
+    dead_letters: _DeadLetters = field(default_factory=_DeadLetters)
 
     async def replay(self, run: AuditRun, rejects: IO[str] | None) -> None:
         client = AIOKafkaClient(
@@ -200,7 +229,8 @@ class _TopicReader:
             unfinished = self._unfinished()
             pending = self._fetch_round(client, unfinished) if unfinished else None
             for chunk in chunks:
-                _feed_chunk(self.topic, chunk, run, rejects, max_record_bytes)
+                _feed_chunk(self.topic, chunk, run, rejects, max_record_bytes,
+                            self.dead_letters)
             if pending is not None and time.monotonic() - progress_at > self.stall_timeout_seconds:
                 pending.cancel()
                 names = ", ".join(map(str, unfinished))
@@ -272,7 +302,8 @@ class _TopicReader:
 
 
 def _feed_chunk(
-    topic: str, chunk: _Chunk, run: AuditRun, rejects: IO[str] | None, max_record_bytes: int
+    topic: str, chunk: _Chunk, run: AuditRun, rejects: IO[str] | None, max_record_bytes: int,
+    dead_letters: _DeadLetters,
 ) -> None:
     """The per-record path: an offset check, validation, the core."""
     feed, partition = run.feed, chunk.partition
@@ -285,6 +316,8 @@ def _feed_chunk(
             value = record.value
             parsed = parse_event(_NULL_VALUE if value is None else value, max_record_bytes)
             if isinstance(parsed, Rejection):
+                if dead_letters.is_repeat(record.headers):
+                    continue
                 run.reject(parsed.reason)
                 if rejects is not None:
                     rejects.write(topic_reject_line(chunk.partition, offset, parsed, value) + "\n")

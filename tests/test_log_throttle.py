@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import logging
+
+from mode.utils.logging import ExtensionFormatter
 
 from streams.live.log_throttle import Throttle
 
@@ -27,3 +30,22 @@ def test_repeats_are_held_back_and_counted_in_the_next_line() -> None:
     assert throttle.filter(record("Unable to update metadata from [%s]", 111))  # another kind
     assert throttle.filter(record("Connected", level=logging.INFO))
     assert throttle.filter(record("Connected", level=logging.INFO))  # info is never held
+
+
+def test_a_re_emitted_record_with_arguments_formats_through_fausts_formatter() -> None:
+    """The line after the interval once raised `--- Logging error --- TypeError: not all
+    arguments converted` in Faust's log handler (its formatter turned args None into
+    (None,) and formatted the message again)."""
+    now = [0.0]
+    throttle = Throttle(interval_seconds=10.0, clock=lambda: now[0])
+    formatter = ExtensionFormatter(stream=io.StringIO(), fmt="%(message)s")
+    lines = []
+    for at in (0.0, 1.0, 2.0, 12.0):
+        now[0] = at
+        line = record("%s failed with %d%% loss", "heartbeat", 5, level=logging.WARNING)
+        if throttle.filter(line):
+            lines.append(formatter.format(line))
+    assert lines == [
+        "heartbeat failed with 5% loss",
+        "heartbeat failed with 5% loss (2 similar in the last 12 s)",
+    ]

@@ -19,6 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 from streams import produce as produce_module
 from streams.broker import EmbeddedBroker, free_port
 from streams.cli import main
+from streams.live.topics import topic_partition_count
 from streams.produce import TokenBucket, record_key
 from streams.simulate import generate_lines
 from streams.testing import Scenario
@@ -145,6 +146,18 @@ def test_produce_creates_the_topic_with_the_partitions_asked_for(
     assert run_cli(capsys, "produce", "--input", path, "--topic", topic,
                "--broker", embedded_broker.url)[0] == 0
     assert len(consume(embedded_broker, topic, 2 * len(lines))) == 2 * len(lines)
+
+
+def test_produce_creates_the_topic_with_the_partitions_of_its_configuration(
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
+    reply_waits: tuple[Path, list[bytes]], tmp_path: Path,
+) -> None:
+    """`[kafka] partitions`, as the worker would create it: never the broker's default."""
+    config = tmp_path / "carepulse.toml"
+    config.write_text(f'[kafka]\ninput_topic = "{topic}"\npartitions = 6\n', encoding="utf-8")
+    assert run_cli(capsys, "produce", "--input", reply_waits[0], "--config", config,
+                   "--broker", embedded_broker.url)[0] == 0
+    assert topic_partition_count(embedded_broker.url, topic) == 6
 
 
 def test_an_invalid_line_makes_produce_refuse_and_send_nothing(

@@ -25,6 +25,7 @@ from streams.broker import EmbeddedBroker, free_port
 from streams.cli import main
 from streams.config import CarePulseConfig
 from streams.core.report import AuditRun
+from streams.live.dlq import dead_letter
 from streams.produce import ensure_topic, record_key
 from streams.simulate import generate_lines
 from streams.testing import Scenario
@@ -213,6 +214,36 @@ def test_a_record_without_value_is_rejected_and_reported_with_raw_null(
     assert run.rejected == {"invalid_json": 1}
     entry = json.loads(rejects.read_text(encoding="utf-8"))
     assert (entry["partition"], entry["offset"], entry["raw"]) == (0, 0, None)
+
+
+def test_a_dlq_replays_each_dead_letter_once_however_often_it_was_sent(
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    """Dead letters are at least once: a worker that restarts dead-letters the rejects
+    after its last checkpoint again. `replay --topic <dlq>` lists and counts each source
+    record once; a rejected record without the source headers is never merged."""
+    ensure_topic(embedded_broker.url, topic, 2)
+    producer = KafkaProducer(bootstrap_servers=embedded_broker.url)
+    rejection = Rejection("invalid_json", "", "expected value")
+    for offset in (10, 11, 10, 12, 11, 10):  # three dead letters, sent 3, 2 and 1 times
+        key, value, headers = dead_letter(rejection, "care.events", 1, offset, b"c-1",
+                                          b"{not json %d" % offset, 1_000_000)
+        producer.send(topic, key=key, value=value, headers=headers, partition=offset % 2)
+    producer.send(topic, key=None, value=b"{no headers", partition=0)
+    producer.send(topic, key=None, value=b"{no headers", partition=0)
+    producer.flush()
+    producer.close()
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url,
+                             "--rejects", rejects)
+    assert code == 0
+    assert err == ("carepulse replay: skipped 3 repeated dead letters (same source topic, "
+                   "partition and offset as an earlier one)\n")
+    assert json.loads(out)["events"]["rejected"] == 5
+    raws = sorted(json.loads(line)["raw"] for line in rejects.read_text().splitlines())
+    assert raws == ["{no headers", "{no headers", "{not json 10", "{not json 11",
+                    "{not json 12"]
 
 
 def test_an_empty_topic_replays_to_zero_events(

@@ -163,8 +163,19 @@ def test_savings_over_30_days_and_the_social_cost_share_of_a_worker() -> None:
         "window_alternative_cost": 2000.0, "window_social_cost": 125.0,
         "savings": 1875.0, "roi_ratio": 15.0,
     }
-    with pytest.raises(ValueError, match="owned 5 of 4"):
-        gauge_values([windows], savings, 5, 4)
+
+
+def test_a_worker_owning_more_partitions_than_it_was_told_gets_the_whole_share() -> None:
+    """A scrape never raises on the counts (it crashed a worker on a 6-partition topic
+    configured for 4): owned > topic is taken as every partition; a topic of 0 as 1."""
+    windows = WindowTotals(THRESHOLDS)
+    windows.resolution("facebook", BRAND, us("12:00:00"), 60, "agent", None)
+    savings = SavingsConfig(monthly=MonthlyCosts(tools=500.0))
+    whole = series(gauge_values([windows], savings, 4, 4), currency="EUR", window="30d")
+    assert series(gauge_values([windows], savings, 6, 4), currency="EUR", window="30d") == whole
+    assert whole["window_social_cost"] == 500.0
+    nothing_owned = gauge_values([], savings, 0, 0)
+    assert series(nothing_owned, currency="EUR", window="30d")["window_social_cost"] == 0.0
 
 
 def test_social_cost_is_prorated_to_the_window_and_alternative_cost_is_per_channel() -> None:

@@ -388,7 +388,7 @@ def gauge_values(
     partitions: Sequence[WindowTotals],
     savings: SavingsConfig,
     owned_partitions: int,
-    total_partitions: int,
+    topic_partitions: int,
     end_us: int | None = None,
 ) -> list[tuple[str, dict[str, str], float]]:
     """(metric name without `carepulse_`, labels, value) of the windowed gauges over
@@ -398,13 +398,18 @@ def gauge_values(
     series seen in any window (0 when absent), so dashboards can sum them over workers.
     Ratios are exact for this worker's partitions and left out when their denominator is 0.
     `window_social_cost` is this worker's SHARE of the prorated monthly social cost
-    (owned / total partitions), so it sums to the whole over workers; with one worker
-    owning every partition the currency series are KPIS.md section 6 over the window,
-    with several, roi = sum(savings) / sum(window_social_cost) over workers (a worker's
-    own `roi_ratio` is of its share only).
+    (owned / the input topic's partitions), so it sums to the whole over workers; with
+    one worker owning every partition the currency series are KPIS.md section 6 over the
+    window, with several, roi = sum(savings) / sum(window_social_cost) over workers (a
+    worker's own `roi_ratio` is of its share only).
+
+    Called at every scrape, so it never raises on the counts: a worker may own more
+    partitions than `topic_partitions` says (partitions added to the topic while it
+    runs), and then its share is the whole (the counts are clamped to 0 <= owned <=
+    topic, topic >= 1).
     """
-    if not 0 <= owned_partitions <= total_partitions or total_partitions < 1:
-        raise ValueError(f"owned {owned_partitions} of {total_partitions} partitions")
+    topic_partitions = max(topic_partitions, owned_partitions, 1)
+    owned_partitions = max(owned_partitions, 0)
     end = max([p.now_us for p in partitions] + [NO_INSTANT_US if end_us is None else end_us])
     windows: dict[str, dict[Series, Row]] = {}
     for name in WINDOW_SECONDS:
@@ -440,7 +445,7 @@ def gauge_values(
             for (_, channel), row in sorted(windows[name].items())
         ))
         social = (savings.monthly.total * seconds / MONTH_SECONDS
-                  * owned_partitions / total_partitions)
+                  * owned_partitions / topic_partitions)
         net = alternative - social
         labels = {"currency": savings.currency, "window": name}
         currency_values = (alternative, social, net, net / social if social else None)

@@ -9,9 +9,9 @@ end, keeping the last value of each key (what a compacted topic would keep), and
 from those records whatever happened before: a restart, a takeover, a partition that
 left and came back.
 
-The topic is named as Faust named the table's changelog (`<app_id>-state-changelog`),
-so checkpoints written by earlier versions restore. Changelog partition p holds the state
-of input partition p: the topic needs at least as many partitions as the input topic.
+The topic is named as Faust named the table's changelog in earlier versions
+(`<app_id>-state-changelog`), so their checkpoints restore. Changelog partition p holds
+the state of input partition p: both topics have the same partition count (topics.py).
 """
 
 from __future__ import annotations
@@ -21,19 +21,13 @@ from collections.abc import Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
-from kafka import KafkaAdminClient
-from kafka.errors import TopicAlreadyExistsError
 
-from streams.config import ConfigError, KafkaConfig
+from streams.config import KafkaConfig
 from streams.kafka_settings import client_security
 
 Record = tuple[bytes, bytes]
 READ_TIMEOUT_SECONDS = 300.0
 FETCH_BYTES = 16 * 1024 * 1024  # per partition and request: a restore reads big batches
-
-
-def changelog_topic(app_id: str) -> str:
-    return f"{app_id}-state-changelog"
 
 
 def latest_values(values: dict[bytes, bytes | None]) -> list[Record]:
@@ -93,32 +87,3 @@ async def read_partitions(
     finally:
         await consumer.stop()
 
-
-def prepare_changelog(kafka: KafkaConfig, input_partitions: int) -> None:
-    """Creates the changelog topic with the input topic's partition count when it is
-    missing; ConfigError when it exists with fewer partitions than the input topic
-    (whose states it could not hold)."""
-    topic = changelog_topic(kafka.app_id)
-    security = client_security(kafka)
-    admin = KafkaAdminClient(
-        bootstrap_servers=kafka.bootstrap_servers, client_id="carepulse-worker", **security
-    )
-    try:
-        try:
-            admin.create_topics(
-                {topic: {"num_partitions": input_partitions}}, wait_for_metadata=True
-            )
-            return
-        except TopicAlreadyExistsError:
-            pass
-        described = admin.describe_topics([topic])
-        partitions = len(described[0]["partitions"]) if described else 0
-    finally:
-        admin.close()
-    if partitions < input_partitions:
-        raise ConfigError(
-            f"the changelog topic {topic} has {partitions} partitions and the input topic "
-            f"{kafka.input_topic} {input_partitions}: its state cannot follow the input's "
-            f"partitions; start over with a new kafka.app_id (a new consumer group and "
-            f"changelog: the worker then reads {kafka.input_topic} from its beginning)"
-        )

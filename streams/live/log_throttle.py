@@ -37,8 +37,11 @@ class Throttle(logging.Filter):
             return False
         self._last[key] = (now, 0)
         if last is not None and last[1]:
+            # Appended to the template, the arguments left as they are: formatters may
+            # format `msg % args` themselves, and Faust's (mode's ExtensionFormatter)
+            # turns args None into (None,), which raised "not all arguments converted".
             held_back = f" ({last[1]} similar in the last {now - last[0]:.0f} s)"
-            record.msg, record.args = record.getMessage() + held_back, None
+            record.msg = f"{record.msg}{held_back}"
         return True
 
 

@@ -3,10 +3,17 @@
 A custom collector sums the live totals of the partitions this worker owns (KPIS.md
 section 8), so nothing is mirrored per event. It runs on the worker's event loop (an
 aiohttp server), so a scrape never sees a half-applied event.
+
+No scrape can take the worker down: an error of the collector is answered with a 500
+and a one-line body, and logged once (its type, message and where it was raised; the
+same error again is not logged, as Prometheus scrapes every few seconds); the worker
+goes on consuming.
 """
 
 from __future__ import annotations
 
+import logging
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, get_args
@@ -41,8 +48,12 @@ from streams.live.http_security import OPEN, MetricsSecurity, basic_auth
 if TYPE_CHECKING:
     from streams.live.worker import LiveWorker
 
+log = logging.getLogger("carepulse.metrics")
 PREFIX = "carepulse_"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+MAX_LOGGED_ERRORS = 100
+"""Distinct collector errors logged at most; later new ones are only counted."""
+MAX_MESSAGE_CHARS = 200
 
 
 class WorkerCollector(Collector):
@@ -210,11 +221,12 @@ def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
 
 def _window_gauges(worker: LiveWorker) -> Iterator[Metric]:
     """Rolling windows over the owned partitions, ending at their newest event time;
-    the social cost is this worker's share (owned / all input partitions)."""
+    the social cost is this worker's share (owned / the input topic's real partition
+    count, `worker.topic_partitions`)."""
     config = worker.config
     values = gauge_values(
         [state.windows for state in worker.states.values()], config.savings,
-        len(worker.owned), config.kafka.partitions,
+        len(worker.owned), worker.topic_partitions,
     )
     families: dict[str, GaugeMetricFamily] = {}
     for name, labels, value in values:
@@ -268,10 +280,33 @@ class MetricsServer:
         self.registry.register(WorkerCollector(worker))
         self._exposition = Exposition()
         self._runner: web.AppRunner | None = None
+        self._logged_errors: set[tuple[str, str, str]] = set()
+        self.failed_scrapes = 0
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        return web.Response(body=self._exposition.render(self.registry.collect()),
-                            headers={"Content-Type": CONTENT_TYPE})
+        try:
+            body = self._exposition.render(self.registry.collect())
+        except Exception as error:  # a bug in a collector must not end the worker
+            return self._failed(error)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+    def _failed(self, error: Exception) -> web.Response:
+        """A 500 with a one-line body; the error logged the first time it happens."""
+        self.failed_scrapes += 1
+        kind = type(error).__name__
+        lines = str(error).strip().splitlines()
+        message = lines[0][:MAX_MESSAGE_CHARS] if lines else ""
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else "?"
+        key = (kind, message, where)
+        if key not in self._logged_errors and len(self._logged_errors) < MAX_LOGGED_ERRORS:
+            self._logged_errors.add(key)
+            log.error("/metrics: the collector failed (scrape %d): %s: %s (at %s); answered "
+                      "500, the worker goes on; this error is not logged again",
+                      self.failed_scrapes, kind, message, where)
+        return web.Response(
+            status=500, text=f"collecting the metrics failed ({kind}); see the worker's log\n"
+        )
 
     async def start(self) -> None:
         authorization = self.security.authorization

@@ -30,15 +30,13 @@ from typing import Any
 
 import faust
 from faust.types import TP
-from kafka import KafkaConsumer
 
 from schemas.rejections import Rejection
 from streams import core_runs
-from streams.config import CarePulseConfig, KafkaConfig
+from streams.config import CarePulseConfig
 from streams.core.timeutil import US_PER_SECOND
-from streams.kafka_settings import client_security
 from streams.live.alerts import alert_record
-from streams.live.changelog import changelog_topic, prepare_changelog, read_partitions
+from streams.live.changelog import read_partitions
 from streams.live.dlq import dead_letter
 from streams.live.fetch_wait import FetchWait
 from streams.live.gaps import read_range
@@ -48,7 +46,7 @@ from streams.live.metrics import MetricsServer, series_bound
 from streams.live.partition import PartitionState
 from streams.live.settings import faust_settings
 from streams.live.startup import wait_for_broker
-from streams.produce import ensure_topic
+from streams.live.topics import changelog_topic_name, prepare_topics
 
 log = logging.getLogger("carepulse.worker")
 RESTORE_RETRY_SECONDS = 1.0
@@ -67,6 +65,7 @@ class LiveWorker:
         self.app = app
         self.config = config
         kafka = config.kafka
+        self.topic_partitions: int = kafka.partitions  # the input's real count: run_worker
         self.source = app.topic(
             kafka.input_topic, key_type=bytes, value_type=bytes, key_serializer="raw",
             value_serializer="raw", partitions=kafka.partitions,
@@ -78,7 +77,7 @@ class LiveWorker:
             )
             for name in (kafka.dlq_topic, kafka.alerts_topic)
         )
-        self._changelog_topic = changelog_topic(kafka.app_id)
+        self._changelog_topic = changelog_topic_name(kafka)
         self.states: dict[int, PartitionState] = {}
         self.owned: set[int] = set()
         self._restoring: dict[int, asyncio.Task[None]] = {}
@@ -354,12 +353,12 @@ class LiveWorker:
 def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
     """Waits for the broker, then runs until SIGINT or SIGTERM (Faust's worker stops the
     app cleanly, after a last checkpoint)."""
-    app, _, metrics = build_app(config)
+    app, worker, metrics = build_app(config)
     throttle_client_logs()
     gc.set_threshold(*GC_THRESHOLDS)
     if not wait_for_broker(config.kafka):
         return 0
-    prepare_changelog(config.kafka, _input_partitions(config.kafka))
+    worker.topic_partitions = prepare_topics(config)
     _FaustWorker(app, metrics, loglevel=log_level, quiet=True).execute_from_commandline()
     return 0
 
@@ -379,16 +378,6 @@ class _FaustWorker(faust.Worker):
                  "configuration); the core runs %s", metrics.security.scheme, metrics.host,
                  metrics.port, series_bound(metrics.config), core_runs())
         await super().on_first_start()
-
-
-def _input_partitions(kafka: KafkaConfig) -> int:
-    ensure_topic(kafka.bootstrap_servers, kafka.input_topic, kafka.partitions,
-                 client_security(kafka))
-    consumer = KafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, **client_security(kafka))
-    try:
-        return len(consumer.partitions_for_topic(kafka.input_topic) or ())
-    finally:
-        consumer.close()
 
 
 def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker, MetricsServer]:
