@@ -1,32 +1,68 @@
 #!/usr/bin/env bash
 # Run by scripts/setup.sh, in a process of its own (so `set -euo pipefail` here never
 # reaches the shell that sources setup.sh): creates .venv with Python >= 3.11 and installs
-# CarePulse with its development tools into it (idempotent, quick when up to date).
+# CarePulse into it. Idempotent, quick when up to date.
+#
+# Usage: bash scripts/install.sh [--dev | --demo | --which-python]
+#   --dev (default)  CarePulse with its development tools (.[dev]), the compiled core, and
+#                    promtool and amtool for the alert-rule tests (Debian packages)
+#   --demo           only what `carepulse demo` runs: CarePulse without the development
+#                    tools, no Debian packages; the core runs interpreted unless an earlier
+#                    --dev install left mypyc in .venv
+#   --which-python   print the interpreter the install would use, install nothing
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+mode=${1:---dev}
+case "$mode" in
+  --dev | --demo | --which-python) ;;
+  *) echo "install: unknown option '$mode' (--dev, --demo or --which-python)" >&2; exit 2 ;;
+esac
+
+# The first interpreter >= 3.11; a probe's own complaints (a pyenv shim for a version that
+# is not installed prints "pyenv: python3.13: command not found") are not ours to show.
 PY=${PYTHON:-}
 if [ -z "$PY" ]; then
   for cand in python3.13 python3.12 python3.11 python3; do
-    if command -v "$cand" >/dev/null && "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    if command -v "$cand" >/dev/null 2>&1 \
+      && "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
       PY=$cand; break
     fi
   done
 fi
-[ -n "$PY" ] || { echo "setup: Python >= 3.11 not found" >&2; exit 1; }
-stamp=.venv/.carepulse-installed
+[ -n "$PY" ] || { echo "setup: Python >= 3.11 not found (set PYTHON to one)" >&2; exit 1; }
+if [ "$mode" = --which-python ]; then
+  echo "$PY"; exit 0
+fi
+
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 # shellcheck disable=SC1091
 source .venv/bin/activate
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+
+# A stamp per kind of install, newer than pyproject.toml when that install is up to date;
+# the full one serves the demo too.
+dev_stamp=.venv/.carepulse-installed demo_stamp=.venv/.carepulse-installed-demo
+fresh() { [ -f "$1" ] && [ ! pyproject.toml -nt "$1" ]; }
+if [ "$mode" = --dev ]; then
+  if ! fresh "$dev_stamp"; then
+    python -m pip install --quiet --upgrade pip >/dev/null
+    python -m pip install --quiet -e '.[dev]'
+    touch "$dev_stamp"
+  fi
+elif ! fresh "$dev_stamp" && ! fresh "$demo_stamp"; then
   python -m pip install --quiet --upgrade pip >/dev/null
-  python -m pip install --quiet -e '.[dev]'
-  touch "$stamp"
+  python -m pip install --quiet -e .
+  touch "$demo_stamp"
 fi
+
 # The KPI core compiled with mypyc, about a fifth faster per event (README, Speed); it runs
-# interpreted, with the same results, where it cannot be compiled.
+# interpreted, with the same results, where it cannot be compiled (no C compiler, or no
+# mypyc: the demo's install).
 python scripts/compile_core.py || true
+
+[ "$mode" = --dev ] || exit 0
 
 # promtool and amtool for the alert-rule tests: Debian's prometheus and
 # prometheus-alertmanager packages. No daemon may start (it would take ports 9090/9093):

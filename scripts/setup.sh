@@ -1,6 +1,7 @@
 # Sourced by the other scripts, and by you: `source scripts/setup.sh` creates .venv with
 # Python >= 3.11, installs CarePulse with its development tools into it (idempotent, quick
-# when up to date) and activates it in your shell.
+# when up to date) and activates it in your shell. `source scripts/setup.sh --demo`
+# installs only what the demo runs (scripts/install.sh says what each installs).
 #
 # Sourcing changes nothing in your shell but the activation of .venv: no shell option (the
 # install's `set -euo pipefail` lives in a process of its own, scripts/install.sh), no
@@ -8,9 +9,10 @@
 # stderr: a script with `set -e` stops there, an interactive shell goes on.
 # shellcheck shell=bash
 _carepulse_setup() {
-  local root status=0
+  local root mode=--dev status=0
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  bash "$root/scripts/install.sh" || status=$?
+  if [ "${1:-}" = --demo ]; then mode=--demo; fi
+  bash "$root/scripts/install.sh" "$mode" || status=$?
   unset -f _carepulse_setup
   if [ "$status" -ne 0 ]; then
     echo "setup: the install failed (status $status); .venv is not activated" >&2
@@ -21,4 +23,4 @@ _carepulse_setup() {
 }
 # `return` when sourced, as intended; `exit` if run as `bash scripts/setup.sh`
 # shellcheck disable=SC2317
-_carepulse_setup || return 2>/dev/null || exit
+_carepulse_setup "${1:-}" || return 2>/dev/null || exit

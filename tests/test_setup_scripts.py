@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,12 +111,18 @@ echo "still alive"
 """
 
 
-def _venv_up_to_date() -> bool:
+def _compile_core() -> Any:
+    """scripts/compile_core.py as a module."""
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         import compile_core
     finally:
         sys.path.pop(0)
+    return compile_core
+
+
+def _venv_up_to_date() -> bool:
+    compile_core = _compile_core()
     stamp = ROOT / ".venv" / ".carepulse-installed"
     return (
         stamp.is_file()
@@ -149,6 +156,7 @@ def test_a_successful_setup_keeps_options_and_activates(sandbox: Sandbox) -> Non
     assert done.stdout.splitlines() == [
         "setup status 0", "options unchanged", "still alive", f"venv {sandbox.repo}/.venv",
     ]
+    assert "pyenv" not in done.stderr
 
 
 def test_a_caller_with_strict_options_keeps_exactly_those(sandbox: Sandbox) -> None:
@@ -168,7 +176,7 @@ def test_a_failed_install_returns_its_status_and_the_shell_lives(sandbox: Sandbo
 
 
 def test_a_failed_install_stops_a_script_with_set_e(sandbox: Sandbox) -> None:
-    done = sandbox.bash("set -euo pipefail\nsource scripts/setup.sh\necho 'went on'\n",
+    done = sandbox.bash("set -euo pipefail\nsource scripts/setup.sh --dev\necho 'went on'\n",
                         pip_status=3)
     assert done.returncode == 3
     assert "went on" not in done.stdout
@@ -178,3 +186,79 @@ def test_the_test_script_stops_when_the_install_fails(sandbox: Sandbox) -> None:
     done = sandbox.bash("bash scripts/test.sh", pip_status=3)
     assert done.returncode == 3
     assert "== ruff" not in done.stdout
+
+
+def test_the_interpreter_probe_hides_the_probes_own_errors(sandbox: Sandbox) -> None:
+    done = sandbox.bash("bash scripts/install.sh --which-python")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "python3\n", "")
+
+
+def test_the_demo_installs_only_what_it_runs(sandbox: Sandbox) -> None:
+    done = sandbox.bash("bash scripts/demo.sh --rate 5")
+    assert done.returncode == 0, done.stderr
+    calls = sandbox.calls()
+    assert "python -m pip install --quiet -e ." in calls
+    assert not any("[dev]" in call or call.startswith("apt-get") for call in calls)
+    assert "promtool" not in done.stderr
+    assert calls[-1] == "carepulse demo --rate 5"
+
+
+def test_the_test_path_installs_the_development_tools_and_prometheus_tools(
+    sandbox: Sandbox,
+) -> None:
+    done = sandbox.bash("source scripts/setup.sh --dev")
+    assert done.returncode == 0
+    assert "python -m pip install --quiet -e .[dev]" in sandbox.calls()
+    # no promtool on this PATH, not root and no sudo: the tools are asked for, by name
+    assert "setup: promtool/amtool missing and not root (no sudo)" in done.stderr
+
+
+def test_an_up_to_date_install_installs_nothing_and_serves_the_demo(sandbox: Sandbox) -> None:
+    assert sandbox.bash("source scripts/setup.sh").returncode == 0
+    sandbox.log.write_text("", encoding="utf-8")
+    assert sandbox.bash("source scripts/setup.sh --demo").returncode == 0
+    assert sandbox.bash("source scripts/setup.sh").returncode == 0
+    assert not any("pip" in call for call in sandbox.calls())
+
+
+def test_the_license_is_an_spdx_expression_setuptools_can_read() -> None:
+    import tomllib
+
+    from packaging.licenses import canonicalize_license_expression
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    license_ = pyproject["project"]["license"]
+    assert isinstance(license_, str)  # not the deprecated table form { text = ... }
+    assert canonicalize_license_expression(license_) == license_ == "Apache-2.0"
+    requires = [Requirement(text) for text in pyproject["build-system"]["requires"]]
+    setuptools = next(requirement for requirement in requires if requirement.name == "setuptools")
+    # setuptools reads an SPDX string from 77 on; no older one may be picked
+    assert not any(setuptools.specifier.contains(Version(f"{major}.99")) for major in (68, 76))
+    assert setuptools.specifier.contains(Version("77.0.3"))
+
+
+def test_without_mypyc_a_stale_compiled_core_is_removed_not_rebuilt(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's install has no mypyc: an extension older than its source would stop
+    `import streams`, so it is removed and the core runs interpreted."""
+    compile_core = _compile_core()
+    stale = tmp_path / "engine.so"
+    stale.touch()
+    removed: list[bool] = []
+    monkeypatch.setattr(compile_core, "up_to_date", lambda: False)
+    monkeypatch.setattr(compile_core, "extension", lambda source: stale)
+    monkeypatch.setattr(compile_core, "clean", lambda: removed.append(True))
+    monkeypatch.setattr(compile_core, "build", lambda: pytest.fail("built without mypyc"))
+    real_find_spec = compile_core.importlib.util.find_spec
+    monkeypatch.setattr(compile_core.importlib.util, "find_spec",
+                        lambda name: None if name == "mypyc" else real_find_spec(name))
+    assert compile_core.main([]) == 0
+    assert removed == [True]
+    assert "mypyc is not installed" in capsys.readouterr().err
+    stale.unlink()  # nothing compiled, nothing to remove: silent
+    assert compile_core.main([]) == 0
+    assert removed == [True]
+    assert capsys.readouterr().err == ""
