@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from streams.arguments import positive_rate
+from streams.arguments import bootstrap_servers, positive_rate, tcp_port
 from streams.broker import run_foreground
 from streams.config import CarePulseConfig, ConfigError, load_config, with_environment
 from streams.core.report import AuditRun
@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     source = replay.add_mutually_exclusive_group(required=True)
     source.add_argument("--input", type=Path, help="JSONL file of events")
     source.add_argument("--topic", help="Kafka topic to read from its beginning to its end")
-    replay.add_argument("--broker", metavar="HOST:PORT",
+    replay.add_argument("--broker", metavar="HOST:PORT", type=bootstrap_servers,
                         help="bootstrap servers for --topic (default: CAREPULSE_BROKER, else "
                              "kafka.bootstrap_servers of --config, else 127.0.0.1:9092)")
     replay.add_argument("--from", dest="from_us", type=_instant_us, metavar="TIMESTAMP",
@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     produce.add_argument("--input", type=Path, required=True, help="JSONL file of events")
     produce.add_argument("--topic", help="topic (default: CAREPULSE_INPUT_TOPIC, else "
                          "kafka.input_topic of --config, else care.events)")
-    produce.add_argument("--broker", metavar="HOST:PORT",
+    produce.add_argument("--broker", metavar="HOST:PORT", type=bootstrap_servers,
                          help="bootstrap servers (default: CAREPULSE_BROKER, else "
                               "kafka.bootstrap_servers of --config, else 127.0.0.1:9092)")
     produce.add_argument("--rate", type=positive_rate, metavar="EVENTS_PER_SECOND",
@@ -91,12 +91,15 @@ def _parser() -> argparse.ArgumentParser:
     broker = commands.add_parser(
         "broker", help="run the embedded Kafka-compatible broker (Tansu) until Ctrl-C"
     )
-    broker.add_argument("--port", type=int, default=9092)
+    broker.add_argument("--port", type=tcp_port, default=9092,
+                        help="port to listen on, on 127.0.0.1 (default 9092)")
 
     worker = commands.add_parser("worker", help="run the live Faust worker")
     worker.add_argument("--config", type=Path, help="TOML configuration file")
-    worker.add_argument("--broker", help="bootstrap servers host:port[,host:port] "
-                        "(default: kafka.bootstrap_servers, or CAREPULSE_BROKER)")
+    worker.add_argument("--broker", metavar="HOST:PORT", type=bootstrap_servers,
+                        help="bootstrap servers host:port[,host:port] (default: "
+                             "CAREPULSE_BROKER, else kafka.bootstrap_servers of --config, "
+                             "else 127.0.0.1:9092)")
     worker.add_argument("--log-level", default="info",
                         choices=("debug", "info", "warning", "error"))
 

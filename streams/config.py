@@ -38,6 +38,51 @@ Fraction = Annotated[float, Strict(), Field(ge=-1, le=1)]
 Score = Annotated[int, Strict()]
 
 
+MAX_TCP_PORT = 65535
+
+
+def port_problem(port: int) -> str | None:
+    """Why `port` is not a TCP port one can listen on or connect to, or None."""
+    return None if 1 <= port <= MAX_TCP_PORT else f"{port} is not a TCP port (1..{MAX_TCP_PORT})"
+
+
+def bootstrap_servers_problem(servers: str) -> str | None:
+    """Why `servers` ("host:port[,host:port]") cannot be used by a Kafka client, or None.
+    A host without a port is allowed (the clients take 9092)."""
+    entries = [entry.strip() for entry in servers.split(",")]
+    if not any(entries):
+        return "no host:port given"
+    for entry in entries:
+        if not entry:
+            continue
+        host, colon, port = entry.rpartition(":")
+        if not colon or entry.endswith("]"):  # no port; "[::1]" is an IPv6 host
+            continue
+        if not host:
+            return f"{entry!r} has no host"
+        if not (port.isascii() and port.isdigit()) or port_problem(int(port)) is not None:
+            return f"{entry!r}: port {port!r} is not a TCP port (1..{MAX_TCP_PORT})"
+    return None
+
+
+def _valid_port(port: int) -> int:
+    problem = port_problem(port)
+    if problem is not None:
+        raise ValueError(problem)
+    return port
+
+
+def _valid_bootstrap_servers(servers: str) -> str:
+    problem = bootstrap_servers_problem(servers)
+    if problem is not None:
+        raise ValueError(problem)
+    return servers
+
+
+Port = Annotated[int, Strict(), AfterValidator(_valid_port)]
+BootstrapServers = Annotated[str, AfterValidator(_valid_bootstrap_servers)]
+
+
 def _valid_hours(spec: str) -> str:
     parse_hours(spec)
     return spec
@@ -236,7 +281,7 @@ class KafkaConfig(_Section):
     """Where the events come from and where rejections and alerts go. The environment
     overrides the file: CAREPULSE_BROKER, CAREPULSE_INPUT_TOPIC, CAREPULSE_DLQ_TOPIC."""
 
-    bootstrap_servers: str = "127.0.0.1:9092"
+    bootstrap_servers: BootstrapServers = "127.0.0.1:9092"
     input_topic: str = "care.events"
     dlq_topic: str = "care.events.dlq"
     alerts_topic: str = "care.alerts"
@@ -259,7 +304,7 @@ class MetricsConfig(_Section):
     (opt-in)."""
 
     host: str = "127.0.0.1"
-    port: Score = Field(9108, ge=0, le=65535)
+    port: Port = 9108
     auth: Literal["none", "basic"] = "none"
     basic_auth_username: str = Field("prometheus", min_length=1)
     basic_auth_password_env: str = Field("CAREPULSE_METRICS_PASSWORD", min_length=1)

@@ -418,6 +418,73 @@ def test_simulate_bad_lines_outside_0_1_exits_2(
     )
 
 
+# --- ports: every port option and setting is 1..65535, else one line and exit 2 --------
+
+
+def usage_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """The last stderr line of a command line argparse refuses (exit 2)."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(argv))
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.splitlines()[-1]
+
+
+# the last: 9092 in fullwidth digits, which str.isdigit() accepts
+@pytest.mark.parametrize("port", ["99999", "65536", "0", "-1", "abc", "\uff19\uff10\uff19\uff12"])
+def test_broker_port_outside_1_65535_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    assert usage_error(capsys, "broker", "--port", port) == (
+        f"carepulse broker: error: argument --port: {port!r} is not a TCP port (1..65535)"
+    )
+
+
+@pytest.mark.parametrize("option", ["--port", "--metrics-port"])
+def test_demo_ports_outside_1_65535_are_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    assert usage_error(capsys, "demo", option, "70000") == (
+        f"carepulse demo: error: argument {option}: '70000' is not a TCP port (1..65535)"
+    )
+
+
+@pytest.mark.parametrize("command", [
+    ("replay", "--topic", "care.events"),
+    ("produce", "--input", "events.jsonl"),
+    ("worker",),
+])
+def test_broker_address_with_a_port_outside_1_65535_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    assert usage_error(capsys, *command, "--broker", "127.0.0.1:99999") == (
+        f"carepulse {command[0]}: error: argument --broker: "
+        "'127.0.0.1:99999': port '99999' is not a TCP port (1..65535)"
+    )
+
+
+def test_broker_address_checks_every_server_of_the_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert usage_error(capsys, "worker", "--broker", "a:9092,b:port") == (
+        "carepulse worker: error: argument --broker: 'b:port': port 'port' is not a TCP "
+        "port (1..65535)"
+    )
+
+
+def test_a_metrics_port_outside_1_65535_in_the_config_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "site.toml"
+    config.write_text("[metrics]\nport = 99999\n", encoding="utf-8")
+    code, out, err = run(capsys, "worker", "--config", config)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"carepulse worker: error: {config}: metrics.port: 99999 is not a TCP port (1..65535)\n"
+    )
+
+
 # --- the installed console script -------------------------------------------------------
 
 

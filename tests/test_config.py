@@ -29,6 +29,7 @@ from streams.config import (
     TopicsConfig,
     WorkerConfig,
     load_config,
+    with_environment,
 )
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "carepulse.toml"
@@ -310,6 +311,47 @@ def test_text_that_is_not_toml_is_rejected_with_line_and_column(tmp_path: Path) 
 def test_missing_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "absent.toml"
     assert error_of(path) == f"{path}: cannot read: No such file or directory"
+
+
+@pytest.mark.parametrize("port", [0, 65536, 99999, -1])
+def test_metrics_port_outside_1_65535_is_rejected(tmp_path: Path, port: int) -> None:
+    path = write(tmp_path, f"[metrics]\nport = {port}\n")
+    assert error_of(path) == f"{path}: metrics.port: {port} is not a TCP port (1..65535)"
+
+
+@pytest.mark.parametrize("port", [1, 9108, 65535])
+def test_metrics_port_within_1_65535_is_taken(tmp_path: Path, port: int) -> None:
+    assert load_config(write(tmp_path, f"[metrics]\nport = {port}\n")).metrics.port == port
+
+
+@pytest.mark.parametrize(("servers", "reason"), [
+    ("kafka:99999", "'kafka:99999': port '99999' is not a TCP port (1..65535)"),
+    ("a:9092, b:0", "'b:0': port '0' is not a TCP port (1..65535)"),
+    ("kafka:", "'kafka:': port '' is not a TCP port (1..65535)"),
+    (":9092", "':9092' has no host"),
+    (" ", "no host:port given"),
+])
+def test_bootstrap_servers_with_a_bad_port_are_rejected(
+    tmp_path: Path, servers: str, reason: str
+) -> None:
+    path = write(tmp_path, f'[kafka]\nbootstrap_servers = "{servers}"\n')
+    assert error_of(path) == f"{path}: kafka.bootstrap_servers: {reason}"
+
+
+@pytest.mark.parametrize("servers", ["kafka:19092", "a:1,b:65535", "kafka", "[::1]:9092"])
+def test_bootstrap_servers_with_good_ports_are_taken(tmp_path: Path, servers: str) -> None:
+    path = write(tmp_path, f'[kafka]\nbootstrap_servers = "{servers}"\n')
+    assert load_config(path).kafka.bootstrap_servers == servers
+
+
+def test_a_port_from_the_environment_is_checked_too() -> None:
+    with pytest.raises(ConfigError, match=r"is not a TCP port \(1\.\.65535\)"):
+        with_environment(CarePulseConfig(), {"CAREPULSE_METRICS_PORT": "70000"})
+    with pytest.raises(ConfigError, match="port '99999' is not a TCP port"):
+        with_environment(CarePulseConfig(), {"CAREPULSE_BROKER": "kafka:99999"})
+    assert with_environment(
+        CarePulseConfig(), {"CAREPULSE_METRICS_PORT": "9200"}
+    ).metrics.port == 9200
 
 
 def test_config_error_is_a_value_error(tmp_path: Path) -> None:
