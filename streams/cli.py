@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from streams.arguments import bootstrap_servers, positive_rate, tcp_port
-from streams.broker import run_foreground
+from streams.broker import BrokerError, port_in_use, run_foreground
 from streams.config import CarePulseConfig, ConfigError, load_config, with_environment
 from streams.core.report import AuditRun
 from streams.core.timeutil import parse_iso_us
@@ -211,9 +211,24 @@ def _worker(args: argparse.Namespace) -> int:
     config = with_environment(load_config(args.config), os.environ)
     if args.broker:
         config = with_environment(config, {"CAREPULSE_BROKER": args.broker})
+    _check_metrics_address(config)
     from streams.live.worker import run_worker  # Faust takes a second to import
 
     return run_worker(config, args.log_level)
+
+
+def _check_metrics_address(config: CarePulseConfig) -> None:
+    """Refuses, before anything connects, a /metrics address the worker could not listen
+    on (it would crash a few seconds later, once Faust is up, with a traceback)."""
+    host, port = config.metrics.host, config.metrics.port
+    setting = "[metrics] host and port, or CAREPULSE_METRICS_HOST and CAREPULSE_METRICS_PORT"
+    try:
+        taken = port_in_use(host, port)
+    except BrokerError as error:
+        raise UsageError(f"/metrics: {error} (set by {setting})") from error
+    if taken:
+        raise UsageError(f"/metrics port {port} on {host} is already in use: choose another "
+                         "with [metrics] port or CAREPULSE_METRICS_PORT")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from streams.broker import free_port
 from streams.cli import main
 from streams.testing import Scenario
 
@@ -483,6 +487,60 @@ def test_a_metrics_port_outside_1_65535_in_the_config_is_one_line_exit_2(
     assert err == (
         f"carepulse worker: error: {config}: metrics.port: 99999 is not a TCP port (1..65535)\n"
     )
+
+
+# --- worker: a /metrics port that is taken is refused before anything connects ----------
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port something listens on (as another worker's /metrics would)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield int(listener.getsockname()[1])
+
+
+def test_worker_refuses_a_taken_metrics_port_at_once_with_one_line(
+    tmp_path: Path, taken_port: int
+) -> None:
+    """Before Kafka: the broker given here does not exist, so a worker that went on would
+    wait for it (and with a broker, crash ~8 s later with a Faust traceback)."""
+    config = tmp_path / "site.toml"
+    config.write_text(f"[metrics]\nport = {taken_port}\n", encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CAREPULSE_")}
+    done = subprocess.run(
+        [console_script(), "worker", "--config", str(config),
+         "--broker", f"127.0.0.1:{free_port()}"],
+        capture_output=True, text=True, check=False, timeout=60, env=env,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"carepulse worker: error: /metrics port {taken_port} on 127.0.0.1 is already in "
+        "use: choose another with [metrics] port or CAREPULSE_METRICS_PORT\n"
+    )
+
+
+def test_worker_refuses_a_taken_metrics_port_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, taken_port: int
+) -> None:
+    monkeypatch.setenv("CAREPULSE_METRICS_PORT", str(taken_port))
+    code, out, err = run(capsys, "worker", "--broker", f"127.0.0.1:{free_port()}")
+    assert (code, out) == (2, "")
+    assert f"/metrics port {taken_port} on 127.0.0.1 is already in use" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_worker_refuses_a_metrics_host_it_cannot_listen_on(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAREPULSE_METRICS_HOST", "192.0.2.1")  # TEST-NET-1: not this host
+    code, out, err = run(capsys, "worker", "--broker", f"127.0.0.1:{free_port()}")
+    assert (code, out) == (2, "")
+    assert err.startswith("carepulse worker: error: /metrics: cannot listen on 192.0.2.1:")
+    assert err.endswith("(set by [metrics] host and port, or CAREPULSE_METRICS_HOST and "
+                        "CAREPULSE_METRICS_PORT)\n")
+    assert len(err.splitlines()) == 1
 
 
 # --- the installed console script -------------------------------------------------------
