@@ -22,10 +22,16 @@ from streams.replay import replay_file
 from streams.simulate import write_file
 
 MAX_INVALID_LINES_SHOWN = 20
+EXIT_NOTHING_ACCEPTED = 3
+"""`carepulse replay`'s exit code when no record was accepted (README, CLI reference)."""
 
 
 class UsageError(Exception):
     """A command line that cannot be carried out; the message says why."""
+
+
+class NothingAccepted(Exception):
+    """A replay whose input held no acceptable event: there is nothing to report."""
 
 
 def _instant_us(text: str) -> int:
@@ -70,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--rejects", type=Path,
                         help="write each rejected record here (JSONL: line, or partition "
                              "and offset; reason, field, raw)")
+    replay.add_argument("--allow-empty", action="store_true",
+                        help="write the (empty) report and exit 0 even when no event is "
+                             f"accepted (default: say so on stderr, exit {EXIT_NOTHING_ACCEPTED})")
 
     produce = commands.add_parser("produce", help="publish a JSONL file of events to Kafka")
     produce.add_argument("--input", type=Path, required=True, help="JSONL file of events")
@@ -135,6 +144,12 @@ def _replay(args: argparse.Namespace) -> int:
     finally:
         if rejects is not None:
             rejects.close()
+    if run.engine.accepted == 0 and not args.allow_empty:
+        source = f"topic {args.topic!r}" if args.topic is not None else str(args.input)
+        unit = "record" if args.topic is not None else "line"
+        raise NothingAccepted(
+            f"{source}: {_nothing_accepted(run, unit, args.rejects is not None)}"
+        )
     report = run.report()
     text = (
         json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -145,6 +160,19 @@ def _replay(args: argparse.Namespace) -> int:
     else:
         args.out.write_text(text, encoding="utf-8")
     return 0
+
+
+def _nothing_accepted(run: AuditRun, unit: str, rejects_written: bool) -> str:
+    """Why there is no report: what was read and rejected, and the most common reason."""
+    read, rejected = run.read, sum(run.rejected.values())
+    message = f"no event accepted: {read:,} {unit}{'s' * (read != 1)} read"
+    if rejected:
+        reason, count = max(run.rejected.items(), key=lambda item: item[1])
+        message += f", {rejected:,} rejected, most often {reason} ({count:,})"
+    message += "; nothing to report (--allow-empty writes an empty report"
+    if rejected and not rejects_written:
+        message += "; --rejects FILE lists the rejected ones"
+    return message + ")"
 
 
 def _replay_topic(
@@ -240,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, UsageError) as error:
         print(f"carepulse {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except NothingAccepted as error:
+        print(f"carepulse {args.command}: {error}", file=sys.stderr)
+        return EXIT_NOTHING_ACCEPTED
     except BrokenPipeError:
         return 1
     except OSError as error:

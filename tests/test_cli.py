@@ -356,6 +356,70 @@ def test_missing_config_exits_2_naming_the_file(
     assert err == f"carepulse replay: error: {config}: cannot read: No such file or directory\n"
 
 
+# --- replay: nothing accepted -----------------------------------------------------------
+
+
+def test_a_csv_file_gives_no_report_but_one_line_and_exit_3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv = tmp_path / "events.csv"
+    csv.write_text("event_id,type,occurred_at\nx-1,message.received,2026-11-20T10:00:00Z\n",
+                   encoding="utf-8")
+    code, out, err = run(capsys, "replay", "--input", csv)
+    assert (code, out) == (3, "")
+    assert err == (
+        f"carepulse replay: {csv}: no event accepted: 2 lines read, 2 rejected, most often "
+        "invalid_json (2); nothing to report (--allow-empty writes an empty report; "
+        "--rejects FILE lists the rejected ones)\n"
+    )
+
+
+@pytest.mark.parametrize("content", [b"", b"\n   \n\n"], ids=["empty", "blank lines"])
+def test_a_file_without_records_gives_no_report_but_one_line_and_exit_3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes
+) -> None:
+    empty = tmp_path / "events.jsonl"
+    empty.write_bytes(content)
+    out_file = tmp_path / "report.json"
+    code, out, err = run(capsys, "replay", "--input", empty, "--out", out_file)
+    assert (code, out) == (3, "")
+    assert err == (f"carepulse replay: {empty}: no event accepted: 0 lines read; nothing to "
+                   "report (--allow-empty writes an empty report)\n")
+    assert not out_file.exists()
+
+
+def test_nothing_accepted_names_the_most_common_reason_and_still_writes_rejects(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    log = write_lines(tmp_path / "bad.jsonl", [NOT_JSON, UNKNOWN_TYPE, NAIVE_TIME, NAIVE_TIME])
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = run(capsys, "replay", "--input", log, "--rejects", rejects)
+    assert (code, out) == (3, "")
+    assert err == (
+        f"carepulse replay: {log}: no event accepted: 4 lines read, 4 rejected, most often "
+        "invalid_field (2); nothing to report (--allow-empty writes an empty report)\n"
+    )
+    assert len(rejects.read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_allow_empty_writes_the_empty_report_and_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "events.jsonl"
+    empty.write_bytes(b"")
+    report = replay(capsys, "--input", empty, "--allow-empty")
+    assert report["events"]["read"] == 0
+    assert report["range"] == {"from": "1970-01-01T00:00:00Z", "to": "1970-01-01T00:00:00Z"}
+
+
+def test_events_outside_the_range_are_accepted_so_an_empty_range_is_a_report(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path
+) -> None:
+    report = replay(capsys, "--input", ten_and_twelve, "--from", "2030-01-01T00:00:00Z")
+    assert report["events"]["accepted"] == 2
+    assert report["totals"]["messages_received"] == 0
+
+
 # --- digest -----------------------------------------------------------------------------
 
 

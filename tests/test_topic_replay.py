@@ -215,11 +215,16 @@ def test_a_record_without_value_is_rejected_and_reported_with_raw_null(
     assert (entry["partition"], entry["offset"], entry["raw"]) == (0, 0, None)
 
 
-def test_an_empty_topic_replays_to_zero_events(
+def test_an_empty_topic_has_nothing_to_report_unless_allowed(
     capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str
 ) -> None:
     ensure_topic(embedded_broker.url, topic, PARTITIONS)
     code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url)
+    assert (code, out) == (3, "")
+    assert err == (f"carepulse replay: topic {topic!r}: no event accepted: 0 records read; "
+                   "nothing to report (--allow-empty writes an empty report)\n")
+    code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url,
+                             "--allow-empty")
     assert (code, err) == (0, "")
     report = json.loads(out)
     assert report["events"]["read"] == 0
