@@ -636,15 +636,21 @@ def _event_count(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of `carepulse demo`, shared by the main CLI and `main` below."""
-    parser.add_argument("--port", type=tcp_port, default=DEFAULT_BROKER_PORT,
-                        help="broker port (a free one is chosen if it is taken)")
+    parser.add_argument("--port", type=tcp_port, default=DEFAULT_BROKER_PORT, metavar="PORT",
+                        help="the embedded broker's port, 1..65535; a free one is chosen if "
+                             f"it is taken (default: {DEFAULT_BROKER_PORT})")
     parser.add_argument("--metrics-port", type=tcp_port, default=DEFAULT_METRICS_PORT,
-                        help="the worker's /metrics port (a free one if it is taken)")
+                        metavar="PORT",
+                        help="the worker's /metrics port, 1..65535; a free one is chosen if "
+                             f"it is taken (default: {DEFAULT_METRICS_PORT})")
     parser.add_argument("--rate", type=positive_rate, default=DEFAULT_RATE_PER_SECOND,
-                        metavar="EVENTS_PER_SECOND", help="events sent per second (default 50)")
-    parser.add_argument("--seed", type=int, default=1, help="simulation seed")
+                        metavar="EVENTS_PER_SECOND",
+                        help=f"events sent per second (default: {DEFAULT_RATE_PER_SECOND:g})")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="seed of the simulated traffic: the same seed, the same "
+                             "conversations (default: 1)")
     parser.add_argument("--events", type=_event_count, metavar="N",
-                        help="stop sending after N events (default: until stopped)")
+                        help="stop sending after N events (default: send until stopped)")
     return parser
 
 

@@ -7,6 +7,7 @@ small hand-built JSONL files, so every expected number can be computed by hand.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -15,13 +16,16 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from schemas.events import EVENT_CONTRACT_VERSION
+from schemas.export import SCHEMA_PATH
 from streams.broker import free_port
-from streams.cli import main
+from streams.cli import build_parser, main
 from streams.testing import Scenario
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "carepulse.toml"
@@ -605,6 +609,80 @@ def test_worker_refuses_a_metrics_host_it_cannot_listen_on(
     assert err.endswith("(set by [metrics] host and port, or CAREPULSE_METRICS_HOST and "
                         "CAREPULSE_METRICS_PORT)\n")
     assert len(err.splitlines()) == 1
+
+
+# --- --help and --version --------------------------------------------------------------
+
+
+def subcommand_action() -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    found = [action for action in build_parser()._actions
+             if isinstance(action, argparse._SubParsersAction)]
+    assert len(found) == 1
+    return found[0]
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    return dict(subcommand_action().choices)
+
+
+def options() -> list[tuple[str, argparse.Action, bool]]:
+    """Every option of the top-level parser and of every subcommand: the command's name,
+    the option, and whether a value must be given (required, or one of a required group
+    such as replay's --input and --topic)."""
+    parsers = {"carepulse": build_parser(), **subcommands()}
+    found = []
+    for name, parser in parsers.items():
+        in_required_group = {
+            id(action) for group in parser._mutually_exclusive_groups if group.required
+            for action in group._group_actions
+        }
+        found += [(name, action, action.required or id(action) in in_required_group)
+                  for action in parser._actions]
+    return found
+
+
+def test_every_subcommand_has_a_help_line_and_a_description() -> None:
+    listed = {action.dest: action.help for action in subcommand_action()._choices_actions}
+    assert set(listed) == set(subcommands()) == {
+        "replay", "produce", "broker", "worker", "demo", "simulate",
+    }
+    for name, subparser in subcommands().items():
+        assert listed[name], name
+        assert subparser.description, name
+
+
+@pytest.mark.parametrize(("command", "action", "required"), options(),
+                         ids=[f"{name} {'/'.join(action.option_strings) or action.dest}"
+                              for name, action, _ in options()])
+def test_every_option_says_what_it_does_and_its_default(
+    command: str, action: argparse.Action, required: bool
+) -> None:
+    assert action.help and action.help.strip(), f"{command}: {action.option_strings}"
+    takes_a_value = action.nargs != 0 and not isinstance(
+        action, argparse._SubParsersAction | argparse._HelpAction | argparse._VersionAction
+    )
+    if takes_a_value and not required:
+        assert "default" in action.help, f"{command} {action.option_strings}: no default"
+
+
+def test_from_and_to_say_rfc_3339_with_an_example() -> None:
+    replay = subcommands()["replay"]
+    helps = {action.dest: action.help or "" for action in replay._actions}
+    assert "RFC 3339" in helps["from_us"] and "2026-11-02T00:00:00Z" in helps["from_us"]
+    assert "RFC 3339" in helps["to_us"]
+
+
+def test_version_prints_the_package_and_the_contract_versions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == (
+        f"carepulse {metadata.version('carepulse')} (event contract v1; report "
+        "carepulse.report/v1; alerts carepulse.alert/v1)\n"
+    )
+    assert EVENT_CONTRACT_VERSION == "v1" and SCHEMA_PATH.name == "event.v1.schema.json"
 
 
 # --- the installed console script -------------------------------------------------------
