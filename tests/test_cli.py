@@ -347,7 +347,8 @@ def test_invalid_config_exits_2_naming_the_key(
     code, out, err = run(capsys, "replay", "--input", ten_and_twelve, "--config", config)
     assert (code, out) == (2, "")
     assert err == (
-        f"carepulse replay: error: {config}: savings.monthly.tool: Extra inputs are not permitted\n"
+        f"carepulse replay: error: {config}: savings.monthly: unknown key 'tool' "
+        "(did you mean 'tools'?)\n"
     )
 
 
@@ -554,6 +555,18 @@ def test_a_metrics_port_outside_1_65535_in_the_config_is_one_line_exit_2(
     assert (code, out) == (2, "")
     assert err == (
         f"carepulse worker: error: {config}: metrics.port: 99999 is not a TCP port (1..65535)\n"
+    )
+
+
+def test_a_bad_environment_override_names_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAREPULSE_METRICS_PORT", "abc")
+    code, out, err = run(capsys, "worker")
+    assert (code, out) == (2, "")
+    assert err == (
+        "carepulse worker: error: CAREPULSE_METRICS_PORT=abc: metrics.port: Input should be "
+        "a valid integer, unable to parse string as an integer\n"
     )
 
 
