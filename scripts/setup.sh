@@ -9,14 +9,15 @@
 # stderr: a script with `set -e` stops there, an interactive shell goes on.
 # shellcheck shell=bash
 _carepulse_setup() {
-  local root mode=--dev status=0
-  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  # `rc`, not `status` (read-only in zsh); without BASH_SOURCE (zsh), from the repository
+  local root mode=--dev rc=0
+  root=$(cd "$(dirname "${BASH_SOURCE[0]:-scripts/setup.sh}")/.." && pwd)
   if [ "${1:-}" = --demo ]; then mode=--demo; fi
-  bash "$root/scripts/install.sh" "$mode" || status=$?
+  bash "$root/scripts/install.sh" "$mode" || rc=$?
   unset -f _carepulse_setup
-  if [ "$status" -ne 0 ]; then
-    echo "setup: the install failed (status $status); .venv is not activated" >&2
-    return "$status"
+  if [ "$rc" -ne 0 ]; then
+    echo "setup: the install failed (status $rc); .venv is not activated" >&2
+    return "$rc"
   fi
   # shellcheck disable=SC1091
   source "$root/.venv/bin/activate"
