@@ -72,8 +72,8 @@ def _command(
     return commands.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:])
 
 
-CONFIG_HELP = "TOML configuration file (default: none: the built-in defaults, README " \
-    "\"Configuration\")"
+CONFIG_HELP = ('TOML configuration file (default: none: the built-in defaults, README '
+               '"Configuration")')
 EXAMPLE_INSTANT = "2026-11-02T00:00:00Z"
 
 
@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,  # --version on one line
     )
     parser.add_argument("--version", action="version", version=version_text(),
-                        help="print the version and the event contract version, then exit")
+                        help="print the package version and the versions of the event contract, "
+                             "the report and the alerts, then exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      help="one of these; `carepulse COMMAND --help` for its "
                                           "options")
