@@ -21,6 +21,10 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
 
+EVENT_CONTRACT_VERSION = "v1"
+"""The version of the event contract these models enforce (EVENTS.md): the name of the
+exported JSON Schema (`schemas/json/event.v1.schema.json`), printed by `carepulse --version`."""
+
 KNOWN_CHANNELS: tuple[str, ...] = (
     "facebook",
     "instagram",

@@ -7,17 +7,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from schemas.events import EVENT_ADAPTER
+from schemas.events import EVENT_ADAPTER, EVENT_CONTRACT_VERSION
 
-SCHEMA_PATH = Path(__file__).parent / "json" / "event.v1.schema.json"
+SCHEMA_PATH = Path(__file__).parent / "json" / f"event.{EVENT_CONTRACT_VERSION}.schema.json"
 
 
 def event_json_schema() -> dict[str, Any]:
     schema = EVENT_ADAPTER.json_schema(mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "carepulse/event.v1.schema.json",
-        "title": "CarePulse event, contract v1",
+        "$id": f"carepulse/{SCHEMA_PATH.name}",
+        "title": f"CarePulse event, contract {EVENT_CONTRACT_VERSION}",
         **schema,
     }
 

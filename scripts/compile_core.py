@@ -5,16 +5,18 @@ runs about a fifth faster (README, Speed). Each `<module>.cpython-*.so` sits bes
 `.py` and is imported instead of it; `streams/__init__.py` refuses to import a package
 whose extension is older than its source, so an edit is never shadowed by old machine code.
 
-Run by scripts/setup.sh (so by the test and demo commands): does nothing when every
+Run by scripts/install.sh (so by the test and demo commands): does nothing when every
 extension is newer than its source, else rebuilds them all (about 30 s). Without a C
 compiler or Python headers it removes the extensions and says so: everything runs
-interpreted, with the same results, only slower.
+interpreted, with the same results, only slower. Without mypyc (the demo's install has no
+development tools) it only removes extensions older than their source, if any.
 
 Usage: python scripts/compile_core.py [--clean]   (--clean: remove the extensions only)
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import tempfile
@@ -69,6 +71,12 @@ def main(argv: list[str]) -> int:
         clean()
         return 0
     if up_to_date():
+        return 0
+    if importlib.util.find_spec("mypyc") is None:
+        if any(extension(source).exists() for source in SOURCES):
+            clean()
+            print("compile_core: mypyc is not installed: removed the compiled core (older "
+                  "than its source); the core runs interpreted", file=sys.stderr)
         return 0
     clean()
     print(f"compile_core: compiling {len(SOURCES)} modules with mypyc (about 30 s)", flush=True)

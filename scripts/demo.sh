@@ -5,5 +5,5 @@
 # [--metrics-port 9108] [--seed 1] [--events N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
+source scripts/setup.sh --demo
 exec carepulse demo "$@"

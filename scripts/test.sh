@@ -3,7 +3,7 @@
 # type-checks and runs pytest. Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
+source scripts/setup.sh --dev
 echo "== ruff"; ruff check .
 echo "== mypy"; mypy
 echo "== pytest"; python -m pytest "$@"

@@ -79,7 +79,8 @@ def port_in_use(host: str, port: int) -> bool:
     """True if something listens on host:port; BrokerError if the address is unusable."""
     # SO_REUSEADDR, as the broker itself binds: TIME_WAIT leftovers do not count as "in
     # use", but any listener on the port (also one on 0.0.0.0) does.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # "::1", "::"
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))

@@ -7,12 +7,15 @@ a typo never silently falls back to a default. Errors name the key path and the 
 
 from __future__ import annotations
 
+import difflib
+import shlex
 import tempfile
 import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -36,6 +39,51 @@ PositiveSeconds = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 Money = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Strict(), Field(ge=-1, le=1)]
 Score = Annotated[int, Strict()]
+
+
+MAX_TCP_PORT = 65535
+
+
+def port_problem(port: int) -> str | None:
+    """Why `port` is not a TCP port one can listen on or connect to, or None."""
+    return None if 1 <= port <= MAX_TCP_PORT else f"{port} is not a TCP port (1..{MAX_TCP_PORT})"
+
+
+def bootstrap_servers_problem(servers: str) -> str | None:
+    """Why `servers` ("host:port[,host:port]") cannot be used by a Kafka client, or None.
+    A host without a port is allowed (the clients take 9092)."""
+    entries = [entry.strip() for entry in servers.split(",")]
+    if not any(entries):
+        return "no host:port given"
+    for entry in entries:
+        if not entry:
+            continue
+        host, colon, port = entry.rpartition(":")
+        if not colon or entry.endswith("]"):  # no port; "[::1]" is an IPv6 host
+            continue
+        if not host:
+            return f"{entry!r} has no host"
+        if not (port.isascii() and port.isdigit()) or port_problem(int(port)) is not None:
+            return f"{entry!r}: port {port!r} is not a TCP port (1..{MAX_TCP_PORT})"
+    return None
+
+
+def _valid_port(port: int) -> int:
+    problem = port_problem(port)
+    if problem is not None:
+        raise ValueError(problem)
+    return port
+
+
+def _valid_bootstrap_servers(servers: str) -> str:
+    problem = bootstrap_servers_problem(servers)
+    if problem is not None:
+        raise ValueError(problem)
+    return servers
+
+
+Port = Annotated[int, Strict(), AfterValidator(_valid_port)]
+BootstrapServers = Annotated[str, AfterValidator(_valid_bootstrap_servers)]
 
 
 def _valid_hours(spec: str) -> str:
@@ -236,7 +284,7 @@ class KafkaConfig(_Section):
     """Where the events come from and where rejections and alerts go. The environment
     overrides the file: CAREPULSE_BROKER, CAREPULSE_INPUT_TOPIC, CAREPULSE_DLQ_TOPIC."""
 
-    bootstrap_servers: str = "127.0.0.1:9092"
+    bootstrap_servers: BootstrapServers = "127.0.0.1:9092"
     input_topic: str = "care.events"
     dlq_topic: str = "care.events.dlq"
     alerts_topic: str = "care.alerts"
@@ -259,7 +307,7 @@ class MetricsConfig(_Section):
     (opt-in)."""
 
     host: str = "127.0.0.1"
-    port: Score = Field(9108, ge=0, le=65535)
+    port: Port = 9108
     auth: Literal["none", "basic"] = "none"
     basic_auth_username: str = Field("prometheus", min_length=1)
     basic_auth_password_env: str = Field("CAREPULSE_METRICS_PASSWORD", min_length=1)
@@ -320,7 +368,11 @@ class CarePulseConfig(_Section):
         for index, policy in enumerate(self.sla.policies):
             key = f"sla.policies[{index}]"
             if policy.calendar is not None and policy.calendar not in self.calendars:
-                raise _KeyError(f"{key}.calendar", "no such calendar")
+                defined = ", ".join(repr(name) for name in self.calendars)
+                raise _KeyError(f"{key}.calendar", f"no such calendar {policy.calendar!r} " + (
+                    f"(calendars defined: {defined})" if defined else
+                    f"(no calendar is defined: add a [calendars.{policy.calendar}] section)"
+                ))
             if names.index(policy.name) != index:
                 raise _KeyError(f"{key}.name", "duplicate policy name")
             channels = policy.match.channels if policy.match else None
@@ -360,8 +412,14 @@ _ENVIRONMENT_KEYS = {
 }
 
 
+_ENVIRONMENT_VARIABLES = {
+    f"{section}.{key}": variable for variable, (section, key) in _ENVIRONMENT_KEYS.items()
+}
+
+
 def with_environment(config: CarePulseConfig, environ: Mapping[str, str]) -> CarePulseConfig:
-    """The environment overrides the file (twelve-factor deployments set no file)."""
+    """The environment overrides the file (twelve-factor deployments set no file). An
+    invalid value is a ConfigError naming the variable, its value and the key it sets."""
     sections: dict[str, dict[str, Any]] = {}
     for variable, (section, key) in _ENVIRONMENT_KEYS.items():
         if variable in environ:
@@ -374,7 +432,13 @@ def with_environment(config: CarePulseConfig, environ: Mapping[str, str]) -> Car
     try:
         return CarePulseConfig.model_validate(data, strict=False)
     except ValidationError as error:
-        raise ConfigError(f"environment: {_describe(error)}") from error
+        key, reason = _describe(error)
+        culprit = _ENVIRONMENT_VARIABLES.get(key)
+        if culprit is None:  # not one value's fault: how they combine
+            raise ConfigError(f"environment: {key or '(top level)'}: {reason}") from error
+        raise ConfigError(
+            f"{culprit}={shlex.quote(environ[culprit])}: {key}: {reason}"
+        ) from error
 
 
 def load_config(path: str | Path | None) -> CarePulseConfig:
@@ -390,17 +454,67 @@ def load_config(path: str | Path | None) -> CarePulseConfig:
     try:
         return CarePulseConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(f"{path}: {_describe(error)}") from error
+        key, reason = _describe(error)
+        raise ConfigError(f"{path}: {key}: {reason}" if key else f"{path}: {reason}") from error
 
 
-def _describe(error: ValidationError) -> str:
-    """`key.path: reason` of the first error."""
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """The key path ("" for the top level) and the reason of the first error. An unknown
+    key is named in the reason, under the section that does not know it, with the known
+    key it most resembles (or the known keys)."""
     first = error.errors(include_url=False, include_input=False)[0]
     loc = tuple(first["loc"])
     if loc and loc[-1] == "[key]":  # pydantic's marker for a bad dict key
         loc = loc[:-1]
+    if first["type"] == "extra_forbidden" and loc:
+        return field_path(loc[:-1]), _unknown_key(str(loc[-1]), _keys_at(loc[:-1]))
     key = field_path(loc) or "(top level)"
     ctx_error = first.get("ctx", {}).get("error")
     if isinstance(ctx_error, _KeyError):
         key = ctx_error.key
-    return f"{key}: " + str(first["msg"]).removeprefix("Value error, ")
+    return key, str(first["msg"]).removeprefix("Value error, ")
+
+
+def _unknown_key(key: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        return f"unknown key {key!r} (did you mean {close[0]!r}?)"
+    if known:
+        return f"unknown key {key!r} (known keys: {', '.join(known)})"
+    return f"unknown key {key!r}"
+
+
+def _keys_at(loc: tuple[str | int, ...]) -> tuple[str, ...]:
+    """The keys the section at `loc` takes: the fields of its model."""
+    current: Any = CarePulseConfig
+    for part in loc:
+        current = _unwrapped(current)
+        origin = get_origin(current)
+        if origin is tuple or origin is dict:  # an entry of a list, or of a table
+            current = get_args(current)[0 if origin is tuple else 1]
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return ()
+            current = field.annotation
+        else:
+            return ()
+    current = _unwrapped(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return tuple(current.model_fields)
+    return ()
+
+
+def _unwrapped(annotation: Any) -> Any:
+    """`X` of `Annotated[X, ...]` and of `X | None`."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+            continue
+        arguments = get_args(annotation)
+        if get_origin(annotation) in (Union, UnionType) and type(None) in arguments:
+            others = [argument for argument in arguments if argument is not type(None)]
+            if len(others) == 1:
+                annotation = others[0]
+                continue
+        return annotation

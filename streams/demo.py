@@ -42,7 +42,7 @@ from typing import IO, Any
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from streams.arguments import positive_rate
+from streams.arguments import positive_rate, tcp_port
 from streams.broker import BrokerError, EmbeddedBroker, free_port, port_in_use
 from streams.children import die_with_parent
 from streams.config import ConfigError
@@ -628,12 +628,6 @@ def _stop_feeder(feeder: Feeder, stop: threading.Event) -> None:
 # --- command line ---------------------------------------------------------------------
 
 
-def _port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1..65535)")
-    return int(text)
-
-
 def _event_count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of events")
@@ -642,15 +636,21 @@ def _event_count(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of `carepulse demo`, shared by the main CLI and `main` below."""
-    parser.add_argument("--port", type=_port, default=DEFAULT_BROKER_PORT,
-                        help="broker port (a free one is chosen if it is taken)")
-    parser.add_argument("--metrics-port", type=_port, default=DEFAULT_METRICS_PORT,
-                        help="the worker's /metrics port (a free one if it is taken)")
+    parser.add_argument("--port", type=tcp_port, default=DEFAULT_BROKER_PORT, metavar="PORT",
+                        help="the embedded broker's port, 1..65535; a free one is chosen if "
+                             f"it is taken (default: {DEFAULT_BROKER_PORT})")
+    parser.add_argument("--metrics-port", type=tcp_port, default=DEFAULT_METRICS_PORT,
+                        metavar="PORT",
+                        help="the worker's /metrics port, 1..65535; a free one is chosen if "
+                             f"it is taken (default: {DEFAULT_METRICS_PORT})")
     parser.add_argument("--rate", type=positive_rate, default=DEFAULT_RATE_PER_SECOND,
-                        metavar="EVENTS_PER_SECOND", help="events sent per second (default 50)")
-    parser.add_argument("--seed", type=int, default=1, help="simulation seed")
+                        metavar="EVENTS_PER_SECOND",
+                        help=f"events sent per second (default: {DEFAULT_RATE_PER_SECOND:g})")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="seed of the simulated traffic: the same seed, the same "
+                             "conversations (default: 1)")
     parser.add_argument("--events", type=_event_count, metavar="N",
-                        help="stop sending after N events (default: until stopped)")
+                        help="stop sending after N events (default: send until stopped)")
     return parser
 
 

@@ -7,17 +7,25 @@ small hand-built JSONL files, so every expected number can be computed by hand.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from streams.cli import main
+from schemas.events import EVENT_CONTRACT_VERSION
+from schemas.export import SCHEMA_PATH
+from streams.broker import free_port
+from streams.cli import build_parser, main
 from streams.testing import Scenario
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "carepulse.toml"
@@ -339,7 +347,8 @@ def test_invalid_config_exits_2_naming_the_key(
     code, out, err = run(capsys, "replay", "--input", ten_and_twelve, "--config", config)
     assert (code, out) == (2, "")
     assert err == (
-        f"carepulse replay: error: {config}: savings.monthly.tool: Extra inputs are not permitted\n"
+        f"carepulse replay: error: {config}: savings.monthly: unknown key 'tool' "
+        "(did you mean 'tools'?)\n"
     )
 
 
@@ -350,6 +359,70 @@ def test_missing_config_exits_2_naming_the_file(
     code, out, err = run(capsys, "replay", "--input", ten_and_twelve, "--config", config)
     assert (code, out) == (2, "")
     assert err == f"carepulse replay: error: {config}: cannot read: No such file or directory\n"
+
+
+# --- replay: nothing accepted -----------------------------------------------------------
+
+
+def test_a_csv_file_gives_no_report_but_one_line_and_exit_3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv = tmp_path / "events.csv"
+    csv.write_text("event_id,type,occurred_at\nx-1,message.received,2026-11-20T10:00:00Z\n",
+                   encoding="utf-8")
+    code, out, err = run(capsys, "replay", "--input", csv)
+    assert (code, out) == (3, "")
+    assert err == (
+        f"carepulse replay: {csv}: no event accepted: 2 lines read, 2 rejected, most often "
+        "invalid_json (2); nothing to report (--allow-empty writes an empty report; "
+        "--rejects FILE lists the rejected ones)\n"
+    )
+
+
+@pytest.mark.parametrize("content", [b"", b"\n   \n\n"], ids=["empty", "blank lines"])
+def test_a_file_without_records_gives_no_report_but_one_line_and_exit_3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes
+) -> None:
+    empty = tmp_path / "events.jsonl"
+    empty.write_bytes(content)
+    out_file = tmp_path / "report.json"
+    code, out, err = run(capsys, "replay", "--input", empty, "--out", out_file)
+    assert (code, out) == (3, "")
+    assert err == (f"carepulse replay: {empty}: no event accepted: 0 lines read; nothing to "
+                   "report (--allow-empty writes an empty report)\n")
+    assert not out_file.exists()
+
+
+def test_nothing_accepted_names_the_most_common_reason_and_still_writes_rejects(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    log = write_lines(tmp_path / "bad.jsonl", [NOT_JSON, UNKNOWN_TYPE, NAIVE_TIME, NAIVE_TIME])
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = run(capsys, "replay", "--input", log, "--rejects", rejects)
+    assert (code, out) == (3, "")
+    assert err == (
+        f"carepulse replay: {log}: no event accepted: 4 lines read, 4 rejected, most often "
+        "invalid_field (2); nothing to report (--allow-empty writes an empty report)\n"
+    )
+    assert len(rejects.read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_allow_empty_writes_the_empty_report_and_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "events.jsonl"
+    empty.write_bytes(b"")
+    report = replay(capsys, "--input", empty, "--allow-empty")
+    assert report["events"]["read"] == 0
+    assert report["range"] == {"from": "1970-01-01T00:00:00Z", "to": "1970-01-01T00:00:00Z"}
+
+
+def test_events_outside_the_range_are_accepted_so_an_empty_range_is_a_report(
+    capsys: pytest.CaptureFixture[str], ten_and_twelve: Path
+) -> None:
+    report = replay(capsys, "--input", ten_and_twelve, "--from", "2030-01-01T00:00:00Z")
+    assert report["events"]["accepted"] == 2
+    assert report["totals"]["messages_received"] == 0
 
 
 # --- digest -----------------------------------------------------------------------------
@@ -416,6 +489,213 @@ def test_simulate_bad_lines_outside_0_1_exits_2(
     assert capsys.readouterr().err.splitlines()[-1] == (
         "carepulse simulate: error: argument --bad-lines: '2' is not a number in [0, 1]"
     )
+
+
+# --- ports: every port option and setting is 1..65535, else one line and exit 2 --------
+
+
+def usage_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """The last stderr line of a command line argparse refuses (exit 2)."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(argv))
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.splitlines()[-1]
+
+
+# the last: 9092 in fullwidth digits, which str.isdigit() accepts
+@pytest.mark.parametrize("port", ["99999", "65536", "0", "-1", "abc", "\uff19\uff10\uff19\uff12"])
+def test_broker_port_outside_1_65535_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    assert usage_error(capsys, "broker", "--port", port) == (
+        f"carepulse broker: error: argument --port: {port!r} is not a TCP port (1..65535)"
+    )
+
+
+@pytest.mark.parametrize("option", ["--port", "--metrics-port"])
+def test_demo_ports_outside_1_65535_are_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    assert usage_error(capsys, "demo", option, "70000") == (
+        f"carepulse demo: error: argument {option}: '70000' is not a TCP port (1..65535)"
+    )
+
+
+@pytest.mark.parametrize("command", [
+    ("replay", "--topic", "care.events"),
+    ("produce", "--input", "events.jsonl"),
+    ("worker",),
+])
+def test_broker_address_with_a_port_outside_1_65535_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    assert usage_error(capsys, *command, "--broker", "127.0.0.1:99999") == (
+        f"carepulse {command[0]}: error: argument --broker: "
+        "'127.0.0.1:99999': port '99999' is not a TCP port (1..65535)"
+    )
+
+
+def test_broker_address_checks_every_server_of_the_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert usage_error(capsys, "worker", "--broker", "a:9092,b:port") == (
+        "carepulse worker: error: argument --broker: 'b:port': port 'port' is not a TCP "
+        "port (1..65535)"
+    )
+
+
+def test_a_metrics_port_outside_1_65535_in_the_config_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "site.toml"
+    config.write_text("[metrics]\nport = 99999\n", encoding="utf-8")
+    code, out, err = run(capsys, "worker", "--config", config)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"carepulse worker: error: {config}: metrics.port: 99999 is not a TCP port (1..65535)\n"
+    )
+
+
+def test_a_bad_environment_override_names_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAREPULSE_METRICS_PORT", "abc")
+    code, out, err = run(capsys, "worker")
+    assert (code, out) == (2, "")
+    assert err == (
+        "carepulse worker: error: CAREPULSE_METRICS_PORT=abc: metrics.port: Input should be "
+        "a valid integer, unable to parse string as an integer\n"
+    )
+
+
+# --- worker: a /metrics port that is taken is refused before anything connects ----------
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port something listens on (as another worker's /metrics would)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield int(listener.getsockname()[1])
+
+
+def test_worker_refuses_a_taken_metrics_port_at_once_with_one_line(
+    tmp_path: Path, taken_port: int
+) -> None:
+    """Before Kafka: the broker given here does not exist, so a worker that went on would
+    wait for it (and with a broker, crash ~8 s later with a Faust traceback)."""
+    config = tmp_path / "site.toml"
+    config.write_text(f"[metrics]\nport = {taken_port}\n", encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CAREPULSE_")}
+    done = subprocess.run(
+        [console_script(), "worker", "--config", str(config),
+         "--broker", f"127.0.0.1:{free_port()}"],
+        capture_output=True, text=True, check=False, timeout=60, env=env,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"carepulse worker: error: /metrics port {taken_port} on 127.0.0.1 is already in "
+        "use: choose another with [metrics] port or CAREPULSE_METRICS_PORT\n"
+    )
+
+
+def test_worker_refuses_a_taken_metrics_port_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, taken_port: int
+) -> None:
+    monkeypatch.setenv("CAREPULSE_METRICS_PORT", str(taken_port))
+    code, out, err = run(capsys, "worker", "--broker", f"127.0.0.1:{free_port()}")
+    assert (code, out) == (2, "")
+    assert f"/metrics port {taken_port} on 127.0.0.1 is already in use" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_worker_refuses_a_metrics_host_it_cannot_listen_on(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAREPULSE_METRICS_HOST", "192.0.2.1")  # TEST-NET-1: not this host
+    code, out, err = run(capsys, "worker", "--broker", f"127.0.0.1:{free_port()}")
+    assert (code, out) == (2, "")
+    assert err.startswith("carepulse worker: error: /metrics: cannot listen on 192.0.2.1:")
+    assert err.endswith("(set by [metrics] host and port, or CAREPULSE_METRICS_HOST and "
+                        "CAREPULSE_METRICS_PORT)\n")
+    assert len(err.splitlines()) == 1
+
+
+# --- --help and --version --------------------------------------------------------------
+
+
+def subcommand_action() -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    found = [action for action in build_parser()._actions
+             if isinstance(action, argparse._SubParsersAction)]
+    assert len(found) == 1
+    return found[0]
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    return dict(subcommand_action().choices)
+
+
+def options() -> list[tuple[str, argparse.Action, bool]]:
+    """Every option of the top-level parser and of every subcommand: the command's name,
+    the option, and whether a value must be given (required, or one of a required group
+    such as replay's --input and --topic)."""
+    parsers = {"carepulse": build_parser(), **subcommands()}
+    found = []
+    for name, parser in parsers.items():
+        in_required_group = {
+            id(action) for group in parser._mutually_exclusive_groups if group.required
+            for action in group._group_actions
+        }
+        found += [(name, action, action.required or id(action) in in_required_group)
+                  for action in parser._actions]
+    return found
+
+
+def test_every_subcommand_has_a_help_line_and_a_description() -> None:
+    listed = {action.dest: action.help for action in subcommand_action()._choices_actions}
+    assert set(listed) == set(subcommands()) == {
+        "replay", "produce", "broker", "worker", "demo", "simulate",
+    }
+    for name, subparser in subcommands().items():
+        assert listed[name], name
+        assert subparser.description, name
+
+
+@pytest.mark.parametrize(("command", "action", "required"), options(),
+                         ids=[f"{name} {'/'.join(action.option_strings) or action.dest}"
+                              for name, action, _ in options()])
+def test_every_option_says_what_it_does_and_its_default(
+    command: str, action: argparse.Action, required: bool
+) -> None:
+    assert action.help and action.help.strip(), f"{command}: {action.option_strings}"
+    takes_a_value = action.nargs != 0 and not isinstance(
+        action, argparse._SubParsersAction | argparse._HelpAction | argparse._VersionAction
+    )
+    if takes_a_value and not required:
+        assert "default" in action.help, f"{command} {action.option_strings}: no default"
+
+
+def test_from_and_to_say_rfc_3339_with_an_example() -> None:
+    replay = subcommands()["replay"]
+    helps = {action.dest: action.help or "" for action in replay._actions}
+    assert "RFC 3339" in helps["from_us"] and "2026-11-02T00:00:00Z" in helps["from_us"]
+    assert "RFC 3339" in helps["to_us"]
+
+
+def test_version_prints_the_package_and_the_contract_versions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == (
+        f"carepulse {metadata.version('carepulse')} (event contract v1; report "
+        "carepulse.report/v1; alerts carepulse.alert/v1)\n"
+    )
+    assert EVENT_CONTRACT_VERSION == "v1" and SCHEMA_PATH.name == "event.v1.schema.json"
 
 
 # --- the installed console script -------------------------------------------------------

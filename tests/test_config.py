@@ -29,6 +29,7 @@ from streams.config import (
     TopicsConfig,
     WorkerConfig,
     load_config,
+    with_environment,
 )
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "carepulse.toml"
@@ -186,20 +187,47 @@ def test_staff_amount_counts_in_the_monthly_total(tmp_path: Path) -> None:
 # --- invalid files: file, key path and reason -------------------------------------------
 
 
-def test_unknown_top_level_key_is_named(tmp_path: Path) -> None:
+def test_unknown_top_level_key_is_named_with_the_key_it_resembles(tmp_path: Path) -> None:
     path = write(tmp_path, '[chanels]\nallowlist = ["x"]\n')
-    assert error_of(path) == f"{path}: chanels: Extra inputs are not permitted"
+    assert error_of(path) == f"{path}: unknown key 'chanels' (did you mean 'channels'?)"
 
 
-def test_unknown_nested_key_is_named_with_its_path(tmp_path: Path) -> None:
+def test_unknown_nested_key_is_named_under_its_section(tmp_path: Path) -> None:
     path = write(tmp_path, "[savings.monthly]\ntool = 5\n")
-    assert error_of(path) == f"{path}: savings.monthly.tool: Extra inputs are not permitted"
+    assert error_of(path) == (
+        f"{path}: savings.monthly: unknown key 'tool' (did you mean 'tools'?)"
+    )
 
 
 def test_unknown_key_inside_a_policy_is_named_with_its_index(tmp_path: Path) -> None:
-    path = write(tmp_path, '[[sla.policies]]\nname = "a"\nfirst_response_secs = 5\n')
+    path = write(tmp_path, '[[sla.policies]]\nname = "a"\nfirst_respons_seconds = 5\n')
     assert error_of(path) == (
-        f"{path}: sla.policies[0].first_response_secs: Extra inputs are not permitted"
+        f"{path}: sla.policies[0]: unknown key 'first_respons_seconds' "
+        "(did you mean 'first_response_seconds'?)"
+    )
+
+
+def test_unknown_key_like_no_other_lists_the_known_keys(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[sla.policies]]\nname = "a"\n[sla.policies.match]\nx = 1\n')
+    assert error_of(path) == (
+        f"{path}: sla.policies[0].match: unknown key 'x' (known keys: channels, priorities)"
+    )
+
+
+def test_unknown_key_in_a_calendar_and_in_a_second_policy(tmp_path: Path) -> None:
+    path = write(tmp_path, (
+        '[calendars.office]\ntimezone = "UTC"\nhours = { mon = ["09:00-17:00"] }\n'
+        'holiday = ["2026-12-25"]\n'
+    ))
+    assert error_of(path) == (
+        f"{path}: calendars.office: unknown key 'holiday' (did you mean 'holidays'?)"
+    )
+    path = write(tmp_path, (
+        '[[sla.policies]]\nname = "a"\nmatch = { channels = ["x"] }\n'
+        '[[sla.policies]]\nname = "b"\nat_risk = 0.5\n'
+    ))
+    assert error_of(path) == (
+        f"{path}: sla.policies[1]: unknown key 'at_risk' (did you mean 'at_risk_fraction'?)"
     )
 
 
@@ -282,7 +310,25 @@ def test_misspelt_weekday_names_the_weekday_key(tmp_path: Path) -> None:
 
 def test_missing_calendar_of_a_policy_names_the_policy_key(tmp_path: Path) -> None:
     path = write(tmp_path, '[[sla.policies]]\nname = "business"\ncalendar = "rome"\n')
-    assert error_of(path) == f"{path}: sla.policies[0].calendar: no such calendar"
+    assert error_of(path) == (
+        f"{path}: sla.policies[0].calendar: no such calendar 'rome' (no calendar is "
+        "defined: add a [calendars.rome] section)"
+    )
+
+
+def test_missing_calendar_names_the_one_looked_for_and_the_ones_defined(
+    tmp_path: Path,
+) -> None:
+    office = 'timezone = "Europe/Rome"\nhours = { mon = ["09:00-17:00"] }\n'
+    path = write(tmp_path, (
+        f"[calendars.rome_office]\n{office}[calendars.support]\n{office}"
+        '[[sla.policies]]\nname = "a"\nmatch = { channels = ["x"] }\n'
+        '[[sla.policies]]\nname = "b"\ncalendar = "rome"\n'
+    ))
+    assert error_of(path) == (
+        f"{path}: sla.policies[1].calendar: no such calendar 'rome' (calendars defined: "
+        "'rome_office', 'support')"
+    )
 
 
 def test_duplicate_policy_names_name_the_second_one(tmp_path: Path) -> None:
@@ -310,6 +356,81 @@ def test_text_that_is_not_toml_is_rejected_with_line_and_column(tmp_path: Path) 
 def test_missing_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "absent.toml"
     assert error_of(path) == f"{path}: cannot read: No such file or directory"
+
+
+@pytest.mark.parametrize("port", [0, 65536, 99999, -1])
+def test_metrics_port_outside_1_65535_is_rejected(tmp_path: Path, port: int) -> None:
+    path = write(tmp_path, f"[metrics]\nport = {port}\n")
+    assert error_of(path) == f"{path}: metrics.port: {port} is not a TCP port (1..65535)"
+
+
+@pytest.mark.parametrize("port", [1, 9108, 65535])
+def test_metrics_port_within_1_65535_is_taken(tmp_path: Path, port: int) -> None:
+    assert load_config(write(tmp_path, f"[metrics]\nport = {port}\n")).metrics.port == port
+
+
+@pytest.mark.parametrize(("servers", "reason"), [
+    ("kafka:99999", "'kafka:99999': port '99999' is not a TCP port (1..65535)"),
+    ("a:9092, b:0", "'b:0': port '0' is not a TCP port (1..65535)"),
+    ("kafka:", "'kafka:': port '' is not a TCP port (1..65535)"),
+    (":9092", "':9092' has no host"),
+    (" ", "no host:port given"),
+])
+def test_bootstrap_servers_with_a_bad_port_are_rejected(
+    tmp_path: Path, servers: str, reason: str
+) -> None:
+    path = write(tmp_path, f'[kafka]\nbootstrap_servers = "{servers}"\n')
+    assert error_of(path) == f"{path}: kafka.bootstrap_servers: {reason}"
+
+
+@pytest.mark.parametrize("servers", ["kafka:19092", "a:1,b:65535", "kafka", "[::1]:9092"])
+def test_bootstrap_servers_with_good_ports_are_taken(tmp_path: Path, servers: str) -> None:
+    path = write(tmp_path, f'[kafka]\nbootstrap_servers = "{servers}"\n')
+    assert load_config(path).kafka.bootstrap_servers == servers
+
+
+def test_a_port_from_the_environment_is_checked_too() -> None:
+    with pytest.raises(ConfigError, match=r"is not a TCP port \(1\.\.65535\)"):
+        with_environment(CarePulseConfig(), {"CAREPULSE_METRICS_PORT": "70000"})
+    with pytest.raises(ConfigError, match="port '99999' is not a TCP port"):
+        with_environment(CarePulseConfig(), {"CAREPULSE_BROKER": "kafka:99999"})
+    assert with_environment(
+        CarePulseConfig(), {"CAREPULSE_METRICS_PORT": "9200"}
+    ).metrics.port == 9200
+
+
+def environment_error(environ: dict[str, str]) -> str:
+    with pytest.raises(ConfigError) as caught:
+        with_environment(CarePulseConfig(), environ)
+    return str(caught.value)
+
+
+def test_an_environment_override_error_names_the_variable_and_its_value() -> None:
+    assert environment_error({"CAREPULSE_METRICS_PORT": "abc"}) == (
+        "CAREPULSE_METRICS_PORT=abc: metrics.port: Input should be a valid integer, unable "
+        "to parse string as an integer"
+    )
+    assert environment_error({"CAREPULSE_METRICS_PORT": "70000"}) == (
+        "CAREPULSE_METRICS_PORT=70000: metrics.port: 70000 is not a TCP port (1..65535)"
+    )
+
+
+def test_an_environment_value_is_quoted_when_it_is_empty_or_has_spaces() -> None:
+    assert environment_error({"CAREPULSE_METRICS_PORT": ""}).startswith(
+        "CAREPULSE_METRICS_PORT='': metrics.port: "
+    )
+    assert environment_error({"CAREPULSE_BROKER": "kafka:9092, :1"}) == (
+        "CAREPULSE_BROKER='kafka:9092, :1': kafka.bootstrap_servers: ':1' has no host"
+    )
+
+
+def test_the_variable_at_fault_is_named_among_several(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[metrics]\nhost = "0.0.0.0"\n'))
+    with pytest.raises(ConfigError) as caught:
+        with_environment(config, {"CAREPULSE_BROKER": "kafka:19092",
+                                  "CAREPULSE_METRICS_HOST": "127.0.0.1",
+                                  "CAREPULSE_METRICS_PORT": "9108x"})
+    assert str(caught.value).startswith("CAREPULSE_METRICS_PORT=9108x: metrics.port: ")
 
 
 def test_config_error_is_a_value_error(tmp_path: Path) -> None:

@@ -236,7 +236,7 @@ def test_a_dlq_replays_each_dead_letter_once_however_often_it_was_sent(
     producer.close()
     rejects = tmp_path / "rejects.jsonl"
     code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url,
-                             "--rejects", rejects)
+                             "--rejects", rejects, "--allow-empty")
     assert code == 0
     assert err == ("carepulse replay: skipped 3 repeated dead letters (same source topic, "
                    "partition and offset as an earlier one)\n")
@@ -246,11 +246,16 @@ def test_a_dlq_replays_each_dead_letter_once_however_often_it_was_sent(
                     "{not json 12"]
 
 
-def test_an_empty_topic_replays_to_zero_events(
+def test_an_empty_topic_has_nothing_to_report_unless_allowed(
     capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str
 ) -> None:
     ensure_topic(embedded_broker.url, topic, PARTITIONS)
     code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url)
+    assert (code, out) == (3, "")
+    assert err == (f"carepulse replay: topic {topic!r}: no event accepted: 0 records read; "
+                   "nothing to report (--allow-empty writes an empty report)\n")
+    code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url,
+                             "--allow-empty")
     assert (code, err) == (0, "")
     report = json.loads(out)
     assert report["events"]["read"] == 0

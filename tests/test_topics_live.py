@@ -97,7 +97,7 @@ def test_the_changelog_keeps_the_name_faust_gave_the_state_table(tmp_path: Path)
 def test_a_worker_started_before_its_topic_creates_it_with_the_configured_count(
     tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
 ) -> None:
-    worker_config(tmp_path / "early.toml", "early", 0)
+    worker_config(tmp_path / "early.toml", "early", 9108)  # the env port wins
     configured = (tmp_path / "early.toml").read_text().replace("partitions = 4", "partitions = 6")
     (tmp_path / "early.toml").write_text(configured)
     worker = start_worker("early")
