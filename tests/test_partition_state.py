@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.config import CarePulseConfig, DedupeConfig, SlaConfig, SlaPolicy
+from streams.config import CarePulseConfig, DedupeConfig, SlaConfig, SlaPolicy, WorkerConfig
 from streams.live.partition import PartitionState
 from streams.simulate import generate_lines
 from streams.testing import Scenario
@@ -139,3 +139,42 @@ def test_events_of_conversations_never_opened_checkpoint_and_restore() -> None:
     assert sorted(restored.engine.conversations) == ["opened"]
     assert restored.engine.ignored == 1
     assert restored.next_offset == 3
+
+
+def test_a_restore_from_part_of_the_changelog_writes_above_every_sequence_it_saw() -> None:
+    """A restore that sees only the tail of the changelog (no meta record: it starts at
+    offset 0) must still write later checkpoints above the sequences of the records it
+    did not see, or a full restore afterwards would take those older records as newer.
+    (Only for conversations it wrote again: it cannot know of the others, so a
+    conversation it forgets must not have older records it never saw; the grace is
+    long here. The worker reads the whole changelog, changelog.py.)"""
+    config = CONFIG.model_copy(update={"worker": WorkerConfig(resolved_grace_seconds=1e9)})
+    lines = list(generate_lines(3_000, seed=5))
+    steady = PartitionState(0, config)
+    for offset, line in enumerate(lines):
+        steady.apply(offset, line)
+    table: dict[bytes, bytes] = {}
+    first = PartitionState(0, config)
+    for offset, line in enumerate(lines[:2_050]):
+        first.apply(offset, line)
+        if offset % 100 == 99:
+            checkpoint(first, table)
+    tail: dict[bytes, bytes] = {}
+    data, _ = first.checkpoint()  # checkpoint 21's data: the tail, its meta never read
+    checkpoint_21 = [(key, value) for key, value in data if value is not None]
+    assert checkpoint_21
+    tail.update(checkpoint_21)
+    table.update(checkpoint_21)
+
+    second = PartitionState.restore(0, config, tail.items())
+    assert second.next_offset == 0
+    for offset, line in enumerate(lines[:2_500]):
+        second.apply(offset, line)
+        if offset % 700 == 699:
+            checkpoint(second, table)
+    third = PartitionState.restore(0, config, table.items())
+    assert third.next_offset == 2_100
+    for offset, line in enumerate(lines):
+        third.apply(offset, line)
+    assert third.totals.to_json() == steady.totals.to_json()
+    assert third.engine.accepted == steady.engine.accepted

@@ -105,7 +105,7 @@ class LiveWorker:
             task = self._restoring.get(partition)
             if task is None:
                 return None
-            await asyncio.shield(task)
+            await asyncio.wait([task])  # a restore cancelled by a revocation raises nothing
             state = self.states.get(partition)
         return state
 
