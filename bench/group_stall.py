@@ -26,7 +26,7 @@ long (Faust's on-assigned and on-revoked work stands in for them); `--static` gi
 member a `group_instance_id` (static membership, KIP-345).
 
 Usage: python bench/group_stall.py [--seconds 90] [--seed 1] [--members 3]
-       python bench/group_stall.py --leader-leaves [--stall-seconds 60]
+       python bench/group_stall.py --leader-leaves [--stall-seconds 60] [--repair-after 15]
 Each member: python bench/group_stall.py --member NAME --broker URL --topic T --state FILE
 """
 
@@ -48,6 +48,7 @@ from pathlib import Path
 
 from streams.broker import EmbeddedBroker, free_port
 from streams.children import die_with_parent
+from streams.live.group_repair import clear_departed_leader
 from streams.produce import ensure_topic
 
 GROUP = "stall-probe"
@@ -216,7 +217,19 @@ def leader_leaves(args: argparse.Namespace, workdir: Path, url: str, topic: str)
           f"{chief.name} (its consumer sends LeaveGroup)", flush=True)
     chief.signal(signal.SIGTERM)
     members.append(newcomer)
-    if owned_for(members, args.stall_seconds, started, args.partitions):
+    if args.repair_after is not None:
+        if owned_for(members, args.repair_after, started, args.partitions):
+            print("RECOVERED before the repair", flush=True)
+            return 0
+        repaired_at = time.monotonic()
+        cleared = asyncio.run(clear_departed_leader(url, GROUP, "roundrobin"))
+        print(f"{time.monotonic() - started:6.1f} s  repair: departed leader cleared: "
+              f"{cleared}", flush=True)
+        if owned_for(members, args.stall_seconds, started, args.partitions):
+            print(f"RECOVERED {time.monotonic() - repaired_at:.1f} s after the repair "
+                  "started", flush=True)
+            return 0
+    elif owned_for(members, args.stall_seconds, started, args.partitions):
         print("RECOVERED", flush=True)
         return 0
     print(f"STALL: not every partition owned for {args.stall_seconds:g} s; now every member is "
@@ -327,6 +340,9 @@ def main() -> None:
     parser.add_argument("--leader-leaves", action="store_true",
                         help="the deterministic case: the leader leaves during a rebalance")
     parser.add_argument("--leave-after", type=float, default=0.0)
+    parser.add_argument("--repair-after", type=float,
+                        help="with --leader-leaves: clear the departed leader "
+                        "(streams.live.group_repair) after this many seconds")
     parser.add_argument("--member", help=argparse.SUPPRESS)
     parser.add_argument("--broker", help=argparse.SUPPRESS)
     parser.add_argument("--topic", help=argparse.SUPPRESS)
