@@ -14,11 +14,14 @@ Prints each schedule's faults and verdict with every failure and mismatch, then 
 pass rate and the restart-to-ready times (process start to its first /metrics answer,
 and to the first scrape where it owns a partition): median, p90 and max.
 `--broker-log debug` keeps the broker's group-coordinator decisions (JoinGroup and
-SyncGroup outcomes, the leader, missed heartbeats) in each schedule's broker.log;
-`--group-debug` adds aiokafka's group-coordinator debug lines to the worker logs.
+SyncGroup outcomes, the leader, LeaveGroup, missed heartbeats) in each schedule's
+broker.log.
+`--repair-stalls` clears the group's departed leader when a stall is detected
+(streams/live/group_repair.py) and goes on, to see whether that gets the group going.
 
 Usage: python bench/chaos.py [--schedules 3] [--seed 1] [--events 100000]
-                             [--stall-seconds 60] [--broker-log info|debug] [--group-debug]
+                             [--stall-seconds 60] [--broker-log info|debug]
+                             [--repair-stalls]
 """
 
 from __future__ import annotations
@@ -41,10 +44,6 @@ BROKER_LOGS = {
     "info": "warn,tansu_broker::coordinator::group=info",
     "debug": "warn,tansu_broker::coordinator::group=debug",
 }
-GROUP_DEBUG = (
-    "import logging\n"
-    "logging.getLogger('aiokafka.consumer.group_coordinator').setLevel(logging.DEBUG)\n"
-)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -81,19 +80,15 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--stall-seconds", type=float, default=60.0)
     parser.add_argument("--broker-log", choices=sorted(BROKER_LOGS), default="info")
-    parser.add_argument("--group-debug", action="store_true")
+    parser.add_argument("--repair-stalls", action="store_true",
+                        help="on a stall, clear the group's departed leader and go on "
+                        "(the stall still fails the schedule)")
     parser.add_argument("--out", type=Path, help="where the schedules' logs go "
                         "(default: a new temporary directory)")
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="carepulse-chaos-"))
-    environment: dict[str, str] = {}
-    if args.group_debug:
-        site = out / "site"
-        site.mkdir(parents=True, exist_ok=True)
-        (site / "sitecustomize.py").write_text(GROUP_DEBUG, encoding="utf-8")
-        environment["PYTHONPATH"] = str(site)
     print(f"logs in {out}", flush=True)
-    limits = Limits(stall_seconds=args.stall_seconds)
+    limits = Limits(stall_seconds=args.stall_seconds, repair_stalls=args.repair_stalls)
     results: list[ScheduleResult] = []
     for number in range(args.schedules):
         seed = args.seed + number
@@ -105,8 +100,7 @@ def main() -> None:
         started = time.monotonic()
         with broker:
             result = run_schedule(schedule, broker.url, workdir, limits,
-                                  say=lambda text: print(text, flush=True),
-                                  environment=environment)
+                                  say=lambda text: print(text, flush=True))
         results.append(result)
         print(result.describe(), flush=True)
         print(f"  ({time.monotonic() - started:.0f} s)\n", flush=True)

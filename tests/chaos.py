@@ -21,6 +21,7 @@ partition.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import signal
@@ -37,6 +38,7 @@ from kafka import KafkaProducer
 from streams.broker import free_port
 from streams.config import load_config
 from streams.core.report import AuditRun
+from streams.live.group_repair import clear_departed_leader
 from streams.produce import ensure_topic, record_key
 from streams.simulate import write_file
 from streams.topic_replay import replay_topic
@@ -125,6 +127,9 @@ class Limits:
     """How long the counters must stay still, every partition owned and no lag."""
     term_timeout_seconds: float = 30.0
     scrape_every_seconds: float = 0.5
+    repair_stalls: bool = False
+    """On a stall, clear the group's departed leader (streams.live.group_repair) and go
+    on, instead of ending the schedule; the stall still counts as a failure."""
 
 
 @dataclass
@@ -471,6 +476,21 @@ class ChaosRun:
                     f"{[r.owned for r in readings]})")
         return None
 
+    def stall_goes_on(self, why: str, now: float) -> bool:
+        """Reports the stall; True when the schedule ends on it, False when the group's
+        departed leader was cleared (Limits.repair_stalls) and the schedule goes on."""
+        self.report_stall(why, now)
+        if not self.limits.repair_stalls:
+            return True
+        try:
+            cleared = asyncio.run(clear_departed_leader(self.broker_url, self.name, "faust"))
+        except Exception as error:  # the repair is a diagnosis aid: say why it failed
+            cleared = f"repair failed: {error!r}"
+        later = time.monotonic()
+        self.note(later, f"departed leader cleared: {cleared} (in {later - now:.1f} s)")
+        self.last_owned_at = self.last_progress_at = later
+        return False
+
     def report_stall(self, why: str, now: float) -> None:
         self.fail(f"stall at {now - self.production_started:.1f} s: {why}")
         for slot in self.slots:
@@ -505,8 +525,7 @@ class ChaosRun:
                 self.check_exits(now)
                 self.restart_due(now)
                 why = self.stalled(now)
-                if why:
-                    self.report_stall(why, now)
+                if why and self.stall_goes_on(why, now):
                     return False
                 time.sleep(0.1)
             producer.flush(timeout=60)
@@ -554,8 +573,7 @@ class ChaosRun:
                                f"{[r.owned for r in readings if r]}")
                 return True
             why = self.stalled(now)
-            if why:
-                self.report_stall(why, now)
+            if why and self.stall_goes_on(why, now):
                 return False
             time.sleep(0.25)
         now = time.monotonic()
