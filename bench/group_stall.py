@@ -209,8 +209,9 @@ def leader_leaves(args: argparse.Namespace, workdir: Path, url: str, topic: str)
     # "Forming" and keeps the leader; the leader leaves before its next heartbeat
     # (every 2 s) tells it to rejoin
     broker_log = workdir / "broker.log"
-    while not re.search(r'member_id="m4-[^"]*" join_outcome=MemberIdRequired',
-                        broker_log.read_text(errors="replace")):
+    joined = r'member_id="m4-' if args.static else (
+        r'member_id="m4-[^"]*" join_outcome=MemberIdRequired')
+    while not re.search(joined, broker_log.read_text(errors="replace")):
         time.sleep(0.02)
     time.sleep(args.leave_after)
     print(f"{time.monotonic() - started:6.1f} s  m4 joined; SIGTERM the leader "
