@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,14 +80,15 @@ def started_workers() -> Iterator[list[WorkerProcess]]:
 
 def worker_config(
     path: Path, name: str, metrics_port: int, extra_toml: str = "", metrics_toml: str = "",
-    **worker: Any,
+    partitions: int = 4, **worker: Any,
 ) -> Path:
     """A configuration with topics and consumer group of its own (and `extra_toml`
-    sections, `metrics_toml` keys of [metrics])."""
+    sections, `metrics_toml` keys of [metrics], `[kafka] partitions`)."""
     settings = "\n".join(f"{key} = {value}" for key, value in worker.items())
     path.write_text(
         f'[kafka]\napp_id = "{name}"\ninput_topic = "{name}.events"\n'
-        f'dlq_topic = "{name}.dlq"\nalerts_topic = "{name}.alerts"\npartitions = 4\n'
+        f'dlq_topic = "{name}.dlq"\nalerts_topic = "{name}.alerts"\n'
+        f'partitions = {partitions}\n'
         f'[metrics]\nport = {metrics_port}\n{metrics_toml}\n[worker]\n{settings}\n'
         f'{extra_toml}',
         encoding="utf-8",
@@ -117,14 +118,21 @@ def start_worker(
 
 
 class WorkerProcess:
-    def __init__(self, config: Path, broker_url: str, metrics_port: int, log: Path) -> None:
+    def __init__(
+        self, config: Path, broker_url: str, metrics_port: int, log: Path,
+        environment: dict[str, str] | None = None,
+    ) -> None:
+        """`environment`: variables added to ours for the child (each start appends to
+        the same log)."""
         self.config, self.broker_url, self.metrics_port, self.log = (
             config, broker_url, metrics_port, log
         )
+        self.environment = environment or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        environment = {**os.environ, "CAREPULSE_METRICS_PORT": str(self.metrics_port)}
+        environment = {**os.environ, **self.environment,
+                       "CAREPULSE_METRICS_PORT": str(self.metrics_port)}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "streams.cli", "worker", "--config", str(self.config),
@@ -134,9 +142,9 @@ class WorkerProcess:
             )
         return self
 
-    def scrape(self) -> Samples:
+    def scrape(self, timeout_seconds: float = 5) -> Samples:
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=timeout_seconds) as response:
             text = response.read().decode()
         return {
             (sample.name, frozenset(sample.labels.items())): sample.value
@@ -200,20 +208,48 @@ def replayed(broker: AnyBroker, topic: str, config: CarePulseConfig | None = Non
 
 def assert_metrics_equal_replay(m: Samples, run: AuditRun) -> None:
     """Counters, histogram counts and sums, and SLA outcomes equal the replay report."""
+    mismatches = metrics_mismatches(m, run)
+    assert not mismatches, "\n".join(mismatches)
+
+
+def merged(scrapes: Iterable[Samples]) -> Samples:
+    """Several workers' scrapes as one: every series summed over the workers."""
+    sums: Samples = {}
+    for samples in scrapes:
+        for key, value in samples.items():
+            sums[key] = sums.get(key, 0.0) + value
+    return sums
+
+
+def metrics_mismatches(m: Samples, run: AuditRun) -> list[str]:
+    """Where the counters, histogram counts and sums, SLA outcomes and labelled counts
+    of a scrape (or of `merged` scrapes) differ from the replay report: one line each,
+    `what: live X, replay Y`; empty when they are equal."""
     report = run.report()
     totals = report["totals"]
-    assert total(m, "carepulse_messages_received_total") == totals["messages_received"]
+    found: list[str] = []
+
+    def compare(what: str, live: Any, replayed: Any) -> None:
+        if live != replayed:
+            found.append(f"{what}: live {live}, replay {replayed}")
+
+    compare("messages_received", total(m, "carepulse_messages_received_total"),
+            totals["messages_received"])
     for author, count in totals["replies_by_author"].items():
-        assert total(m, "carepulse_replies_sent_total", author_type=author) == count, author
-    assert total(m, "carepulse_conversations_opened_total") == totals["conversations_opened"]
-    assert total(m, "carepulse_conversations_resolved_total") == (
-        totals["conversations_resolved"]
-    )
-    assert total(m, "carepulse_events_duplicate_total") == report["events"]["duplicates"]
-    assert total(m, "carepulse_events_rejected_total") == report["events"]["rejected"]
-    assert total(m, "carepulse_events_read_total") == report["events"]["read"]
+        compare(f"replies_sent{{author_type={author}}}",
+                total(m, "carepulse_replies_sent_total", author_type=author), count)
+    compare("conversations_opened", total(m, "carepulse_conversations_opened_total"),
+            totals["conversations_opened"])
+    compare("conversations_resolved", total(m, "carepulse_conversations_resolved_total"),
+            totals["conversations_resolved"])
+    compare("events_duplicate", total(m, "carepulse_events_duplicate_total"),
+            report["events"]["duplicates"])
+    compare("events_rejected", total(m, "carepulse_events_rejected_total"),
+            report["events"]["rejected"])
+    compare("events_read", total(m, "carepulse_events_read_total"), report["events"]["read"])
     for reason, count in run.rejected.items():
-        assert total(m, "carepulse_events_rejected_total", reason=reason) == count, reason
+        compare(f"events_rejected{{reason={reason}}}",
+                total(m, "carepulse_events_rejected_total", reason=reason), count)
     for channel, tally in run.sink.channels.items():
         for metric, samples_us in (
             ("first_response_seconds", tally.first_response_us),
@@ -221,10 +257,13 @@ def assert_metrics_equal_replay(m: Samples, run: AuditRun) -> None:
             ("resolution_seconds", tally.resolution_us),
         ):
             name = f"carepulse_{metric}"
-            assert total(m, name + "_count", channel=channel) == len(samples_us), (metric, channel)
-            assert total_us(m, name + "_sum", channel=channel) == sum(samples_us), metric
-    assert live_sla(m) == report["sla"]
-    assert_labelled_counts_equal_replay(m, run)
+            compare(f"{metric}_count{{channel={channel}}}",
+                    total(m, name + "_count", channel=channel), len(samples_us))
+            compare(f"{metric}_sum{{channel={channel}}} (us)",
+                    total_us(m, name + "_sum", channel=channel), sum(samples_us))
+    compare("sla outcomes", live_sla(m), report["sla"])
+    found.extend(labelled_count_mismatches(m, run))
+    return found
 
 
 def by_label(counts: dict[str, int], allowlist: tuple[str, ...]) -> dict[str, int]:
@@ -246,40 +285,48 @@ def labelled_totals(m: Samples, name: str, label: str) -> dict[str, int]:
     return sums
 
 
-def assert_labelled_counts_equal_replay(m: Samples, run: AuditRun) -> None:
-    """Topics, quick replies and (when on) agents, summed over brands and channels, equal
-    the replay's counts under the same allowlists; so do the report's top-10 lists."""
+def labelled_count_mismatches(m: Samples, run: AuditRun) -> list[str]:
+    """Topics, quick replies and (when on) agents, summed over brands and channels, and
+    the report's top-10 lists against the replay's counts under the same allowlists."""
     report, sink, config = run.report(), run.sink, run.config
+    found: list[str] = []
     messages = report["totals"]["messages_received"]
     topics = labelled_totals(m, "carepulse_topic_messages_total", "topic")
     expected_topics = by_label(sink.topics, config.topics.allowlist)
     if messages > sum(sink.topics.values()):
         expected_topics[NO_TOPIC] = messages - sum(sink.topics.values())
-    assert topics == expected_topics
+    if topics != expected_topics:
+        found.append(f"topic_messages by topic: live {topics}, replay {expected_topics}")
     quick_replies = labelled_totals(m, "carepulse_quick_replies_total", "quick_reply")
-    assert quick_replies == by_label(sink.quick_replies, config.quick_replies.allowlist)
-    for family, counts, allowlist in (
-        (topics, report["topics"], config.topics.allowlist),
-        (quick_replies, report["quick_replies"], config.quick_replies.allowlist),
+    expected_quick = by_label(sink.quick_replies, config.quick_replies.allowlist)
+    if quick_replies != expected_quick:
+        found.append(f"quick_replies by quick_reply: live {quick_replies}, "
+                     f"replay {expected_quick}")
+    for what, family, counts, allowlist in (
+        ("topic", topics, report["topics"], config.topics.allowlist),
+        ("quick reply", quick_replies, report["quick_replies"], config.quick_replies.allowlist),
     ):
         for value, count in counts:
-            if value in allowlist:
-                assert family[value] == count, value
+            if value in allowlist and family.get(value) != count:
+                found.append(f"top {what} {value}: live {family.get(value)}, replay {count}")
     agent_families = {
         "carepulse_agent_replies_total": "replies",
         "carepulse_agent_resolutions_total": "resolutions",
         "carepulse_agent_first_response_seconds_count": "first_responses",
     }
     if not config.metrics.agent_series:
-        assert not {name for name, _ in m} & set(agent_families)
-        return
+        exposed = {name for name, _ in m} & set(agent_families)
+        if exposed:
+            found.append(f"agent series exposed while off: {sorted(exposed)}")
+        return found
     for name, key in agent_families.items():
         counts = {agent: summary[key] for agent, summary in report["agents"].items()}
         expected = {agent: n for agent, n in by_label(counts, config.agents.allowlist).items()
                     if n}
-        assert {agent: n for agent, n in labelled_totals(m, name, "agent").items() if n} == (
-            expected
-        ), name
+        live = {agent: n for agent, n in labelled_totals(m, name, "agent").items() if n}
+        if live != expected:
+            found.append(f"{name} by agent: live {live}, replay {expected}")
+    return found
 
 
 def live_sla(m: Samples) -> dict[str, dict[str, dict[str, Any]]]:
