@@ -2,7 +2,7 @@
 
 Why: when the group's leader leaves during a rebalance, the embedded broker never
 elects another leader; the workers rejoin every ~13 s, own nothing and count nothing,
-and no restart helps. The worker calls `GroupWatchdog.check` from a timer with how many
+and no restart helps. The worker calls `GroupWatchdog.check` every few seconds with how many
 input partitions it owns. While it owns some, nothing happens. Once it has owned none
 for `stuck_after_seconds`, it asks the broker (DescribeGroups) whether the group is
 stable: a stable group is a standby worker's normal state (more workers than
@@ -27,7 +27,7 @@ from streams.live.group_repair import clear_departed_leader
 __all__ = ["GroupWatchdog"]
 
 log = logging.getLogger("carepulse.group")
-STUCK_AFTER_SECONDS = 45.0  # > session timeout (10 s) + a held JoinGroup (5 s), twice
+STUCK_AFTER_SECONDS = 30.0  # > session timeout (4 s) + a held JoinGroup (~2 s), 5 times
 STABLE = "Stable"
 
 

@@ -40,6 +40,7 @@ from streams.live.changelog import read_partitions
 from streams.live.dlq import dead_letter
 from streams.live.fetch_wait import FetchWait
 from streams.live.gaps import read_range
+from streams.live.group_watchdog import GroupWatchdog
 from streams.live.http_security import metrics_security
 from streams.live.log_throttle import throttle_client_logs
 from streams.live.metrics import MetricsServer, series_bound
@@ -50,6 +51,7 @@ from streams.live.topics import changelog_topic_name, prepare_topics
 
 log = logging.getLogger("carepulse.worker")
 RESTORE_RETRY_SECONDS = 1.0
+WATCHDOG_SECONDS = 5.0  # how often the group watchdog looks
 # Young collections every 50,000 net allocations instead of 700: Faust's per-record
 # futures and events die young instead of being promoted, and the hundreds of thousands
 # of long-lived conversations are traversed far less often (a 200,000-event drain: +7 %).
@@ -420,10 +422,20 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker, MetricsSe
         log.info("checkpoint at shutdown: partitions %s at offsets %s", sorted(worker.states),
                  [worker.states[p].next_offset for p in sorted(worker.states)])
 
+    watchdog = GroupWatchdog(config.kafka, config.kafka.app_id)
+
+    @app.task
+    async def watch_group() -> None:
+        """Clears the embedded broker's departed group leader (group_watchdog.py)."""
+        while True:
+            await asyncio.sleep(WATCHDOG_SECONDS)
+            await watchdog.check(len(worker.owned))
+
     @app.task
     async def declare_topics() -> None:
         for topic in (worker.dlq, worker.alerts):
             await topic.maybe_declare()
 
     del apply_events, ticker, on_revoked, on_assigned, on_before_shutdown, declare_topics
+    del watch_group
     return app, worker, metrics
