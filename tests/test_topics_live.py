@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
     assert_metrics_equal_replay,
+    merged,
     replayed,
     total,
     worker_config,
@@ -111,3 +113,32 @@ def test_a_worker_started_before_its_topic_creates_it_with_the_configured_count(
     m = worker.wait_for(lambda m: total(m, "carepulse_events_read_total") == 2_000)
     assert_metrics_equal_replay(m, run)
     assert worker.stop() == 0
+
+
+@pytest.mark.parametrize("partitions", [1, 6, 12])
+def test_two_workers_of_the_default_configuration_share_a_topic_of_any_count(
+    partitions: int, tmp_path: Path, broker: AnyBroker,
+    start_worker: Callable[..., WorkerProcess],
+) -> None:
+    """`[kafka] partitions` stays 4; the topic has 1, 6 or 12: both workers together own
+    every partition once and their counters add up to the replay."""
+    name = f"shared{partitions}"
+    events = tmp_path / "events.jsonl"
+    write_file(events, 6_000, seed=partitions, bad_fraction=0.01)
+    produce_file(events, broker.url, f"{name}.events", partitions=partitions)
+    run = replayed(broker, f"{name}.events")
+    first, second = start_worker(name), start_worker(name)
+
+    def settled() -> bool:
+        m = merged(worker.scrape() for worker in (first, second))
+        return (total(m, "carepulse_partitions_owned") == partitions
+                and total(m, "carepulse_partitions_recovering") == 0
+                and total(m, "carepulse_events_read_total") == 6_000)
+
+    deadline = time.monotonic() + 90
+    while not settled():
+        assert time.monotonic() < deadline, "the two workers did not settle in 90 s"
+        time.sleep(0.5)
+    assert_metrics_equal_replay(merged(worker.scrape() for worker in (first, second)), run)
+    assert first.stop() == 0
+    assert second.stop() == 0
