@@ -59,8 +59,8 @@ async def read_partitions(
         max_partition_fetch_bytes=FETCH_BYTES, fetch_max_bytes=FETCH_BYTES * len(wanted),
         auto_offset_reset="earliest", **client_security(kafka),
     )
-    await consumer.start()
-    try:
+    try:  # a restore cancelled while the consumer starts must still stop it
+        await consumer.start()
         consumer.assign(wanted)
         ends = await consumer.end_offsets(wanted)
         known = known_ends or {}

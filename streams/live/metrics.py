@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+import html
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, get_args
@@ -51,6 +52,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("carepulse.metrics")
 PREFIX = "carepulse_"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+INDEX_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>CarePulse worker</title></head>
+<body><h1>CarePulse worker</h1>
+<p>Consumer group <code>{app_id}</code> on the input topic <code>{topic}</code>.</p>
+<p>This worker {summary}.</p>
+<p><a href="/metrics">/metrics</a>: the Prometheus metrics of its partitions.</p>
+</body></html>
+"""
 MAX_LOGGED_ERRORS = 100
 """Distinct collector errors logged at most; later new ones are only counted."""
 MAX_MESSAGE_CHARS = 200
@@ -278,6 +287,7 @@ class MetricsServer:
         self.config = worker.config
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(WorkerCollector(worker))
+        self._worker = worker
         self._exposition = Exposition()
         self._runner: web.AppRunner | None = None
         self._logged_errors: set[tuple[str, str, str]] = set()
@@ -289,6 +299,14 @@ class MetricsServer:
         except Exception as error:  # a bug in a collector must not end the worker
             return self._failed(error)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+    async def _index(self, request: web.Request) -> web.Response:
+        """A page for a person who opens the worker's address in a browser."""
+        return web.Response(content_type="text/html", text=INDEX_PAGE.format(
+            app_id=html.escape(self.config.kafka.app_id),
+            topic=html.escape(self.config.kafka.input_topic),
+            summary=html.escape(self._worker.summary()),
+        ))
 
     def _failed(self, error: Exception) -> web.Response:
         """A 500 with a one-line body; the error logged the first time it happens."""
@@ -314,6 +332,7 @@ class MetricsServer:
             basic_auth(authorization)
         ])
         app.router.add_get("/metrics", self._metrics)
+        app.router.add_get("/", self._index)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(

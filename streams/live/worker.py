@@ -25,6 +25,7 @@ import asyncio
 import gc
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Iterable
 from typing import Any
 
@@ -52,6 +53,10 @@ from streams.live.topics import changelog_topic_name, prepare_topics
 log = logging.getLogger("carepulse.worker")
 RESTORE_RETRY_SECONDS = 1.0
 WATCHDOG_SECONDS = 5.0  # how often the group watchdog looks
+SUMMARY_SECONDS = 60.0  # how often the worker logs its one-line summary
+# Faust's start-up banner and service chatter (~80 lines), and the Kafka clients' group
+# messages: warnings only, unless --log-level debug.
+QUIET_LOGGERS = ("faust", "mode", "aiokafka", "kafka")
 # Young collections every 50,000 net allocations instead of 700: Faust's per-record
 # futures and events die young instead of being promoted, and the hundreds of thousands
 # of long-lived conversations are traversed far less often (a 200,000-event drain: +7 %).
@@ -94,6 +99,24 @@ class LiveWorker:
         self._lock = asyncio.Lock()
         self.fetch_wait = FetchWait()
         self._applied_offsets = 0  # sum of the owned partitions' next offsets, last tick
+
+    def summary(self) -> str:
+        """One line on what this worker owns and has counted there, for its log and its
+        index page: counts only, never a customer's data."""
+        states = [self.states[p] for p in sorted(self.owned) if p in self.states]
+        rejected: Counter[str] = Counter()
+        read = duplicates = lag = 0
+        for state in states:
+            rejected.update(state.rejected)
+            duplicates += state.engine.duplicates
+            read += state.engine.accepted + state.engine.duplicates
+            lag += state.lag_records
+        read += sum(rejected.values())
+        reasons = ", ".join(f"{reason} {count:,}" for reason, count in sorted(rejected.items()))
+        return (f"owns partitions {sorted(self.owned)} of {self.topic_partitions} "
+                f"({self.recovering} restoring), lag {lag:,} records; counted there: "
+                f"{read:,} events read, {sum(rejected.values()):,} rejected"
+                f"{f' ({reasons})' if reasons else ''}, {duplicates:,} duplicates")
 
     @property
     def recovering(self) -> int:
@@ -325,6 +348,8 @@ class LiveWorker:
             self.states[partition] = state
             log.info("partition %d: restored at offset %d (%s) in %.2f s", partition,
                      state.next_offset, how, time.monotonic() - started)
+        if not self._restoring:
+            log.info("%s", self.summary())
 
     async def forget(self, partitions: Iterable[int]) -> None:
         """Revoked partitions: checkpointed (after the events received so far), then
@@ -361,19 +386,36 @@ def run_worker(config: CarePulseConfig, log_level: str = "info") -> int:
     if not wait_for_broker(config.kafka):
         return 0
     worker.topic_partitions = prepare_topics(config)
-    _FaustWorker(app, metrics, loglevel=log_level, quiet=True).execute_from_commandline()
+    _FaustWorker(app, worker, metrics, loglevel=log_level, quiet=True).execute_from_commandline()
     return 0
 
 
 class _FaustWorker(faust.Worker):
-    """Serves /metrics before the app joins its group: a restarted worker answers the
-    scrape (partitions_owned 0, partitions_recovering) while the group rebalances."""
+    """Serves /metrics and watches the group from the process start, before the app
+    joins its group: a restarted worker answers the scrape (partitions_owned 0,
+    partitions_recovering) while the group rebalances, and the group watchdog runs even
+    when no rebalance ever completes (Faust starts an app's tasks only after its first
+    assignment)."""
 
-    def __init__(self, app: faust.App, metrics: MetricsServer, **kwargs: Any) -> None:
+    def __init__(
+        self, app: faust.App, worker: LiveWorker, metrics: MetricsServer, **kwargs: Any
+    ) -> None:
         self._metrics_server = metrics
+        self._live_worker = worker
+        self._watchdog = GroupWatchdog(worker.config.kafka, worker.config.kafka.app_id)
         super().__init__(app, **kwargs)
 
+    async def _watch_group(self) -> None:
+        """Clears the embedded broker's departed group leader (group_watchdog.py)."""
+        while True:
+            await asyncio.sleep(WATCHDOG_SECONDS)
+            await self._watchdog.check(len(self._live_worker.owned))
+
     async def on_first_start(self) -> None:
+        if self.loglevel not in ("debug", logging.DEBUG):  # --log-level debug shows all
+            for name in QUIET_LOGGERS:
+                logging.getLogger(name).setLevel(logging.WARNING)
+        self.add_future(self._watch_group())
         metrics = self._metrics_server
         await metrics.start()
         log.info("metrics on %s://%s:%d/metrics (at most %d series under this "
@@ -422,14 +464,12 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker, MetricsSe
         log.info("checkpoint at shutdown: partitions %s at offsets %s", sorted(worker.states),
                  [worker.states[p].next_offset for p in sorted(worker.states)])
 
-    watchdog = GroupWatchdog(config.kafka, config.kafka.app_id)
-
     @app.task
-    async def watch_group() -> None:
-        """Clears the embedded broker's departed group leader (group_watchdog.py)."""
+    async def log_summary() -> None:
+        """A one-line summary at INFO every SUMMARY_SECONDS (the console is quiet else)."""
         while True:
-            await asyncio.sleep(WATCHDOG_SECONDS)
-            await watchdog.check(len(worker.owned))
+            await asyncio.sleep(SUMMARY_SECONDS)
+            log.info("%s", worker.summary())
 
     @app.task
     async def declare_topics() -> None:
@@ -437,5 +477,5 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker, MetricsSe
             await topic.maybe_declare()
 
     del apply_events, ticker, on_revoked, on_assigned, on_before_shutdown, declare_topics
-    del watch_group
+    del log_summary
     return app, worker, metrics
