@@ -5,7 +5,7 @@ Rules every expression follows (tests/test_dashboards.py checks them):
   per-worker ratio gauges (`window_response_rate`, `roi_ratio` ...) are not used;
 - percentiles come from the histograms' buckets (`histogram_quantile` over summed rates);
 - rates and increases come from counters; the `window_*` gauges are additive counts over
-  event-time windows (KPIS.md section 8) and are summed before dividing;
+  event-time windows (docs/kpis.md section 8) and are summed before dividing;
 - series that carry `brand` and `channel` are filtered by the `$brand` and `$channel`
   variables (money has neither label: the ROI figures are for the whole deployment).
 

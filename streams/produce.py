@@ -2,7 +2,7 @@
 
 Why it exists: demos, load tests and DLQ drills need a faithful producer that keys each
 record by `conversation_id` (so a conversation stays in one partition, in order, as
-EVENTS.md requires) and sends each line's bytes unchanged. It uses kafka-python, the
+docs/events.md requires) and sends each line's bytes unchanged. It uses kafka-python, the
 producer the users chose, with its Java-compatible murmur2 partitioner, so records land
 where any other Kafka producer would put them.
 

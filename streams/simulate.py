@@ -1,4 +1,4 @@
-"""Deterministic synthetic social-care traffic as JSONL lines (EVENTS.md, version 1).
+"""Deterministic synthetic social-care traffic as JSONL lines (docs/events.md, version 1).
 
 Model of traffic:
 

@@ -14,7 +14,7 @@ What "the whole topic" means: each partition from its earliest offset to its end
 when the read starts*; records produced later are left out, so a replay of a live topic
 finishes. The end is the high watermark in the partition's first Fetch response, not
 ListOffsets "latest": the embedded broker (Tansu) answers the latter with the base offset of
-the last batch + 1, short by the rest of a multi-record batch (DESIGN.md, Brokers).
+the last batch + 1, short by the rest of a multi-record batch (docs/operations.md).
 
 Order: each partition is fed in offset order; partitions interleave fetch by fetch. All
 events of a conversation share a partition (the key is `conversation_id`) and the report

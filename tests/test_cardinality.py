@@ -1,7 +1,7 @@
 """The cardinality guard: 10,000 distinct channels, brands, agents, topics and quick
 replies in valid events, through the engines of four partitions and the `/metrics`
 collector (directly, and in a live worker on a real broker), expose no more series than
-`series_bound` of the configuration (README, "Cardinality"), and `other` carries
+`series_bound` of the configuration (docs/metrics.md, "Cardinality"), and `other` carries
 exactly the counts of the values outside the allowlists."""
 
 from __future__ import annotations

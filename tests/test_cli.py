@@ -63,7 +63,7 @@ def write_lines(path: Path, lines: list[bytes]) -> Path:
 
 @pytest.fixture
 def field_log(tmp_path: Path) -> Path:
-    """KPIS.md section 2's field example (customer 10:00, agent 10:05, customer 10:10,
+    """docs/kpis.md section 2's field example (customer 10:00, agent 10:05, customer 10:10,
     agent 10:20) with bad lines, blank lines and a re-sent reply mixed in.
 
     line 1  message 10:00            accepted
@@ -98,7 +98,7 @@ def ten_and_twelve(tmp_path: Path) -> Path:
 
 
 def canonical_digest(report: dict[str, Any]) -> str:
-    """KPIS.md section 7, computed here independently of streams.core.report."""
+    """docs/kpis.md section 7, computed here independently of streams.core.report."""
     body = {key: value for key, value in report.items() if key != "digest"}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

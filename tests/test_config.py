@@ -131,7 +131,7 @@ def test_example_rome_office_calendar_is_mon_to_fri_9_to_17() -> None:
 
 
 def test_example_rome_office_friday_16_45_plus_30_minutes_is_monday_9_15() -> None:
-    """KPIS.md section 4, through the calendar built from the example file."""
+    """docs/kpis.md section 4, through the calendar built from the example file."""
     calendar = load_config(EXAMPLE).calendars["rome_office"].build()
     friday_16_45_rome = dt.datetime(2026, 11, 20, 15, 45, tzinfo=dt.UTC)  # CET = UTC+1
     monday_9_15_rome = dt.datetime(2026, 11, 23, 8, 15, tzinfo=dt.UTC)

@@ -1,4 +1,4 @@
-"""Hand-computed scenarios of KPIS.md sections 1-3 through the pure core."""
+"""Hand-computed scenarios of docs/kpis.md sections 1-3 through the pure core."""
 
 from __future__ import annotations
 

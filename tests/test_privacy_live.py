@@ -23,7 +23,7 @@ pytestmark = pytest.mark.broker
 
 PRIVATE_FIELDS = ("event_id", "conversation_id", "customer_id", "agent_id", "brand", "team",
                   "topic", "quick_reply")
-"""Text fields of the events (EVENTS.md), plus `tags` and unknown channel names."""
+"""Text fields of the events (docs/events.md), plus `tags` and unknown channel names."""
 HASH = re.compile(rb"[0-9a-f]{12}")  # searched in lower-cased text
 
 

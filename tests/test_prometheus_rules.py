@@ -27,12 +27,12 @@ ALERTMANAGER_CONFIG = ROOT / "alertmanager" / "alertmanager.yml"
 
 SEVERITIES = {"page", "ticket"}
 ALERT_LABELS = {"severity", "service"}
-# Labels the rules may group or match on: all bounded (KPIS.md section 8).
+# Labels the rules may group or match on: all bounded (docs/kpis.md section 8).
 GROUPING_LABELS = {"channel", "brand", "topic", "quick_reply", "agent", "policy", "target",
                    "reason", "author_type", "window", "le"}
 _HISTOGRAMS = ("first_response_seconds", "reply_wait_seconds", "resolution_seconds",
                "agent_first_response_seconds")
-# Series the worker exposes (KPIS.md section 8, README "Metrics") plus Prometheus' own `up`.
+# Series the worker exposes (docs/kpis.md section 8, docs/metrics.md) plus Prometheus' own `up`.
 EXPOSED_METRICS = {
     "up",
     *(f"carepulse_{name}_total" for name in (

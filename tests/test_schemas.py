@@ -1,4 +1,4 @@
-"""The event contract (EVENTS.md): what is accepted, what is rejected and why."""
+"""The event contract (docs/events.md): what is accepted, what is rejected and why."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Tests of the synthetic traffic generator (streams/simulate.py).
 
-The contract checks below are a small stand-alone reading of EVENTS.md, independent of the
+The contract checks below are a small stand-alone reading of docs/events.md, independent of the
 project's schema module on purpose.
 """
 

@@ -1,4 +1,4 @@
-"""SLA outcomes (KPIS.md section 5) and deflection savings (section 6), hand-computed."""
+"""SLA outcomes (docs/kpis.md section 5) and deflection savings (section 6), hand-computed."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 The central promise: the report of a topic is the report of the file it was filled from,
 digest included, although the topic interleaves conversations differently, and although
 the embedded broker's ListOffsets "latest" answer is short after multi-record batches
-(DESIGN.md, Brokers) — the fill below makes sure it is, and the test checks it.
+(docs/operations.md) — the fill below makes sure it is, and the test checks it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Rolling KPI windows (KPIS.md section 8): buckets, edges, ratios, savings, checkpoints."""
+"""Rolling KPI windows (docs/kpis.md section 8): buckets, edges, ratios, savings, checkpoints."""
 
 from __future__ import annotations
 

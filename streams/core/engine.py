@@ -1,4 +1,4 @@
-"""The conversation engine: KPIS.md sections 1, 2 and 5 as a state machine.
+"""The conversation engine: docs/kpis.md sections 1, 2 and 5 as a state machine.
 
 Events are applied in arrival order; time comes only from `occurred_at`. For each event
 the engine updates the conversation's state and tells its sink the facts the event
@@ -6,7 +6,7 @@ produces. It keeps no totals of its own beyond the event counts of the audit rep
 
 State stays bounded: a resolved conversation is forgotten once the newest event time of
 its lane has passed its last event by `[worker] resolved_grace_seconds`, and a later
-event of it behaves as one of a conversation never seen (KPIS.md section 1). A lane is
+event of it behaves as one of a conversation never seen (docs/kpis.md section 1). A lane is
 an input partition (all events of a conversation share one): the live worker has an
 engine per partition, and `carepulse replay --topic` feeds each record with its
 partition, so both forget the same conversations at the same events whatever the

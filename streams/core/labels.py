@@ -1,4 +1,4 @@
-"""Label values of the live metrics come from allowlists (DESIGN.md principle 5).
+"""Label values of the live metrics come from allowlists (docs/architecture.md, principle 5).
 
 An event may carry any brand, topic, quick reply or agent id; a metric label may not, or
 one busy day would create series without bound. Each value is looked up in its

@@ -1,4 +1,4 @@
-"""The audit report of KPIS.md section 7, from a stream of validated events.
+"""The audit report of docs/kpis.md section 7, from a stream of validated events.
 
 `AuditRun` is the whole replay minus I/O: feed it events and rejections in arrival
 order, then ask for the report. Without explicit bounds the range is the span of the

@@ -1,7 +1,7 @@
 """What the conversation engine tells its consumers.
 
 The engine turns events into facts (a message, a first-response sample, an SLA outcome,
-...), each with the instant it is attributed to (KPIS.md section 2). A sink decides what
+...), each with the instant it is attributed to (docs/kpis.md section 2). A sink decides what
 to do with them: the audit report keeps those inside its range, the live worker feeds
 counters and windows. Both see the same facts, so they cannot disagree.
 Channels and brands are already label values (allowlisted or `other`, see

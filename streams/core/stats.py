@@ -1,4 +1,4 @@
-"""STATS of KPIS.md section 3 and the canonical rounding of the audit report."""
+"""STATS of docs/kpis.md section 3 and the canonical rounding of the audit report."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cumulative totals for the live metrics (KPIS.md section 8), as a KpiSink.
+"""Cumulative totals for the live metrics (docs/kpis.md section 8), as a KpiSink.
 
 The live worker keeps one `LiveTotals` per input partition, next to that partition's
 engine, and checkpoints both together; `/metrics` shows the sum over the partitions a

@@ -11,7 +11,7 @@ are skipped when they come due (a clock is the same one only while its deadline 
 in the report, and an alert is queued. With the partition's newest event time as now,
 events in time order give exactly the report's outcomes; a reply stamped before its
 deadline but applied after the worker's now had passed that deadline stays breached
-(the README discusses this).
+(docs/kpis.md section 5 discusses this).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Rolling KPI windows for the live gauges (KPIS.md section 8), as a KpiSink.
+"""Rolling KPI windows for the live gauges (docs/kpis.md section 8), as a KpiSink.
 
 Why buckets: a window "ending now" must forget facts as time passes, and keeping every
 fact would grow with traffic. Counts are kept per event-time bucket and series, a
@@ -399,7 +399,7 @@ def gauge_values(
     Ratios are exact for this worker's partitions and left out when their denominator is 0.
     `window_social_cost` is this worker's SHARE of the prorated monthly social cost
     (owned / the input topic's partitions), so it sums to the whole over workers; with
-    one worker owning every partition the currency series are KPIS.md section 6 over the
+    one worker owning every partition the currency series are docs/kpis.md section 6 over the
     window, with several, roi = sum(savings) / sum(window_social_cost) over workers (a
     worker's own `roi_ratio` is of its share only).
 

@@ -1,4 +1,4 @@
-"""SLA alerts as records of the alerts topic (README, "The alerts topic").
+"""SLA alerts as records of the alerts topic (docs/kpis.md, "The alerts topic").
 
 Keyed by conversation id, so a consumer sees one conversation's alerts in order. The
 `alert_id` is the same each time the same transition is raised: after a crash the worker

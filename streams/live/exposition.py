@@ -5,7 +5,7 @@ text cached.
 Why: prometheus_client validates every label name and escapes every label value on each
 scrape; with the example configuration's ~5,000 series that took ~35 ms of the worker's
 event loop per scrape, and a scrape loop every 20 ms (bench/latency.py) left the worker
-no time for events. The series are bounded (README, "Cardinality"), so is the cache.
+no time for events. The series are bounded (docs/metrics.md, "Cardinality"), so is the cache.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`/metrics` for Prometheus, read from the worker's state at scrape time.
 
-A custom collector sums the live totals of the partitions this worker owns (KPIS.md
+A custom collector sums the live totals of the partitions this worker owns (docs/kpis.md
 section 8), so nothing is mirrored per event. It runs on the worker's event loop (an
 aiohttp server), so a scrape never sees a half-applied event.
 
@@ -250,7 +250,7 @@ def _window_gauges(worker: LiveWorker) -> Iterator[Metric]:
 
 def series_bound(config: CarePulseConfig) -> int:
     """Most series (exposition lines with a value) `/metrics` can show under `config`,
-    whatever the events carry (README, "Cardinality"). With B brands and C channels (each
+    whatever the events carry (docs/metrics.md, "Cardinality"). With B brands and C channels (each
     allowlist + `other`), T topics (+ `other`, `none`), Q quick replies (+ `other`), A
     agents (+ `other`; 0 when agent series are off), L SLA (channel, policy, target)
     label sets and H = buckets + 3 lines per histogram:
