@@ -12,9 +12,9 @@ goes on consuming.
 
 from __future__ import annotations
 
+import html
 import logging
 import traceback
-import html
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, get_args
