@@ -145,3 +145,23 @@ def test_two_workers_of_the_default_configuration_share_a_topic_of_any_count(
     assert_metrics_equal_replay(merged(worker.scrape() for worker in (first, second)), run)
     assert first.stop() == 0
     assert second.stop() == 0
+
+
+def test_the_changelog_is_created_compacted(broker: AnyBroker) -> None:
+    """A compacted changelog keeps every key's last checkpoint record for ever; with the
+    default policy, Apache Kafka would delete checkpoints older than its retention."""
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    assert prepare_topics(config_for(broker.url, "compacted", 4)) == 4
+    admin = KafkaAdminClient(bootstrap_servers=broker.url)
+    try:
+        described = admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, "compacted-state-changelog")]
+        )
+    finally:
+        admin.close()
+    configs = described["topic"]["compacted-state-changelog"]
+    if not configs:
+        pytest.skip("this broker does not describe topic configurations (the embedded one)")
+    policy = configs["cleanup.policy"]  # kafka-python 3: {key: {config data}}
+    assert policy == "compact" or policy.get("value", policy.get("config_value")) == "compact"

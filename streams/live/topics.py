@@ -45,6 +45,10 @@ TIMEOUT_SECONDS = 10.0
 broker is an error, not a hang."""
 UNKNOWN_TOPIC = 3  # UNKNOWN_TOPIC_OR_PARTITION
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+CHANGELOG_CONFIGS: Mapping[str, str] = MappingProxyType({"cleanup.policy": "compact"})
+"""A compacted changelog keeps the last record of every key, for ever: the default
+policy (delete) would drop checkpoints older than the retention (7 days on Apache
+Kafka), and a restore would lose the conversations they held."""
 
 
 class TopicSetupError(ConfigError):
@@ -102,15 +106,21 @@ def partition_count(admin: KafkaAdminClient, topic: str) -> int | None:
     return None
 
 
-def ensure_topic(admin: KafkaAdminClient, topic: str, partitions: int) -> int:
-    """The partition count of `topic`, created first with `partitions` partitions (and
-    the broker's default replication factor) if it does not exist; an existing topic is
-    left as it is."""
+def ensure_topic(
+    admin: KafkaAdminClient, topic: str, partitions: int,
+    configs: Mapping[str, str] = EMPTY,
+) -> int:
+    """The partition count of `topic`, created first with `partitions` partitions, the
+    broker's default replication factor and `configs` (topic settings) if it does not
+    exist; an existing topic is left as it is."""
     count = partition_count(admin, topic)
     if count is not None:
         return count
+    options: dict[str, Any] = {"num_partitions": partitions}
+    if configs:
+        options["configs"] = dict(configs)
     try:
-        admin.create_topics({topic: {"num_partitions": partitions}}, wait_for_metadata=True)
+        admin.create_topics({topic: options}, wait_for_metadata=True)
     except TopicAlreadyExistsError:
         pass  # created meanwhile by another worker or producer
     except KafkaError as error:
@@ -139,7 +149,7 @@ def prepare_topics(config: CarePulseConfig, changelog_topic: str | None = None) 
     with admin_client(kafka.bootstrap_servers, client_security(kafka),
                       client_id="carepulse-worker-topics") as admin:
         partitions = ensure_topic(admin, kafka.input_topic, kafka.partitions)
-        changelog_partitions = ensure_topic(admin, changelog, partitions)
+        changelog_partitions = ensure_topic(admin, changelog, partitions, CHANGELOG_CONFIGS)
     if changelog_partitions != partitions:
         raise TopicSetupError(
             f"the changelog {changelog!r} has {changelog_partitions} partitions and the "
