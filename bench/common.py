@@ -26,8 +26,8 @@ from aiokafka.partitioner import murmur2
 
 from streams.children import die_with_parent
 from streams.config import load_config
-from streams.produce import record_key
-from streams.simulate import write_file
+from streams.kafka.produce import record_key
+from streams.testing.simulate import write_file
 
 REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(__file__).resolve().parent / "out"

@@ -2,7 +2,7 @@
 
 A worker (child process, configuration of its own; pinned to core 0 with --pin) runs on
 a fresh embedded broker. Once it owns all 4 partitions and has counted a
-warm-up message, an aiokafka producer offers simulated events (streams.simulate, in
+warm-up message, an aiokafka producer offers simulated events (streams.testing.simulate, in
 order, re-stamped with `occurred_at` = now, keyed by conversation_id) at --rate events/s
 for --duration seconds, in small batches every --batch-ms. Meanwhile /metrics is scraped
 in a tight loop (a scrape starts every --scrape-ms). For every batch holding a new
@@ -45,9 +45,9 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from common import EXAMPLE_CONFIG, PARTITIONS, WorkerProcess, write_worker_config
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.produce import ensure_topic
-from streams.simulate import generate_lines
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import ensure_topic
+from streams.testing.simulate import generate_lines
 
 TOPIC = "bench.latency.events"
 MESSAGES = "carepulse_messages_received_total"

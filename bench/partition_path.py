@@ -29,9 +29,9 @@ from common import (
 
 from streams import core_runs
 from streams.config import load_config
-from streams.live.alerts import alert_record
-from streams.live.partition import PartitionState
+from streams.kafka.alerts import alert_record
 from streams.live.worker import GC_THRESHOLDS
+from streams.state.partition import PartitionState
 
 CHECKPOINT_EVENTS = 5000
 

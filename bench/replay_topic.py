@@ -36,8 +36,8 @@ from common import (
     simulated_file,
 )
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.produce import ensure_topic
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import ensure_topic
 
 TOPIC = "bench.events"
 TARGET_EVENTS_PER_SECOND = 100_000

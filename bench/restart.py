@@ -30,10 +30,10 @@ from common import PARTITIONS, WorkerProcess, fill_topic, median, partition_of, 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from streams.broker import EmbeddedBroker, free_port
 from streams.config import CarePulseConfig
-from streams.live.partition import PartitionState
-from streams.live.topics import changelog_topic_name, prepare_topics
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.topics import changelog_topic_name, prepare_topics
+from streams.state.partition import PartitionState
 
 APP_ID = "restart-bench"
 TOPIC = "restart-bench.events"

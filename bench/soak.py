@@ -35,10 +35,10 @@ from pathlib import Path
 
 from common import WorkerProcess, write_worker_config
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.demo import ENDLESS_EVENTS, Feeder, open_producer
-from streams.produce import ensure_topic
-from streams.simulate import generate_lines
+from streams.cli.demo.command import ENDLESS_EVENTS, Feeder, open_producer
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import ensure_topic
+from streams.testing.simulate import generate_lines
 
 LEVEL_OFF_FRACTION = 0.05
 READY_TIMEOUT_SECONDS = 120.0

@@ -60,12 +60,12 @@ from common import (
 from prometheus_client import CollectorRegistry, generate_latest
 
 from streams import core_runs
-from streams.broker import EmbeddedBroker, free_port
 from streams.config import CarePulseConfig, load_config
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import ensure_topic
 from streams.live.fetch_wait import FetchWait
-from streams.live.metrics import WorkerCollector
-from streams.live.partition import PartitionState
-from streams.produce import ensure_topic
+from streams.metrics.collector import WorkerCollector
+from streams.state.partition import PartitionState
 
 TOPIC = "bench.drain.events"
 TARGET_RATIO = 0.7

@@ -18,15 +18,15 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.broker import EmbeddedBroker, free_port
+from streams.audit.report import AuditRun
+from streams.audit.topic_replay import replay_topic
 from streams.children import die_with_parent
 from streams.config import CarePulseConfig
-from streams.core.labels import NO_TOPIC, OTHER
-from streams.core.report import AuditRun
-from streams.core.timeutil import US_PER_SECOND
-from streams.produce import produce_file
-from streams.simulate import write_file
-from streams.topic_replay import replay_topic
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import produce_file
+from streams.kpi.labels import NO_TOPIC, OTHER
+from streams.kpi.timeutil import US_PER_SECOND
+from streams.testing.simulate import write_file
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -194,7 +194,7 @@ def total_us(samples: Samples, name: str, **labels: str) -> int:
 def produce_simulated(
     broker: AnyBroker, topic: str, path: Path, count: int, seed: int, bad_fraction: float = 0.0
 ) -> None:
-    """`count` simulated events (streams.simulate) written to `path` and produced to
+    """`count` simulated events (streams.testing.simulate) written to `path` and produced to
     `topic`, keyed by conversation."""
     write_file(path, count, seed=seed, bad_fraction=bad_fraction)
     produce_file(path, broker.url, topic)

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from streams.config import CarePulseConfig, load_config
-from streams.live.partition import PartitionState
-from streams.simulate import generate_lines
+from streams.state.partition import PartitionState
+from streams.testing.simulate import generate_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "checkpoint-be04154.jsonl"

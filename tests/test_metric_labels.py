@@ -1,4 +1,4 @@
-"""Label values of the live totals (streams/core/labels.py, totals.py), without a broker:
+"""Label values of the live totals (streams/kpi/labels.py, totals.py), without a broker:
 brand, topic, quick-reply and agent attribution with hand-computed counts, `other` and
 `none`, agent series off by default, the allowlist caps, and checkpoints of earlier
 versions."""
@@ -27,13 +27,13 @@ from streams.config import (
     TopicsConfig,
     load_config,
 )
-from streams.core.engine import Engine
-from streams.core.labels import LabelValues
-from streams.core.snapshot import dump_conversation, load_conversation
-from streams.core.timeutil import US_PER_SECOND
-from streams.core.totals import AGENT_HISTOGRAM, LiveTotals
-from streams.core.windows import Counts, WindowTotals
-from streams.live.metrics import series_bound
+from streams.kpi.engine import Engine
+from streams.kpi.labels import LabelValues
+from streams.kpi.timeutil import US_PER_SECOND
+from streams.metrics.collector import series_bound
+from streams.state.checkpoint.snapshot import dump_conversation, load_conversation
+from streams.state.totals import AGENT_HISTOGRAM, LiveTotals
+from streams.state.windows import Counts, WindowTotals
 from streams.testing import Scenario
 
 LABELS = CarePulseConfig(

@@ -1,6 +1,6 @@
 """Behaviour unchanged: fixed seeded files give the same report bytes as at commit be04154.
 
-Simulated files (streams.simulate.write_file, three seeds, with malformed lines) are
+Simulated files (streams.testing.simulate.write_file, three seeds, with malformed lines) are
 replayed in-process through the audit path (the file source into an AuditRun, as
 `carepulse replay --input` does), without a configuration, with
 `examples/carepulse.toml` (SLA policies on business-hours calendars, per-channel costs,
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from streams.audit.render import render_table
+from streams.audit.replay import replay_file
+from streams.audit.report import AuditRun
 from streams.config import CarePulseConfig, load_config
-from streams.core.report import AuditRun
-from streams.core.timeutil import parse_iso_us
-from streams.render import render_table
-from streams.replay import replay_file
-from streams.simulate import write_file
+from streams.kpi.timeutil import parse_iso_us
+from streams.testing.simulate import write_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "examples" / "carepulse.toml"

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
 from streams.config import CarePulseConfig
-from streams.live.topics import (
+from streams.kafka.broker import EmbeddedBroker
+from streams.kafka.produce import ensure_topic, produce_file
+from streams.kafka.topics import (
     TopicSetupError,
     changelog_topic_name,
     prepare_topics,
     topic_partition_count,
 )
-from streams.produce import ensure_topic, produce_file
-from streams.simulate import write_file
+from streams.testing.simulate import write_file
 from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,

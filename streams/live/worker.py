@@ -34,20 +34,20 @@ from faust.types import TP
 from schemas.rejections import Rejection
 from streams import core_runs
 from streams.config import CarePulseConfig
-from streams.core.timeutil import US_PER_SECOND
-from streams.live.alerts import alert_record
-from streams.live.changelog import read_partitions
-from streams.live.dlq import dead_letter
+from streams.kafka.alerts import alert_record
+from streams.kafka.changelog import read_partitions
+from streams.kafka.dlq import dead_letter
+from streams.kafka.gaps import read_range
+from streams.kafka.group_watchdog import GroupWatchdog
+from streams.kafka.topics import changelog_topic_name, prepare_topics
+from streams.kpi.timeutil import US_PER_SECOND
 from streams.live.fetch_wait import FetchWait
-from streams.live.gaps import read_range
-from streams.live.group_watchdog import GroupWatchdog
-from streams.live.http_security import metrics_security
 from streams.live.log_throttle import throttle_client_logs
-from streams.live.metrics import MetricsServer, series_bound
-from streams.live.partition import PartitionState
 from streams.live.settings import faust_settings
 from streams.live.startup import wait_for_broker
-from streams.live.topics import changelog_topic_name, prepare_topics
+from streams.metrics.collector import MetricsServer, series_bound
+from streams.metrics.http_security import metrics_security
+from streams.state.partition import PartitionState
 
 log = logging.getLogger("carepulse.worker")
 RESTORE_RETRY_SECONDS = 1.0
