@@ -414,7 +414,7 @@ def test_the_engine_feeds_the_windows() -> None:
     scenario.survey("10:32", "nps", 9)
     scenario.message("10:40", "c-3", channel="whatsapp", brand="acme")
     windows = WindowTotals(THRESHOLDS)
-    engine = Engine(CarePulseConfig(), windows)
+    engine = Engine(CarePulseConfig().kpi_settings(), windows)
     for event in scenario.events:
         engine.apply(EVENT_ADAPTER.validate_json(json.dumps(event)))
 

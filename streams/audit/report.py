@@ -15,12 +15,12 @@ from typing import Any
 from schemas.rejections import RejectReason
 from streams.config import CarePulseConfig
 from streams.kpi.engine import Engine
+from streams.kpi.settings import MONTH_SECONDS
 from streams.kpi.stats import canonical, ratio
 from streams.kpi.tally import ChannelTally, ReportSink
 from streams.kpi.timeutil import US_PER_SECOND, iso_from_us
 
 REPORT_SCHEMA = "carepulse.report/v1"
-MONTH_SECONDS = 2_592_000
 TOP_N = 10
 _UNBOUNDED_US = 1 << 62
 
@@ -30,14 +30,15 @@ class AuditRun:
         self, config: CarePulseConfig, from_us: int | None = None, to_us: int | None = None
     ) -> None:
         self.config = config
+        self.settings = settings = config.kpi_settings()
         self._from_us = from_us
         self._to_us = to_us
         self.sink = ReportSink(
             -_UNBOUNDED_US if from_us is None else from_us,
             _UNBOUNDED_US if to_us is None else to_us,
-            config.thresholds,
+            settings.thresholds,
         )
-        self.engine = Engine(config, self.sink)
+        self.engine = Engine(settings, self.sink)
         self.rejected: dict[RejectReason, int] = {}
         self.feed = self.engine.apply
         """Applies one validated event in arrival order, with its input partition when it
@@ -80,12 +81,12 @@ class AuditRun:
         return body
 
     def _body(self) -> dict[str, Any]:
-        engine, sink, config = self.engine, self.sink, self.config
+        engine, sink = self.engine, self.sink
         with_business = engine.sla.has_calendar
         totals = ChannelTally()
         for tally in sink.channels.values():
             totals.merge(tally)
-        thresholds = config.thresholds
+        thresholds = self.settings.thresholds
         return {
             "schema": REPORT_SCHEMA,
             "range": {"from": iso_from_us(sink.from_us), "to": iso_from_us(sink.to_us)},
@@ -125,14 +126,14 @@ class AuditRun:
         return section
 
     def _savings(self) -> dict[str, Any]:
-        savings = self.config.savings
+        savings = self.settings.savings
         channels = sorted(self.sink.channels.items())
         resolved = sum(tally.resolved for _, tally in channels)
         alternative_cost = sum(
             tally.resolved * savings.alternative_cost(channel) for channel, tally in channels
         )
         range_seconds = (self.sink.to_us - self.sink.from_us) / US_PER_SECOND
-        social_cost = savings.monthly.total * range_seconds / MONTH_SECONDS
+        social_cost = savings.monthly_total * range_seconds / MONTH_SECONDS
         net = alternative_cost - social_cost
         return {
             "currency": savings.currency,

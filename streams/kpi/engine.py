@@ -32,12 +32,12 @@ from schemas.events import (
     SaleAttributed,
     SurveyAnswered,
 )
-from streams.config import CarePulseConfig
 from streams.kpi.dedupe import RecentIds
 from streams.kpi.labels import OTHER, LabelValues
+from streams.kpi.settings import KpiSettings
 from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaBook, SlaRules, SlaTarget
-from streams.kpi.timeutil import US_PER_SECOND, to_us
+from streams.kpi.timeutil import to_us
 from streams.state.open_gauges import OpenGauges
 from streams.state.watch import Clock, DeadlineWatch, risk_instant_us
 
@@ -131,18 +131,18 @@ class Engine:
     With `open_gauges`, open and waiting conversations are counted as they change."""
 
     def __init__(
-        self, config: CarePulseConfig, sink: KpiSink, live_sla: bool = False,
+        self, settings: KpiSettings, sink: KpiSink, live_sla: bool = False,
         keep_forgotten: bool = False, open_gauges: bool = False,
     ) -> None:
         self._sink = sink
-        labels = LabelValues(config)
+        labels = LabelValues(settings.labels)
         self._channels, self._brands = labels.channels, labels.brands
-        self._sla = SlaBook(config)
-        self._recent = RecentIds(config.dedupe.capacity)
+        self._sla = SlaBook(settings.sla_policies)
+        self._recent = RecentIds(settings.dedupe_capacity)
         self.conversations: dict[str, Conversation] = {}
         self.watch = DeadlineWatch(self.conversations, sink) if live_sla else None
         self.gauges = OpenGauges(self.conversations) if open_gauges else None
-        self._grace_us = round(config.worker.resolved_grace_seconds * US_PER_SECOND)
+        self._grace_us = settings.resolved_grace_us
         self._lanes: dict[int, _Lane] = {}
         self._lane = _Lane()  # of the event being applied
         self.forgotten: list[tuple[str, Conversation]] | None = [] if keep_forgotten else None

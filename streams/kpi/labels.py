@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from streams.config import CarePulseConfig
+from streams.kpi.settings import LabelAllowlists
 
 OTHER: Final = "other"
 NO_TOPIC: Final = "none"
@@ -28,12 +28,12 @@ class LabelValues:
 
     __slots__ = ("agents", "brands", "channels", "quick_replies", "topics")
 
-    def __init__(self, config: CarePulseConfig) -> None:
-        self.channels = _identity(config.channels.allowlist)
-        self.brands = _identity(config.brands.allowlist)
-        self.topics = {None: NO_TOPIC, **_identity(config.topics.allowlist)}
-        self.quick_replies = _identity(config.quick_replies.allowlist)
-        self.agents = _identity(config.agents.allowlist) if config.metrics.agent_series else None
+    def __init__(self, allowlists: LabelAllowlists) -> None:
+        self.channels = _identity(allowlists.channels)
+        self.brands = _identity(allowlists.brands)
+        self.topics = {None: NO_TOPIC, **_identity(allowlists.topics)}
+        self.quick_replies = _identity(allowlists.quick_replies)
+        self.agents = None if allowlists.agents is None else _identity(allowlists.agents)
 
     @property
     def default_brand(self) -> str:

@@ -1,4 +1,4 @@
-"""SLA policies as the core uses them: matching, deadlines, and outcomes.
+"""SLA policies as the KPI layer uses them: matching, deadlines, and outcomes.
 
 A policy is chosen when a cycle opens, from the channel (as reported, so `other` can be
 matched) and the priority of the opening event; the first matching policy wins. Deadlines
@@ -11,9 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from streams.config import CarePulseConfig, SlaPolicy
 from streams.kpi.calendar import BusinessCalendar
-from streams.kpi.timeutil import seconds_to_us
 
 SlaTarget = Literal["first_response", "next_response", "resolution"]
 SLA_TARGETS: tuple[SlaTarget, ...] = ("first_response", "next_response", "resolution")
@@ -45,40 +43,22 @@ class SlaRules:
             return self.first_response_us
         return self.next_response_us if target == "next_response" else self.resolution_us
 
+    def risk_instant_us(self, start_us: int, limit_us: int) -> int:
+        """When `at_risk_fraction` of the target has passed (in business time if
+        calendared)."""
+        return self.deadline_us(start_us, round(limit_us * self.at_risk_fraction))
+
     def targets(self) -> tuple[SlaTarget, ...]:
         """The targets this policy defines, in report order."""
         limits = (self.first_response_us, self.next_response_us, self.resolution_us)
         return tuple(t for t, limit in zip(SLA_TARGETS, limits, strict=True) if limit)
 
 
-def _rules(policy: SlaPolicy, calendars: dict[str, BusinessCalendar]) -> SlaRules:
-    match = policy.match
-
-    def us(seconds: float | None) -> int | None:
-        return None if seconds is None else seconds_to_us(seconds)
-
-    return SlaRules(
-        name=policy.name,
-        channels=frozenset(match.channels) if match and match.channels is not None else None,
-        priorities=(
-            frozenset(match.priorities) if match and match.priorities is not None else None
-        ),
-        first_response_us=us(policy.first_response_seconds),
-        next_response_us=us(policy.next_response_seconds),
-        resolution_us=us(policy.resolution_seconds),
-        calendar=calendars[policy.calendar] if policy.calendar else None,
-        at_risk_fraction=policy.at_risk_fraction,
-    )
-
-
 class SlaBook:
     """The configured policies, with a memo of (channel, priority) -> policy."""
 
-    def __init__(self, config: CarePulseConfig) -> None:
-        calendars = {name: cal.build() for name, cal in config.calendars.items()}
-        self.policies: tuple[SlaRules, ...] = tuple(
-            _rules(policy, calendars) for policy in config.sla.policies
-        )
+    def __init__(self, policies: tuple[SlaRules, ...]) -> None:
+        self.policies = policies
         self._memo: dict[tuple[str, str], SlaRules | None] = {}
 
     def match(self, channel: str, priority: str) -> SlaRules | None:

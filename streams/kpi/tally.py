@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
-from streams.config import ThresholdsConfig
+from streams.kpi.settings import Thresholds
 from streams.kpi.sla import SlaTarget
 from streams.kpi.stats import duration_stats, ratio
 from streams.kpi.timeutil import US_PER_SECOND
@@ -58,7 +58,7 @@ class ChannelTally:
             else:
                 mine.extend(theirs)
 
-    def kpis(self, thresholds: ThresholdsConfig, with_business: bool) -> dict[str, Any]:
+    def kpis(self, thresholds: Thresholds, with_business: bool) -> dict[str, Any]:
         csat_responses = sum(self.csat_by_score)
         csat_total = sum(score * n for score, n in enumerate(self.csat_by_score))
         satisfied = sum(self.csat_by_score[thresholds.csat_satisfied_min :])
@@ -153,7 +153,7 @@ class Tallies(dict[str, T]):
 class ReportSink:
     """A KpiSink that keeps what belongs to [from_us, to_us)."""
 
-    def __init__(self, from_us: int, to_us: int, thresholds: ThresholdsConfig) -> None:
+    def __init__(self, from_us: int, to_us: int, thresholds: Thresholds) -> None:
         self.from_us = from_us
         self.to_us = to_us
         self._positive_above = thresholds.sentiment_positive_above

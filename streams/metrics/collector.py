@@ -60,13 +60,15 @@ class WorkerCollector(Collector):
     def __init__(self, worker: LiveWorker) -> None:
         self._worker = worker
         config = worker.config
-        self._labels = LabelValues(config)
+        settings = config.kpi_settings()
+        self._labels = LabelValues(settings.labels)
         self._agent_series = config.metrics.agent_series
         channels = sorted({*config.channels.allowlist, OTHER})
         brands = sorted({*config.brands.allowlist, OTHER})
         self._sla_label_sets = [
             (brand, *label_set)
-            for brand in brands for label_set in SlaBook(config).label_sets(channels)
+            for brand in brands
+            for label_set in SlaBook(settings.sla_policies).label_sets(channels)
         ]
 
     def collect(self) -> Iterator[Metric]:
@@ -253,7 +255,7 @@ def series_bound(config: CarePulseConfig) -> int:
     topics = len({*config.topics.allowlist, OTHER, NO_TOPIC})
     quick_replies = len({*config.quick_replies.allowlist, OTHER})
     agents = len({*config.agents.allowlist, OTHER}) if config.metrics.agent_series else 0
-    sla_label_sets = len(SlaBook(config).label_sets(channels))
+    sla_label_sets = len(SlaBook(config.kpi_settings().sla_policies).label_sets(channels))
     histogram = len(BUCKET_BOUNDS_SECONDS) + 3  # the buckets, +Inf, _sum and _count
     windows = len(WINDOW_SECONDS)
     counters = len(get_args(AuthorType)) + len(get_args(ResolvedBy)) + 2  # + messages, opened

@@ -50,12 +50,13 @@ def key_prefix(partition: int) -> bytes:
 class PartitionState:
     def __init__(self, partition: int, config: CarePulseConfig) -> None:
         self.partition = partition
-        labels = LabelValues(config)
+        settings = config.kpi_settings()
+        labels = LabelValues(settings.labels)
         self._legacy_brand = labels.default_brand
         self.totals = LiveTotals(labels)
-        self.windows = WindowTotals(config.thresholds)
+        self.windows = WindowTotals(settings.thresholds)
         self.engine = Engine(
-            config, TeeSink(self.totals, self.windows), live_sla=True, keep_forgotten=True,
+            settings, TeeSink(self.totals, self.windows), live_sla=True, keep_forgotten=True,
             open_gauges=True,
         )
         assert self.engine.watch is not None and self.engine.gauges is not None

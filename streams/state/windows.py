@@ -30,8 +30,7 @@ from typing import Any, Final
 
 import orjson
 
-from streams.audit.report import MONTH_SECONDS
-from streams.config import SavingsConfig, ThresholdsConfig
+from streams.kpi.settings import MONTH_SECONDS, Savings, Thresholds
 from streams.kpi.sla import SlaTarget
 from streams.kpi.timeutil import US_PER_SECOND
 from streams.state.checkpoint.snapshot import Record
@@ -153,7 +152,7 @@ class Buckets:
 class WindowTotals:
     """A KpiSink keeping additive counts per event-time bucket and (brand, channel)."""
 
-    def __init__(self, thresholds: ThresholdsConfig) -> None:
+    def __init__(self, thresholds: Thresholds) -> None:
         self._positive_above = thresholds.sentiment_positive_above
         self._negative_below = thresholds.sentiment_negative_below
         self._csat_satisfied_min = thresholds.csat_satisfied_min
@@ -386,7 +385,7 @@ def _name(tag: bytes, index: int, slot: int) -> bytes:
 
 def gauge_values(
     partitions: Sequence[WindowTotals],
-    savings: SavingsConfig,
+    savings: Savings,
     owned_partitions: int,
     topic_partitions: int,
     end_us: int | None = None,
@@ -444,7 +443,7 @@ def gauge_values(
             row[RESOLVED] * savings.alternative_cost(channel)
             for (_, channel), row in sorted(windows[name].items())
         ))
-        social = (savings.monthly.total * seconds / MONTH_SECONDS
+        social = (savings.monthly_total * seconds / MONTH_SECONDS
                   * owned_partitions / topic_partitions)
         net = alternative - social
         labels = {"currency": savings.currency, "window": name}
