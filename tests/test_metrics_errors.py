@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 
 from streams.config import CarePulseConfig
 from streams.kafka.broker import free_port
-from streams.metrics.collector import MetricsServer
+from streams.metrics.server import MetricsServer
 from tests.test_cardinality import Owner
 
 if TYPE_CHECKING:

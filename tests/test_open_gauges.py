@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from streams.kpi.engine import Conversation
+from streams.kpi.conversation import Conversation
 from streams.kpi.timeutil import parse_iso_us
 from streams.state.open_gauges import SPARE_ENTRIES, OpenGauges
 from streams.state.partition import PartitionState

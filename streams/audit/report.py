@@ -13,11 +13,12 @@ import json
 from typing import Any
 
 from schemas.rejections import RejectReason
+from streams.audit.sink import ReportSink
 from streams.config import CarePulseConfig
 from streams.kpi.engine import Engine
 from streams.kpi.settings import MONTH_SECONDS
 from streams.kpi.stats import canonical, ratio
-from streams.kpi.tally import ChannelTally, ReportSink
+from streams.kpi.tally import ChannelTally
 from streams.kpi.timeutil import US_PER_SECOND, iso_from_us
 
 REPORT_SCHEMA = "carepulse.report/v1"

@@ -32,77 +32,16 @@ from schemas.events import (
     SaleAttributed,
     SurveyAnswered,
 )
+from streams.kpi.conversation import Clock, Conversation
 from streams.kpi.dedupe import RecentIds
 from streams.kpi.labels import OTHER, LabelValues
+from streams.kpi.observers import ClockWatch, OpenCounts
 from streams.kpi.settings import KpiSettings
 from streams.kpi.sink import KpiSink
-from streams.kpi.sla import SlaBook, SlaRules, SlaTarget
+from streams.kpi.sla import SlaBook, SlaTarget
 from streams.kpi.timeutil import to_us
-from streams.state.open_gauges import OpenGauges
-from streams.state.watch import Clock, DeadlineWatch, risk_instant_us
 
 NO_EVENT_YET_US = 1 << 62  # first/last event times before any event
-
-
-class Conversation:
-    """State of one conversation. Created by its first inbound message, which opens
-    the first cycle, so an existing conversation without an open cycle was resolved."""
-
-    __slots__ = (
-        "at_risk",
-        "checkpoint_slot",
-        "cycle_brand",
-        "cycle_channel",
-        "cycle_open",
-        "cycle_priority",
-        "cycle_start_us",
-        "first_reply_done",
-        "first_response_start_us",
-        "last_event_us",
-        "policy",
-        "resolution_deadline_us",
-        "resolution_risk_us",
-        "response_deadline_us",
-        "response_risk_us",
-        "response_target",
-        "unanswered",
-        "waiting_since_us",
-    )
-
-    def __init__(self) -> None:
-        self.cycle_open = False
-        self.cycle_start_us = 0
-        self.cycle_channel = OTHER
-        self.cycle_brand = OTHER
-        self.cycle_priority = "normal"
-        self.policy: SlaRules | None = None
-        self.first_reply_done = False
-        self.first_response_start_us = 0
-        self.waiting_since_us: int | None = None
-        self.unanswered: list[tuple[str, str, int]] = []  # (channel, brand, at_us)
-        self.response_target: SlaTarget | None = None
-        self.response_deadline_us: int | None = None
-        self.resolution_deadline_us: int | None = None
-        # the live worker's (DeadlineWatch): when each clock turns at risk, which are
-        self.response_risk_us: int | None = None
-        self.resolution_risk_us: int | None = None
-        self.at_risk = 0
-        self.last_event_us = 0
-        self.checkpoint_slot = -1  # the live worker's: which table slot holds its state
-
-    def deadline_of(self, clock: Clock) -> int | None:
-        return self.response_deadline_us if clock == "response" else self.resolution_deadline_us
-
-    def target_of(self, clock: Clock) -> SlaTarget | None:
-        return self.response_target if clock == "response" else (
-            "resolution" if self.resolution_deadline_us is not None else None
-        )
-
-    def clear_clock(self, clock: Clock) -> None:
-        if clock == "response":
-            self.response_target = self.response_deadline_us = self.response_risk_us = None
-        else:
-            self.resolution_deadline_us = self.resolution_risk_us = None
 
 
 @dataclass(slots=True)
@@ -124,24 +63,30 @@ class OpenDeadline:
 
 class Engine:
     """Applies accepted events; counts duplicates, ignored and out-of-order events.
-    With `live_sla`, a DeadlineWatch breaches SLA clocks as the newest event time (or
-    the caller's `advance`) passes their deadlines, instead of only when settled.
-    With `keep_forgotten`, forgotten conversations are listed in `forgotten` (id and
-    last state) for the caller to take: the live worker drops their checkpoint records.
-    With `open_gauges`, open and waiting conversations are counted as they change."""
+    With a clock `watch` (the live worker's DeadlineWatch), SLA clocks get an at-risk
+    instant and the watch is told when they start and stop and when the newest event
+    time moves, so it can breach them as it passes their deadlines instead of only when
+    settled. With `keep_forgotten`, forgotten conversations are listed in `forgotten`
+    (id and last state) for the caller to take: the live worker drops their checkpoint
+    records. With `gauges`, open and waiting conversations are counted as they change.
+    `conversations` is the dict the engine keeps them in (the one the watch and the
+    gauges were given), a new one by default."""
 
     def __init__(
-        self, settings: KpiSettings, sink: KpiSink, live_sla: bool = False,
-        keep_forgotten: bool = False, open_gauges: bool = False,
+        self, settings: KpiSettings, sink: KpiSink, watch: ClockWatch | None = None,
+        keep_forgotten: bool = False, gauges: OpenCounts | None = None,
+        conversations: dict[str, Conversation] | None = None,
     ) -> None:
         self._sink = sink
         labels = LabelValues(settings.labels)
         self._channels, self._brands = labels.channels, labels.brands
         self._sla = SlaBook(settings.sla_policies)
         self._recent = RecentIds(settings.dedupe_capacity)
-        self.conversations: dict[str, Conversation] = {}
-        self.watch = DeadlineWatch(self.conversations, sink) if live_sla else None
-        self.gauges = OpenGauges(self.conversations) if open_gauges else None
+        self.conversations: dict[str, Conversation] = (
+            {} if conversations is None else conversations
+        )
+        self.watch = watch
+        self.gauges = gauges
         self._grace_us = settings.resolved_grace_us
         self._lanes: dict[int, _Lane] = {}
         self._lane = _Lane()  # of the event being applied
@@ -304,7 +249,7 @@ class Engine:
         if limit_us is None:
             return
         deadline_us = policy.deadline_us(start_us, limit_us)
-        risk_us = None if self.watch is None else risk_instant_us(policy, start_us, limit_us)
+        risk_us = None if self.watch is None else policy.risk_instant_us(start_us, limit_us)
         if clock == "response":
             conv.response_target = target
             conv.response_deadline_us, conv.response_risk_us = deadline_us, risk_us

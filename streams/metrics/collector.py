@@ -1,25 +1,18 @@
 """`/metrics` for Prometheus, read from the worker's state at scrape time.
 
 A custom collector sums the live totals of the partitions this worker owns (KPIS.md
-section 8), so nothing is mirrored per event. It runs on the worker's event loop (an
-aiohttp server), so a scrape never sees a half-applied event.
-
-No scrape can take the worker down: an error of the collector is answered with a 500
-and a one-line body, and logged once (its type, message and where it was raised; the
-same error again is not logged, as Prometheus scrapes every few seconds); the worker
-goes on consuming.
+section 8), so nothing is mirrored per event. It runs on the worker's event loop (the
+server in server.py), so a scrape never sees a half-applied event. It reads the worker
+through `WorkerView`, what it needs of it, so this package does not import the Faust
+worker (streams.live), which imports it.
 """
 
 from __future__ import annotations
 
-import logging
-import traceback
 from collections import Counter
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, get_args
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any, Protocol, get_args
 
-from aiohttp import web
-from prometheus_client import CollectorRegistry
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -34,8 +27,7 @@ from streams.config import CarePulseConfig
 from streams.kpi.labels import NO_TOPIC, OTHER, LabelValues
 from streams.kpi.sla import SlaBook
 from streams.kpi.timeutil import US_PER_SECOND
-from streams.metrics.exposition import Exposition
-from streams.metrics.http_security import OPEN, MetricsSecurity, basic_auth
+from streams.state.partition import PartitionState
 from streams.state.totals import AGENT_HISTOGRAM, BUCKET_BOUNDS_SECONDS, HISTOGRAMS, LiveTotals
 from streams.state.windows import (
     CURRENCY_GAUGES,
@@ -45,19 +37,43 @@ from streams.state.windows import (
     gauge_values,
 )
 
-if TYPE_CHECKING:
-    from streams.live.worker import LiveWorker
-
-log = logging.getLogger("carepulse.metrics")
 PREFIX = "carepulse_"
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-MAX_LOGGED_ERRORS = 100
-"""Distinct collector errors logged at most; later new ones are only counted."""
-MAX_MESSAGE_CHARS = 200
+
+
+class FetchWaitView(Protocol):
+    @property
+    def wait_ms(self) -> int:
+        """How long the consumer's fetches may wait now, in milliseconds."""
+
+
+class WorkerView(Protocol):
+    """What the collector reads of a worker (streams.live.worker.LiveWorker)."""
+
+    @property
+    def config(self) -> CarePulseConfig: ...
+
+    @property
+    def states(self) -> Mapping[int, PartitionState]:
+        """The restored states of the partitions it holds."""
+
+    @property
+    def owned(self) -> Collection[int]:
+        """The input partitions it owns."""
+
+    @property
+    def recovering(self) -> int:
+        """Owned partitions whose state is still being read from the changelog."""
+
+    @property
+    def topic_partitions(self) -> int:
+        """The input topic's partition count."""
+
+    @property
+    def fetch_wait(self) -> FetchWaitView: ...
 
 
 class WorkerCollector(Collector):
-    def __init__(self, worker: LiveWorker) -> None:
+    def __init__(self, worker: WorkerView) -> None:
         self._worker = worker
         config = worker.config
         settings = config.kpi_settings()
@@ -195,7 +211,7 @@ def _histograms(totals: LiveTotals, agent_series: bool) -> Iterator[Metric]:
         yield family
 
 
-def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
+def _conversation_gauges(worker: WorkerView) -> Iterator[Metric]:
     open_by_series: Counter[tuple[str, str]] = Counter()
     waiting_by_series: Counter[tuple[str, str]] = Counter()
     oldest_wait_us: dict[tuple[str, str], int] = {}
@@ -221,7 +237,7 @@ def _conversation_gauges(worker: LiveWorker) -> Iterator[Metric]:
         yield family
 
 
-def _window_gauges(worker: LiveWorker) -> Iterator[Metric]:
+def _window_gauges(worker: WorkerView) -> Iterator[Metric]:
     """Rolling windows over the owned partitions, ending at their newest event time;
     the social cost is this worker's share (owned / the input topic's real partition
     count, `worker.topic_partitions`)."""
@@ -267,62 +283,3 @@ def series_bound(config: CarePulseConfig) -> int:
         + brands * agents * (2 + histogram)
         + surveys + len(REJECT_REASONS) + PLAIN_SERIES + 1 + windows * len(CURRENCY_GAUGES)
     )
-
-
-class MetricsServer:
-    def __init__(
-        self, worker: LiveWorker, host: str, port: int,
-        security: MetricsSecurity = OPEN,
-    ) -> None:
-        self.host = host
-        self.port = port
-        self.security = security
-        self.config = worker.config
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(WorkerCollector(worker))
-        self._exposition = Exposition()
-        self._runner: web.AppRunner | None = None
-        self._logged_errors: set[tuple[str, str, str]] = set()
-        self.failed_scrapes = 0
-
-    async def _metrics(self, request: web.Request) -> web.Response:
-        try:
-            body = self._exposition.render(self.registry.collect())
-        except Exception as error:  # a bug in a collector must not end the worker
-            return self._failed(error)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
-
-    def _failed(self, error: Exception) -> web.Response:
-        """A 500 with a one-line body; the error logged the first time it happens."""
-        self.failed_scrapes += 1
-        kind = type(error).__name__
-        lines = str(error).strip().splitlines()
-        message = lines[0][:MAX_MESSAGE_CHARS] if lines else ""
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else "?"
-        key = (kind, message, where)
-        if key not in self._logged_errors and len(self._logged_errors) < MAX_LOGGED_ERRORS:
-            self._logged_errors.add(key)
-            log.error("/metrics: the collector failed (scrape %d): %s: %s (at %s); answered "
-                      "500, the worker goes on; this error is not logged again",
-                      self.failed_scrapes, kind, message, where)
-        return web.Response(
-            status=500, text=f"collecting the metrics failed ({kind}); see the worker's log\n"
-        )
-
-    async def start(self) -> None:
-        authorization = self.security.authorization
-        app = web.Application(middlewares=[] if authorization is None else [
-            basic_auth(authorization)
-        ])
-        app.router.add_get("/metrics", self._metrics)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(
-            self._runner, self.host, self.port, ssl_context=self.security.ssl_context
-        )
-        await site.start()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()

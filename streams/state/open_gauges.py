@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from streams.kpi.engine import Conversation
+from streams.kpi.conversation import Conversation
+from streams.kpi.observers import Series
 
-Series = tuple[str, str]  # (brand, channel) of the cycle
 SPARE_ENTRIES = 64  # stale heap entries tolerated beyond twice the live ones
 
 
 class OpenGauges:
-    """Of one engine's conversations (the dict it changes)."""
+    """Of one engine's conversations (the dict it changes): the engine's open counts
+    (streams.kpi.observers.OpenCounts)."""
 
     def __init__(self, conversations: dict[str, Conversation]) -> None:
         self._conversations = conversations

@@ -27,7 +27,8 @@ import orjson
 
 from schemas.rejections import Rejection, RejectReason, parse_event
 from streams.config import CarePulseConfig
-from streams.kpi.engine import Conversation, Engine
+from streams.kpi.conversation import Conversation
+from streams.kpi.engine import Engine
 from streams.kpi.labels import LabelValues
 from streams.kpi.sink import TeeSink
 from streams.state.checkpoint.snapshot import (
@@ -55,13 +56,14 @@ class PartitionState:
         self._legacy_brand = labels.default_brand
         self.totals = LiveTotals(labels)
         self.windows = WindowTotals(settings.thresholds)
+        sink = TeeSink(self.totals, self.windows)
+        conversations: dict[str, Conversation] = {}
+        self.watch = DeadlineWatch(conversations, sink)
+        self.gauges = OpenGauges(conversations)
         self.engine = Engine(
-            settings, TeeSink(self.totals, self.windows), live_sla=True, keep_forgotten=True,
-            open_gauges=True,
+            settings, sink, watch=self.watch, keep_forgotten=True, gauges=self.gauges,
+            conversations=conversations,
         )
-        assert self.engine.watch is not None and self.engine.gauges is not None
-        self.watch: DeadlineWatch = self.engine.watch
-        self.gauges: OpenGauges = self.engine.gauges
         self.alerts: list[SlaAlert] = []  # raised, for the worker to send
         self._clock_us = self.engine.last_event_us  # the newest `advance` (wall clock)
         self.produced_at_us: int | None = None  # Kafka timestamp of the newest record

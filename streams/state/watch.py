@@ -19,16 +19,13 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from streams.kpi.sla import SlaRules, SlaTarget
-
-if TYPE_CHECKING:
-    from streams.kpi.engine import Conversation
-    from streams.kpi.sink import KpiSink
+from streams.kpi.conversation import Clock, Conversation
+from streams.kpi.sink import KpiSink
+from streams.kpi.sla import SlaTarget
 
 AlertKind = Literal["at_risk", "at_risk_cleared", "breached"]
-Clock = Literal["response", "resolution"]
 RESPONSE_RISK, RESPONSE_BREACH, RESOLUTION_RISK, RESOLUTION_BREACH = range(4)
 _RISK_FLAG: dict[Clock, int] = {"response": 1, "resolution": 2}
 
@@ -48,7 +45,8 @@ class SlaAlert:
 
 class DeadlineWatch:
     """The due instants of one engine's open SLA clocks, its at-risk counts by
-    (brand, channel, policy, target), and the alerts not yet taken by the worker."""
+    (brand, channel, policy, target), and the alerts not yet taken by the worker. The
+    engine's clock watch (streams.kpi.observers.ClockWatch)."""
 
     def __init__(self, conversations: dict[str, Conversation], sink: KpiSink) -> None:
         self._conversations = conversations
@@ -149,7 +147,3 @@ class DeadlineWatch:
                     key = (conv.cycle_brand, conv.cycle_channel, conv.policy.name, target)
                     self.at_risk[key] += 1
 
-
-def risk_instant_us(policy: SlaRules, start_us: int, limit_us: int) -> int:
-    """When `at_risk_fraction` of the target has passed (in business time if calendared)."""
-    return policy.deadline_us(start_us, round(limit_us * policy.at_risk_fraction))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.kpi.engine import Conversation, Engine
+from streams.kpi.conversation import Conversation
+from streams.kpi.engine import Engine
 from streams.kpi.sla import SlaBook
 
 Record = tuple[bytes, bytes | None]  # checkpoint table key, value (None deletes)
