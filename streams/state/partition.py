@@ -1,4 +1,5 @@
-"""The live state of one input partition, and its checkpoint records.
+"""The live state of one input partition, and its checkpoint records (their key layout:
+streams/state/checkpoint/keys.py; the conversation and counter encoding: snapshot.py).
 
 All events of a conversation share a partition (the key is `conversation_id`), so each
 partition has its own engine and totals and moves between workers as a whole. Hot state
@@ -31,8 +32,19 @@ from streams.kpi.conversation import Conversation
 from streams.kpi.engine import Engine
 from streams.kpi.labels import LabelValues
 from streams.kpi.sink import TeeSink
-from streams.state.checkpoint.snapshot import (
+from streams.state.checkpoint.keys import (
+    CONVERSATION_KINDS,
+    META,
+    SEGMENTS,
+    WINDOWS,
     Record,
+    conversation_key,
+    key_prefix,
+    meta_key,
+    segment_key,
+    split_name,
+)
+from streams.state.checkpoint.snapshot import (
     dump_conversation,
     dump_counters,
     load_conversation,
@@ -42,10 +54,6 @@ from streams.state.open_gauges import OpenGauges
 from streams.state.totals import LiveTotals
 from streams.state.watch import DeadlineWatch, SlaAlert
 from streams.state.windows import WindowTotals
-
-
-def key_prefix(partition: int) -> bytes:
-    return b"%d/" % partition
 
 
 class PartitionState:
@@ -159,7 +167,9 @@ class PartitionState:
             slot = 0 if conv.checkpoint_slot == 1 else 1
             self._slot_flips.append((conv, slot))
             value = orjson.dumps([sequence, dump_conversation(conv)])
-            records.append((self._prefix + b"c%d/" % slot + conversation_id.encode(), value))
+            records.append(
+                (conversation_key(self._prefix, slot, conversation_id.encode()), value)
+            )
         self._changed.clear()
         if self._new_ids:
             records.append((self._segment_key(sequence), orjson.dumps(self._new_ids)))
@@ -178,9 +188,9 @@ class PartitionState:
         `null` in the slot not holding their committed state. A new conversation that
         took the id writes to that slot instead, and its record supersedes the old."""
         records: list[Record] = [
-            (self._prefix + slot + conversation_id.encode(), None)
+            (conversation_key(self._prefix, slot, conversation_id.encode()), None)
             for conversation_id in self._forgotten if conversation_id not in conversations
-            for slot in (b"c0/", b"c1/")
+            for slot in (0, 1)
         ]
         assert self.engine.forgotten is not None
         forgotten, self.engine.forgotten = self.engine.forgotten, []
@@ -192,7 +202,7 @@ class PartitionState:
                     successor.checkpoint_slot = conv.checkpoint_slot
             elif conv.checkpoint_slot != -1:
                 slot = 0 if conv.checkpoint_slot == 1 else 1
-                key = self._prefix + b"c%d/" % slot + conversation_id.encode()
+                key = conversation_key(self._prefix, slot, conversation_id.encode())
                 records.append((key, orjson.dumps([sequence, None])))
         return records
 
@@ -212,10 +222,10 @@ class PartitionState:
             "segments": self._segments,
             "produced_at_us": self.produced_at_us,
         }
-        return self._prefix + b"meta", orjson.dumps(meta)
+        return meta_key(self._prefix), orjson.dumps(meta)
 
     def _segment_key(self, sequence: int) -> bytes:
-        return self._prefix + b"ids/%d" % sequence
+        return segment_key(self._prefix, sequence)
 
     @classmethod
     def restore(
@@ -229,15 +239,15 @@ class PartitionState:
         versions: dict[bytes, list[tuple[int, int, Any]]] = {}  # id -> (sequence, slot, data)
         window_records: list[tuple[bytes, bytes]] = []
         for key, value in records:
-            kind, _, name = key.removeprefix(state._prefix).partition(b"/")
-            if kind in (b"c0", b"c1"):
+            kind, name = split_name(key.removeprefix(state._prefix))
+            if kind in CONVERSATION_KINDS:
                 sequence, data = orjson.loads(value)
                 versions.setdefault(name, []).append((sequence, int(kind[1:]), data))
-            elif kind == b"ids":
+            elif kind == SEGMENTS:
                 segments[int(name)] = value
-            elif kind == b"meta":
+            elif kind == META:
                 meta = orjson.loads(value)
-            elif kind == b"w":
+            elif kind == WINDOWS:
                 window_records.append((key.removeprefix(state._prefix), value))
         state._restore_conversations(versions, meta["sequence"])
         state.watch.rearm()
@@ -269,7 +279,7 @@ class PartitionState:
         for name, candidates in versions.items():
             committed = [c for c in candidates if c[0] <= committed_sequence]
             self._uncommitted_keys += [
-                self._prefix + b"c%d/" % slot + name
+                conversation_key(self._prefix, slot, name)
                 for sequence, slot, _ in candidates if sequence > committed_sequence
             ]
             if not committed:
@@ -293,9 +303,3 @@ class PartitionState:
         for sequence, _ in self._segments:
             self.engine.remember(orjson.loads(segments[sequence]))
 
-
-def partition_records(
-    items: Iterable[tuple[bytes, bytes]], partition: int
-) -> list[tuple[bytes, bytes]]:
-    prefix = key_prefix(partition)
-    return [(key, value) for key, value in items if key.startswith(prefix)]

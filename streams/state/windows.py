@@ -33,7 +33,7 @@ import orjson
 from streams.kpi.settings import MONTH_SECONDS, Savings, Thresholds
 from streams.kpi.sla import SlaTarget
 from streams.kpi.timeutil import US_PER_SECOND
-from streams.state.checkpoint.snapshot import Record
+from streams.state.checkpoint.keys import Record, window_name
 
 MINUTE_US: Final = 60 * US_PER_SECOND
 HOUR_US: Final = 60 * MINUTE_US
@@ -322,8 +322,8 @@ class WindowTotals:
                 flips.append((buckets, index, slot))
                 rows = [[*series, row] for series, row in buckets.by_index[index].items()]
                 value = orjson.dumps([sequence, rows])
-                records.append((prefix + _name(buckets.tag, index, slot), value))
-            gone += [_name(buckets.tag, index, slot)
+                records.append((prefix + window_name(buckets.tag, index, slot), value))
+            gone += [window_name(buckets.tag, index, slot)
                      for index in sorted(buckets.evicted) for slot in (0, 1)]
             buckets.changed.clear()
             buckets.evicted.clear()
@@ -378,9 +378,6 @@ class WindowTotals:
             buckets.evict_before(buckets.oldest_kept(self.now_us))
         return highest_sequence
 
-
-def _name(tag: bytes, index: int, slot: int) -> bytes:
-    return b"w/%s/%d/%d" % (tag, index, slot)
 
 
 def gauge_values(

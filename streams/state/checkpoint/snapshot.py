@@ -14,8 +14,6 @@ from streams.kpi.conversation import Conversation
 from streams.kpi.engine import Engine
 from streams.kpi.sla import SlaBook
 
-Record = tuple[bytes, bytes | None]  # checkpoint table key, value (None deletes)
-
 # Positional, in this order: records written by earlier versions must still load, so a
 # new field goes to the end of `dump_conversation`, after the policy name.
 _PLAIN_FIELDS = (
