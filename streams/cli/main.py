@@ -1,59 +1,25 @@
-"""The `carepulse` command line."""
+"""The `carepulse` command line: one parser, a subcommand per module of this package."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
+from collections.abc import Callable
 from importlib import metadata
-from pathlib import Path
-from typing import IO
 
 from schemas.events import EVENT_CONTRACT_VERSION
-from streams.audit.render import render_table
-from streams.audit.replay import replay_file
-from streams.audit.report import REPORT_SCHEMA, AuditRun
-from streams.cli.arguments import bootstrap_servers, positive_rate, tcp_port
+from streams.audit.report import REPORT_SCHEMA
+from streams.cli import broker, produce, replay, simulate, worker
+from streams.cli.common import EXIT_NOTHING_ACCEPTED, NothingAccepted, UsageError, add_command
 from streams.cli.demo.command import add_arguments as add_demo_arguments
 from streams.cli.demo.command import run_demo_args
-from streams.config import CarePulseConfig, ConfigError, load_config, with_environment
+from streams.config import ConfigError
 from streams.kafka.alerts import ALERT_SCHEMA
-from streams.kafka.broker import BrokerError, port_in_use, run_foreground
-from streams.kafka.settings import client_security, kafka_settings
-from streams.kpi.timeutil import parse_iso_us
-from streams.testing.simulate import write_file
 
-MAX_INVALID_LINES_SHOWN = 20
-EXIT_NOTHING_ACCEPTED = 3
-"""`carepulse replay`'s exit code when no record was accepted (README, CLI reference)."""
-
-
-class UsageError(Exception):
-    """A command line that cannot be carried out; the message says why."""
-
-
-class NothingAccepted(Exception):
-    """A replay whose input held no acceptable event: there is nothing to report."""
-
-
-def _instant_us(text: str) -> int:
-    try:
-        return parse_iso_us(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an RFC 3339 timestamp with UTC offset"
-        ) from error
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number in [0, 1]")
-    return value
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "replay": replay.run, "produce": produce.run, "simulate": simulate.run,
+    "broker": broker.run, "worker": worker.run, "demo": run_demo_args,
+}
 
 
 def version_text() -> str:
@@ -64,17 +30,6 @@ def version_text() -> str:
         package = "(not installed)"
     return (f"carepulse {package} (event contract {EVENT_CONTRACT_VERSION}; "
             f"report {REPORT_SCHEMA}; alerts {ALERT_SCHEMA})")
-
-
-def _command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str
-) -> argparse.ArgumentParser:
-    return commands.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:])
-
-
-CONFIG_HELP = ('TOML configuration file (default: none: the built-in defaults, README '
-               '"Configuration")')
-EXAMPLE_INSTANT = "2026-11-02T00:00:00Z"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,238 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      help="one of these; `carepulse COMMAND --help` for its "
                                           "options")
-
-    replay = _command(commands, "replay", "audit report of an event log (a file or a topic)")
-    source = replay.add_mutually_exclusive_group(required=True)
-    source.add_argument("--input", type=Path, metavar="FILE",
-                        help="JSONL file of events, one per line, in arrival order")
-    source.add_argument("--topic", metavar="NAME",
-                        help="Kafka topic to read, every partition from its beginning to its "
-                             "end as seen at start")
-    replay.add_argument("--broker", metavar="HOST:PORT", type=bootstrap_servers,
-                        help="bootstrap servers for --topic (default: CAREPULSE_BROKER, else "
-                             "kafka.bootstrap_servers of --config, else 127.0.0.1:9092)")
-    replay.add_argument("--from", dest="from_us", type=_instant_us, metavar="TIMESTAMP",
-                        help="range start, inclusive: RFC 3339 with a UTC offset, e.g. "
-                             f"{EXAMPLE_INSTANT} or 2026-11-02T01:00:00+01:00 (default: the "
-                             "earliest event time)")
-    replay.add_argument("--to", dest="to_us", type=_instant_us, metavar="TIMESTAMP",
-                        help="range end, exclusive: RFC 3339 with a UTC offset, like --from "
-                             "(default: the latest event time + 1 s)")
-    replay.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
-    replay.add_argument("--format", choices=("json", "table"), default="json",
-                        help="json: the report as indented JSON with sorted keys; table: a "
-                             "readable summary (default: json)")
-    replay.add_argument("--out", type=Path, metavar="FILE",
-                        help="write the report to FILE (default: stdout)")
-    replay.add_argument("--rejects", type=Path, metavar="FILE",
-                        help="write each rejected record to FILE, one JSON object per line: "
-                             "line (or partition and offset), reason, field, raw (default: "
-                             "not written; they are counted in the report)")
-    replay.add_argument("--allow-empty", action="store_true",
-                        help="write the empty report and exit 0 when no event is accepted "
-                             "(default: no report, one line on stderr, exit "
-                             f"{EXIT_NOTHING_ACCEPTED})")
-
-    produce = _command(commands, "produce", "publish a JSONL file of events to Kafka, keyed "
-                                            "by conversation_id")
-    produce.add_argument("--input", type=Path, required=True, metavar="FILE",
-                         help="JSONL file of events (required)")
-    produce.add_argument("--topic", metavar="NAME",
-                         help="topic (default: CAREPULSE_INPUT_TOPIC, else kafka.input_topic "
-                              "of --config, else care.events)")
-    produce.add_argument("--broker", metavar="HOST:PORT", type=bootstrap_servers,
-                         help="bootstrap servers (default: CAREPULSE_BROKER, else "
-                              "kafka.bootstrap_servers of --config, else 127.0.0.1:9092)")
-    produce.add_argument("--rate", type=positive_rate, metavar="EVENTS_PER_SECOND",
-                         help="pace to this many events/s (default: as fast as possible)")
-    produce.add_argument("--raw", action="store_true",
-                         help="send every non-blank line unvalidated, to exercise the DLQ "
-                              "(default: validate every line first and send nothing if one "
-                              "is invalid)")
-    produce.add_argument("--partitions", type=int, metavar="N",
-                         help="partitions of the topic if it is created (default: "
-                              "kafka.partitions of --config, else 4)")
-    produce.add_argument("--config", type=Path, metavar="FILE",
-                         help="TOML configuration file: its [kafka] section (broker, topic, "
-                              "partitions, SASL and TLS settings) (default: none)")
-
-    broker = _command(commands, "broker", "run the embedded Kafka-compatible broker (Tansu) "
-                                          "on 127.0.0.1 until Ctrl-C")
-    broker.add_argument("--port", type=tcp_port, default=9092,
-                        help="TCP port to listen on, 1..65535 (default: 9092)")
-
-    worker = _command(commands, "worker", "run the live Faust worker (serves /metrics)")
-    worker.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
-    worker.add_argument("--broker", metavar="HOST:PORT", type=bootstrap_servers,
-                        help="bootstrap servers host:port[,host:port] (default: "
-                             "CAREPULSE_BROKER, else kafka.bootstrap_servers of --config, "
-                             "else 127.0.0.1:9092)")
-    worker.add_argument("--log-level", default="info",
-                        choices=("debug", "info", "warning", "error"),
-                        help="the least severe log records shown (default: info)")
-
-    demo = _command(commands, "demo", "embedded broker, worker and simulated live traffic, "
-                                      "with a live summary")
-    add_demo_arguments(demo)
-
-    simulate = _command(commands, "simulate", "write synthetic care traffic as JSONL")
-    simulate.add_argument("--events", type=int, required=True, metavar="N",
-                          help="number of lines to write (required)")
-    simulate.add_argument("--seed", type=int, default=1,
-                          help="random seed: the same seed and options give the same bytes "
-                               "(default: 1)")
-    simulate.add_argument("--out", type=Path, required=True, metavar="FILE",
-                          help="file to write (required; replaced if it exists)")
-    simulate.add_argument("--bad-lines", type=_fraction, default=0.0, metavar="FRACTION",
-                          help="fraction of malformed lines, 0..1, e.g. 0.01 for 1%% "
-                               "(default: 0)")
+    replay.add_parser(commands)
+    produce.add_parser(commands)
+    broker.add_parser(commands)
+    worker.add_parser(commands)
+    add_demo_arguments(add_command(commands, "demo", "embedded broker, worker and simulated "
+                                                     "live traffic, with a live summary"))
+    simulate.add_parser(commands)
     return parser
-
-
-def _replay(args: argparse.Namespace) -> int:
-    if args.from_us is not None and args.to_us is not None and args.to_us <= args.from_us:
-        raise UsageError("--to must be after --from")
-    if args.input is not None:
-        _check_input_file(args.input)
-    config = load_config(args.config)
-    run = AuditRun(config, args.from_us, args.to_us)
-    rejects: IO[str] | None = None
-    try:
-        if args.rejects is not None:
-            rejects = args.rejects.open("w", encoding="utf-8")
-        if args.topic is not None:
-            _replay_topic(args, config, run, rejects)
-        else:
-            replay_file(args.input, run, rejects, show_progress=sys.stderr.isatty())
-    finally:
-        if rejects is not None:
-            rejects.close()
-    if run.engine.accepted == 0 and not args.allow_empty:
-        source = f"topic {args.topic!r}" if args.topic is not None else str(args.input)
-        unit = "record" if args.topic is not None else "line"
-        raise NothingAccepted(
-            f"{source}: {_nothing_accepted(run, unit, args.rejects is not None)}"
-        )
-    report = run.report()
-    text = (
-        json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        if args.format == "json" else render_table(report)
-    )
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
-    return 0
-
-
-def _nothing_accepted(run: AuditRun, unit: str, rejects_written: bool) -> str:
-    """Why there is no report: what was read and rejected, and the most common reason."""
-    read, rejected = run.read, sum(run.rejected.values())
-    message = f"no event accepted: {read:,} {unit}{'s' * (read != 1)} read"
-    if rejected:
-        reason, count = max(run.rejected.items(), key=lambda item: item[1])
-        message += f", {rejected:,} rejected, most often {reason} ({count:,})"
-    message += "; nothing to report (--allow-empty writes an empty report"
-    if rejected and not rejects_written:
-        message += "; --rejects FILE lists the rejected ones"
-    return message + ")"
-
-
-def _replay_topic(
-    args: argparse.Namespace, config: CarePulseConfig, run: AuditRun, rejects: IO[str] | None
-) -> None:
-    from streams.audit.topic_replay import TopicReadError, replay_topic  # Kafka clients: on demand
-
-    kafka = kafka_settings(config)
-    try:
-        repeated = replay_topic(args.broker or kafka.bootstrap_servers, args.topic, run,
-                                rejects, security=client_security(kafka))
-    except TopicReadError as error:
-        raise UsageError(str(error)) from error
-    if repeated:
-        print(f"carepulse replay: skipped {repeated} repeated dead letter"
-              f"{'s' * (repeated > 1)} (same source topic, partition and offset as an "
-              "earlier one)", file=sys.stderr)
-
-
-def _check_input_file(path: Path) -> None:
-    if not path.exists():
-        raise UsageError(f"{path}: no such file")
-    if not path.is_file():
-        raise UsageError(f"{path}: not a regular file")
-
-
-def _produce(args: argparse.Namespace) -> int:
-    from streams.kafka.produce import ProduceError, invalid_lines, produce_file
-
-    _check_input_file(args.input)
-    settings = kafka_settings(load_config(args.config))
-    partitions = settings.partitions if args.partitions is None else args.partitions
-    if partitions < 1:
-        raise UsageError("--partitions must be >= 1")
-    topic = args.topic or settings.input_topic
-    if not args.raw:
-        count = 0
-        for count, line in enumerate(invalid_lines(args.input), 1):
-            if count <= MAX_INVALID_LINES_SHOWN:
-                print(line.describe(str(args.input)), file=sys.stderr)
-        if count > MAX_INVALID_LINES_SHOWN:
-            print(f"... and {count - MAX_INVALID_LINES_SHOWN} more", file=sys.stderr)
-        if count:
-            raise UsageError(f"{args.input}: {count} invalid line{'s' * (count > 1)}, "
-                             "nothing sent (--raw sends lines unvalidated)")
-    try:
-        sent = produce_file(args.input, args.broker or settings.bootstrap_servers, topic,
-                            args.rate, partitions, client_security(settings))
-    except ProduceError as error:
-        raise UsageError(str(error)) from error
-    print(f"sent {sent} events to {topic}", file=sys.stderr)
-    return 0
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    if args.events < 0:
-        raise UsageError("--events must be >= 0")
-    written = write_file(args.out, args.events, args.seed, args.bad_lines)
-    print(f"wrote {written:,} lines to {args.out}", file=sys.stderr)
-    return 0
-
-
-def _broker(args: argparse.Namespace) -> int:
-    return run_foreground(args.port)
-
-
-def _worker(args: argparse.Namespace) -> int:
-    config = with_environment(load_config(args.config), os.environ)
-    if args.broker:
-        config = with_environment(config, {"CAREPULSE_BROKER": args.broker})
-    _check_metrics_address(config)
-    from streams.live.worker import run_worker  # Faust takes a second to import
-
-    return run_worker(config, args.log_level)
-
-
-def _check_metrics_address(config: CarePulseConfig) -> None:
-    """Refuses, before anything connects, a /metrics address the worker could not listen
-    on (it would crash a few seconds later, once Faust is up, with a traceback)."""
-    host, port = config.metrics.host, config.metrics.port
-    setting = "[metrics] host and port, or CAREPULSE_METRICS_HOST and CAREPULSE_METRICS_PORT"
-    try:
-        taken = port_in_use(host, port)
-    except BrokerError as error:
-        raise UsageError(f"/metrics: {error} (set by {setting})") from error
-    if taken:
-        raise UsageError(f"/metrics port {port} on {host} is already in use: choose another "
-                         "with [metrics] port or CAREPULSE_METRICS_PORT")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"replay": _replay, "produce": _produce, "simulate": _simulate,
-                "broker": _broker, "worker": _worker, "demo": run_demo_args}
     try:
-        return handlers[args.command](args)
+        return COMMANDS[args.command](args)
     except (ConfigError, UsageError) as error:
         print(f"carepulse {args.command}: error: {error}", file=sys.stderr)
         return 2
