@@ -16,7 +16,8 @@ import orjson
 import pytest
 from prometheus_client.samples import Sample
 
-from streams.cli.demo.command import Restamper, format_duration, median_bucket_seconds, scrape
+from streams.cli.demo.summary import format_duration, median_bucket_seconds, scrape
+from streams.cli.demo.traffic import Restamper
 from streams.kafka.broker import free_port
 from streams.kpi.timeutil import parse_iso_us
 from streams.testing.simulate import generate_lines
