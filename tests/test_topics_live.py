@@ -130,7 +130,10 @@ def test_two_workers_of_the_default_configuration_share_a_topic_of_any_count(
     first, second = start_worker(name), start_worker(name)
 
     def settled() -> bool:
-        m = merged(worker.scrape() for worker in (first, second))
+        try:
+            m = merged(worker.scrape() for worker in (first, second))
+        except OSError:  # a worker does not serve /metrics yet
+            return False
         return (total(m, "carepulse_partitions_owned") == partitions
                 and total(m, "carepulse_partitions_recovering") == 0
                 and total(m, "carepulse_events_read_total") == 6_000)
