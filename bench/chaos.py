@@ -17,7 +17,7 @@ and to the first scrape where it owns a partition): median, p90 and max.
 SyncGroup outcomes, the leader, LeaveGroup, missed heartbeats) in each schedule's
 broker.log.
 `--repair-stalls` clears the group's departed leader when a stall is detected
-(streams/live/group_repair.py) and goes on, to see whether that gets the group going.
+(streams/kafka/group_repair.py) and goes on, to see whether that gets the group going.
 
 Usage: python bench/chaos.py [--schedules 3] [--seed 1] [--events 100000]
                              [--stall-seconds 60] [--broker-log info|debug]
@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the harness lives with the tests it serves
 
-from streams.broker import EmbeddedBroker, free_port  # noqa: E402
+from streams.kafka.broker import EmbeddedBroker, free_port  # noqa: E402
 from tests.chaos import Limits, ScheduleResult, random_schedule, run_schedule  # noqa: E402
 
 BROKER_LOGS = {

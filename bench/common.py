@@ -1,6 +1,7 @@
 """Shared pieces of the live-worker benchmarks (worker_drain, latency,
 memory_per_conversation): the cached simulated file, fast topic loading, configuration
-files for `carepulse worker`, a worker child process and cheap scrapes of its /metrics.
+files for `carepulse worker`, and a worker child process (streams.testing.worker, the
+harness the tests and the demo use too) with cheap scrapes of its /metrics (`sums`).
 
 Not a benchmark itself; the scripts import it as `common` (they run as
 `python bench/NAME.py`, so bench/ is on sys.path).
@@ -9,25 +10,21 @@ Not a benchmark itself; the scripts import it as `common` (they run as
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import murmur2
 
-from streams.children import die_with_parent
 from streams.config import load_config
-from streams.produce import record_key
-from streams.simulate import write_file
+from streams.kafka.produce import record_key
+from streams.testing.simulate import write_file
+from streams.testing.worker import WorkerProcess
 
 REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(__file__).resolve().parent / "out"
@@ -136,12 +133,6 @@ async def read_topic_plainly(url: str, topic: str) -> tuple[int, float, float, f
         await consumer.stop()
 
 
-def pinned(command: list[str]) -> list[str]:
-    """Measured processes on core 0 when `taskset` exists (the broker runs unpinned)."""
-    taskset = shutil.which("taskset")
-    return [taskset, "-c", "0", *command] if taskset else command
-
-
 def base_config_text(path: Path | None) -> str:
     """The configuration file without its [kafka], [metrics] and [worker] sections (the
     benchmark writes its own)."""
@@ -176,89 +167,12 @@ def write_worker_config(path: Path, base: Path | None, app_id: str, input_topic:
     return path
 
 
-def metric_sums(text: str) -> dict[str, float]:
-    """Sum over all label sets of every sample in a /metrics text (no full parse: a
-    tight scrape loop must not cost more than the scrape)."""
-    sums: dict[str, float] = {}
-    for line in text.splitlines():
-        if not line or line[0] == "#":
-            continue
-        name_end = line.find("{")
-        if name_end < 0:
-            name_end = line.find(" ")
-        name = line[:name_end]
-        sums[name] = sums.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
-    return sums
-
-
-class WorkerProcess:
-    """`carepulse worker --config FILE --broker URL` in a child process, log to a file."""
-
-    def __init__(self, config: Path, broker_url: str, metrics_port: int, workdir: Path,
-                 pin: bool = True) -> None:
-        """`workdir` is the child's working directory and holds its log."""
-        self.config, self.broker_url, self.metrics_port, self.workdir = (
-            config, broker_url, metrics_port, workdir)
-        self.log = workdir / f"{config.stem}.log"
-        self.pin = pin
-        self.url = f"http://127.0.0.1:{metrics_port}/metrics"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.started_at = 0.0
-
-    def start(self) -> WorkerProcess:
-        command = [sys.executable, "-m", "streams.cli", "worker", "--config", str(self.config),
-                   "--broker", self.broker_url]
-        environment = {**os.environ, "CAREPULSE_METRICS_PORT": str(self.metrics_port)}
-        with self.log.open("ab") as log:
-            self.started_at = time.monotonic()
-            self.process = subprocess.Popen(
-                pinned(command) if self.pin else command, stdout=log,
-                stderr=subprocess.STDOUT, env=environment, cwd=self.workdir,
-                preexec_fn=die_with_parent(signal.SIGKILL),  # noqa: PLW1509 (one prctl)
-            )
-        return self
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def check_alive(self) -> None:
-        if not self.alive():
-            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
-            raise SystemExit(f"worker exited early; log {self.log}:\n{tail}")
-
-    def scrape(self, timeout_seconds: float = 5.0) -> dict[str, float] | None:
-        """Sums of every metric, or None while /metrics does not answer."""
-        try:
-            with urllib.request.urlopen(self.url, timeout=timeout_seconds) as response:
-                return metric_sums(response.read().decode())
-        except OSError:
-            return None
-
-    def log_problems(self) -> str:
-        """How many WARNING/ERROR lines the log holds, and the first of each kind."""
-        kinds: dict[str, int] = {}
-        for line in self.log.read_text(errors="replace").splitlines():
-            level = next((lvl for lvl in ("[WARNING]", "[ERROR]", "[CRITICAL]")
-                          if lvl in line), None)
-            if level is None:
-                continue
-            text = line.split(level, 1)[1].strip()
-            kind = re.sub(r"[0-9.]+", "N", text)[:90]
-            kinds[kind] = kinds.get(kind, 0) + 1
-        if not kinds:
-            return "no warnings in the worker log"
-        return "worker log: " + "; ".join(f"{count} x {kind}" for kind, count in kinds.items())
-
-    def stop(self, timeout_seconds: float = 30.0) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout_seconds)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def bench_worker(config: Path, broker_url: str, metrics_port: int, workdir: Path,
+                 pin: bool = True) -> WorkerProcess:
+    """A worker whose working directory is `workdir`, logging to <config stem>.log there,
+    pinned to core 0 unless `pin` is False (streams.testing.worker)."""
+    return WorkerProcess(config, broker_url, metrics_port, workdir / f"{config.stem}.log",
+                         cwd=workdir, pin=pin)
 
 
 def stop_child(process: subprocess.Popen[bytes], timeout_seconds: float = 30.0) -> None:

@@ -14,9 +14,9 @@ import time
 
 from schemas.events import Event
 from schemas.rejections import Rejection, parse_event
+from streams.audit.report import AuditRun
 from streams.config import load_config
-from streams.core.report import AuditRun
-from streams.simulate import generate_lines
+from streams.testing.simulate import generate_lines
 
 
 def validated_events(count: int, seed: int) -> list[Event]:

@@ -46,10 +46,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from streams.broker import EmbeddedBroker, free_port
 from streams.children import die_with_parent
-from streams.live.group_repair import clear_departed_leader
-from streams.produce import ensure_topic
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.group_repair import clear_departed_leader
+from streams.kafka.produce import ensure_topic
 
 GROUP = "stall-probe"
 COORDINATOR_LOG = "warn,tansu_broker::coordinator::group::administrator=debug"
@@ -343,7 +343,7 @@ def main() -> None:
     parser.add_argument("--leave-after", type=float, default=0.0)
     parser.add_argument("--repair-after", type=float,
                         help="with --leader-leaves: clear the departed leader "
-                        "(streams.live.group_repair) after this many seconds")
+                        "(streams.kafka.group_repair) after this many seconds")
     parser.add_argument("--member", help=argparse.SUPPRESS)
     parser.add_argument("--broker", help=argparse.SUPPRESS)
     parser.add_argument("--topic", help=argparse.SUPPRESS)

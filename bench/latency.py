@@ -2,7 +2,7 @@
 
 A worker (child process, configuration of its own; pinned to core 0 with --pin) runs on
 a fresh embedded broker. Once it owns all 4 partitions and has counted a
-warm-up message, an aiokafka producer offers simulated events (streams.simulate, in
+warm-up message, an aiokafka producer offers simulated events (streams.testing.simulate, in
 order, re-stamped with `occurred_at` = now, keyed by conversation_id) at --rate events/s
 for --duration seconds, in small batches every --batch-ms. Meanwhile /metrics is scraped
 in a tight loop (a scrape starts every --scrape-ms). For every batch holding a new
@@ -43,11 +43,11 @@ from typing import Any
 import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer
-from common import EXAMPLE_CONFIG, PARTITIONS, WorkerProcess, write_worker_config
+from common import EXAMPLE_CONFIG, PARTITIONS, WorkerProcess, bench_worker, write_worker_config
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.produce import ensure_topic
-from streams.simulate import generate_lines
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import ensure_topic
+from streams.testing.simulate import generate_lines
 
 TOPIC = "bench.latency.events"
 MESSAGES = "carepulse_messages_received_total"
@@ -210,7 +210,7 @@ def wait_ready(worker: WorkerProcess) -> float:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         worker.check_alive()
-        sums = worker.scrape()
+        sums = worker.sums()
         if sums and sums.get("carepulse_partitions_owned") == PARTITIONS:
             return time.monotonic() - worker.started_at
         time.sleep(0.05)
@@ -239,7 +239,7 @@ def main() -> None:
         port = free_port()
         name = f"latency-{os.getpid()}"
         config = write_worker_config(workdir / f"{name}.toml", config_base, name, TOPIC, port)
-        worker = WorkerProcess(config, broker.url, port, workdir, pin=args.pin).start()
+        worker = bench_worker(config, broker.url, port, workdir, pin=args.pin).start()
         try:
             ready_seconds = wait_ready(worker)
             print(f"worker owns {PARTITIONS} partitions {ready_seconds:.1f} s after start; "

@@ -1,6 +1,6 @@
 """Resident memory per open conversation in the live worker's partition state.
 
-One `streams.live.partition.PartitionState` per input partition (4, as the worker keeps
+One `streams.state.partition.PartitionState` per input partition (4, as the worker keeps
 them) receives N `message.received` events of N distinct conversations, as valid JSON
 record values at the next offset of the partition their key hashes to (murmur2, like the
 producers). Each opens a conversation cycle (with the configuration's SLA policies, so
@@ -26,7 +26,7 @@ Usage: python bench/memory_per_conversation.py [--conversations N] [--ids uuid|s
                                                [--config FILE] [--checkpoint-events K]
                                                [--no-split]
 Defaults: 1,000,000 conversations, 36-character UUID ids (`short`: c-123 / e-123 as in
-streams.simulate), examples/carepulse.toml (`--config none`: built-in defaults, no SLA
+streams.testing.simulate), examples/carepulse.toml (`--config none`: built-in defaults, no SLA
 policy), a checkpoint every 5,000 events. Target: <= 2,048 bytes per open conversation.
 """
 
@@ -53,7 +53,7 @@ from aiokafka.partitioner import murmur2
 from common import EXAMPLE_CONFIG, PARTITIONS, base_config_text
 
 from streams.config import CarePulseConfig, load_config
-from streams.live.partition import PartitionState
+from streams.state.partition import PartitionState
 
 TARGET_BYTES = 2048
 RESULT = "RESULT"

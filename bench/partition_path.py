@@ -29,9 +29,9 @@ from common import (
 
 from streams import core_runs
 from streams.config import load_config
-from streams.live.alerts import alert_record
-from streams.live.partition import PartitionState
+from streams.kafka.alerts import alert_record
 from streams.live.worker import GC_THRESHOLDS
+from streams.state.partition import PartitionState
 
 CHECKPOINT_EVENTS = 5000
 
@@ -40,7 +40,7 @@ def one_run(path: Path) -> float:
     """Microseconds per record of one pass over the file."""
     with tempfile.TemporaryDirectory() as work:
         config = load_config(write_worker_config(Path(work) / "w.toml", EXAMPLE_CONFIG,
-                                                 "bench", "bench", 0))
+                                                 "bench", "bench", 9108))  # not served
     records = list(keyed_records(path))
     states = [PartitionState(partition, config) for partition in range(PARTITIONS)]
     next_offsets = [0] * PARTITIONS

@@ -15,7 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from common import pinned, simulated_file
+from common import simulated_file
+
+from streams.testing.worker import pinned
 
 
 def replay_command(path: Path) -> list[str]:

@@ -31,13 +31,13 @@ from common import (
     PARTITIONS,
     fill_topic,
     keyed_records,
-    pinned,
     read_topic_plainly,
     simulated_file,
 )
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.produce import ensure_topic
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import ensure_topic
+from streams.testing.worker import pinned
 
 TOPIC = "bench.events"
 TARGET_EVENTS_PER_SECOND = 100_000

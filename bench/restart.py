@@ -26,14 +26,22 @@ from pathlib import Path
 
 import orjson
 from aiokafka import AIOKafkaProducer
-from common import PARTITIONS, WorkerProcess, fill_topic, median, partition_of, write_worker_config
+from common import (
+    PARTITIONS,
+    WorkerProcess,
+    bench_worker,
+    fill_topic,
+    median,
+    partition_of,
+    write_worker_config,
+)
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from streams.broker import EmbeddedBroker, free_port
 from streams.config import CarePulseConfig
-from streams.live.partition import PartitionState
-from streams.live.topics import changelog_topic_name, prepare_topics
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.topics import changelog_topic_name, prepare_topics
+from streams.state.partition import PartitionState
 
 APP_ID = "restart-bench"
 TOPIC = "restart-bench.events"
@@ -104,7 +112,7 @@ def time_to_ready(worker: WorkerProcess, conversations: int) -> tuple[float, flo
     first_answer = None
     while time.monotonic() - worker.started_at < READY_TIMEOUT_SECONDS:
         worker.check_alive()
-        sums = worker.scrape()
+        sums = worker.sums()
         now = time.monotonic() - worker.started_at
         if sums is not None:
             first_answer = now if first_answer is None else first_answer
@@ -136,7 +144,7 @@ def main() -> int:
         commit_offsets(broker.url, offsets)
         firsts, readies = [], []
         for run in range(args.restarts + 1):
-            worker = WorkerProcess(config_path, broker.url, port, workdir, pin=False).start()
+            worker = bench_worker(config_path, broker.url, port, workdir, pin=False).start()
             first, ready = time_to_ready(worker, args.conversations)
             label = "first start" if run == 0 else f"restart {run} after SIGKILL"
             print(f"{label}: /metrics after {first:.1f} s, ready after {ready:.1f} s "

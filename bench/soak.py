@@ -33,12 +33,12 @@ import threading
 import time
 from pathlib import Path
 
-from common import WorkerProcess, write_worker_config
+from common import WorkerProcess, bench_worker, write_worker_config
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.demo import ENDLESS_EVENTS, Feeder, open_producer
-from streams.produce import ensure_topic
-from streams.simulate import generate_lines
+from streams.cli.demo.traffic import ENDLESS_EVENTS, Feeder, open_producer
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import ensure_topic
+from streams.testing.simulate import generate_lines
 
 LEVEL_OFF_FRACTION = 0.05
 READY_TIMEOUT_SECONDS = 120.0
@@ -57,7 +57,7 @@ def wait_ready(worker: WorkerProcess) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         worker.check_alive()
-        sums = worker.scrape()
+        sums = worker.sums()
         if sums and sums.get("carepulse_partitions_owned", 0) > 0:
             return
         time.sleep(0.5)
@@ -94,7 +94,7 @@ def soak(
             worker_toml=f"resolved_grace_seconds = {grace_seconds}\n"
             f'data_dir = "{workdir}"\n',
         )
-        worker = WorkerProcess(config, broker.url, port, workdir).start()
+        worker = bench_worker(config, broker.url, port, workdir).start()
         stack.callback(worker.stop)
         wait_ready(worker)
         assert worker.process is not None
@@ -119,7 +119,7 @@ def soak(
                 if feeder.error is not None:
                     raise SystemExit(f"producer failed: {feeder.error}")
                 curve.append(rss_mib(worker.process.pid))
-            sums = worker.scrape() or {}
+            sums = worker.sums() or {}
             print(f"{minute:6d}  {curve[-1]:7.1f}  {feeder.sent:10,d}  "
                   f"{sums.get('carepulse_events_read_total', 0):10,.0f}  "
                   f"{sums.get('carepulse_consumer_lag_records', 0):6,.0f}  "

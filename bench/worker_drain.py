@@ -46,12 +46,10 @@ from typing import Any
 from common import (
     EXAMPLE_CONFIG,
     PARTITIONS,
-    WorkerProcess,
+    bench_worker,
     fill_topic,
     keyed_records,
     median,
-    metric_sums,
-    pinned,
     read_topic_plainly,
     simulated_file,
     stop_child,
@@ -60,12 +58,13 @@ from common import (
 from prometheus_client import CollectorRegistry, generate_latest
 
 from streams import core_runs
-from streams.broker import EmbeddedBroker, free_port
 from streams.config import CarePulseConfig, load_config
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import ensure_topic
 from streams.live.fetch_wait import FetchWait
-from streams.live.metrics import WorkerCollector
-from streams.live.partition import PartitionState
-from streams.produce import ensure_topic
+from streams.metrics.collector import WorkerCollector
+from streams.state.partition import PartitionState
+from streams.testing.worker import metric_sums, pinned
 
 TOPIC = "bench.drain.events"
 TARGET_RATIO = 0.7
@@ -191,7 +190,7 @@ def worker_drain(url: str, events: int, config_base: Path | None, expected: dict
     scrapes)."""
     port = free_port()
     config = write_worker_config(workdir / f"{name}.toml", config_base, name, TOPIC, port)
-    worker = WorkerProcess(config, url, port, workdir, pin).start()
+    worker = bench_worker(config, url, port, workdir, pin).start()
     target = progress(expected, expected)
     metrics_at = first_at = 0.0
     scrape_seconds: list[float] = []
@@ -200,7 +199,7 @@ def worker_drain(url: str, events: int, config_base: Path | None, expected: dict
         while True:
             worker.check_alive()
             before = time.monotonic()
-            sums = worker.scrape()
+            sums = worker.sums()
             now = time.monotonic()
             if sums is not None:
                 scrape_seconds.append(now - before)

@@ -1,4 +1,5 @@
-"""Compiles the KPI core and the live partition state to C extensions with mypyc, in place.
+"""Compiles the KPI core (streams/kpi), the live partition state (streams/state) and the
+audit run and its sink to C extensions with mypyc, in place.
 
 The modules stay plain, fully typed Python; compiled, the per-event path of the worker
 runs about a fifth faster (docs/performance.md). Each `<module>.cpython-*.so` sits beside its
@@ -25,13 +26,17 @@ from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("streams/kpi", "streams/state", "streams/state/checkpoint")
+"""Compiled whole: the pure per-event engine and the live partition state."""
 SOURCES = sorted(
-    str(path.relative_to(ROOT))
-    for path in [*(ROOT / "streams" / "core").glob("*.py"), ROOT / "streams/live/partition.py"]
-    if path.name != "__init__.py"
+    str(source.relative_to(ROOT))
+    for source in [*(ROOT / package / name for package in PACKAGES
+                     for name in os.listdir(ROOT / package) if name.endswith(".py")),
+                   ROOT / "streams/audit/report.py", ROOT / "streams/audit/sink.py"]
+    if source.name != "__init__.py"
 )
 SUFFIX = EXTENSION_SUFFIXES[0]  # this interpreter's, e.g. .cpython-311-x86_64-linux-gnu.so
-GROUP = "streams.core"  # names the modules' shared library: streams/core__mypyc<SUFFIX>
+GROUP = "streams.kpi"  # names the modules' shared library: streams/kpi__mypyc<SUFFIX>
 SHARED_LIBRARY = ROOT / (GROUP.replace(".", "/") + "__mypyc" + SUFFIX)
 
 

@@ -9,8 +9,8 @@ _SUFFIX = EXTENSION_SUFFIXES[0]  # this interpreter's, e.g. .cpython-311-x86_64-
 
 
 def refuse_stale_extensions(package_dir: Path) -> None:
-    """ImportError if an extension module one level below is older than its source."""
-    for extension in package_dir.glob("*/*" + _SUFFIX):
+    """ImportError if an extension module below `package_dir` is older than its source."""
+    for extension in package_dir.rglob("*" + _SUFFIX):
         source = extension.with_name(extension.name.removesuffix(_SUFFIX) + ".py")
         if source.exists() and source.stat().st_mtime > extension.stat().st_mtime:
             raise ImportError(
@@ -21,7 +21,7 @@ def refuse_stale_extensions(package_dir: Path) -> None:
 
 def core_compiled() -> bool:
     """Whether the KPI core runs compiled (scripts/compile_core.py) or interpreted."""
-    from streams.core import engine
+    from streams.kpi import engine
 
     return not str(engine.__file__).endswith(".py")
 

@@ -13,7 +13,7 @@ import atheris
 
 with atheris.instrument_imports(include=["schemas", "streams"]):
     from schemas.rejections import Rejection, parse_event
-    from streams.core.report import AuditRun
+    from streams.audit.report import AuditRun
     from tests.test_fuzz import CONFIG
 
 

@@ -35,13 +35,13 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
-from streams.broker import free_port
+from streams.audit.report import AuditRun
+from streams.audit.topic_replay import replay_topic
 from streams.config import load_config
-from streams.core.report import AuditRun
-from streams.live.group_repair import clear_departed_leader
-from streams.produce import ensure_topic, record_key
-from streams.simulate import write_file
-from streams.topic_replay import replay_topic
+from streams.kafka.broker import free_port
+from streams.kafka.group_repair import clear_departed_leader
+from streams.kafka.produce import ensure_topic, record_key
+from streams.testing.simulate import write_file
 from tests.live_fixtures import Samples, WorkerProcess, merged, metrics_mismatches, worker_config
 
 KILL, TERM = signal.SIGKILL, signal.SIGTERM
@@ -128,7 +128,7 @@ class Limits:
     term_timeout_seconds: float = 30.0
     scrape_every_seconds: float = 0.5
     repair_stalls: bool = False
-    """On a stall, clear the group's departed leader (streams.live.group_repair) and go
+    """On a stall, clear the group's departed leader (streams.kafka.group_repair) and go
     on, instead of ending the schedule; the stall still counts as a failure."""
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streams.broker import EmbeddedBroker, free_port
+from streams.kafka.broker import EmbeddedBroker, free_port
 
 pytest.register_assert_rewrite("tests.live_fixtures")  # its helpers' asserts explain
 # the live fixtures for every test file (imported after the rewrite is registered)

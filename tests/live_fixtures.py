@@ -1,14 +1,10 @@
 """Shared pieces of the live-pipeline tests: a real embedded broker, worker processes
-started as `carepulse worker`, and scrapes of their `/metrics` over HTTP."""
+started as `carepulse worker` (streams.testing.worker, the harness the benchmarks and the
+demo use too), and comparisons of their `/metrics` with the replay."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,19 +12,16 @@ from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
-from prometheus_client.parser import text_string_to_metric_families
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.children import die_with_parent
+from streams.audit.report import AuditRun
+from streams.audit.topic_replay import replay_topic
 from streams.config import CarePulseConfig
-from streams.core.labels import NO_TOPIC, OTHER
-from streams.core.report import AuditRun
-from streams.core.timeutil import US_PER_SECOND
-from streams.produce import produce_file
-from streams.simulate import write_file
-from streams.topic_replay import replay_topic
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import produce_file
+from streams.kpi.labels import NO_TOPIC, OTHER
+from streams.kpi.timeutil import US_PER_SECOND
+from streams.testing.simulate import write_file
+from streams.testing.worker import Samples, WorkerProcess, total
 
 
 @dataclass(frozen=True)
@@ -117,72 +110,6 @@ def start_worker(
     return start
 
 
-class WorkerProcess:
-    def __init__(
-        self, config: Path, broker_url: str, metrics_port: int, log: Path,
-        environment: dict[str, str] | None = None,
-    ) -> None:
-        """`environment`: variables added to ours for the child (each start appends to
-        the same log)."""
-        self.config, self.broker_url, self.metrics_port, self.log = (
-            config, broker_url, metrics_port, log
-        )
-        self.environment = environment or {}
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> WorkerProcess:
-        environment = {**os.environ, **self.environment,
-                       "CAREPULSE_METRICS_PORT": str(self.metrics_port)}
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "worker", "--config", str(self.config),
-                 "--broker", self.broker_url],
-                stdout=log, stderr=subprocess.STDOUT, env=environment,
-                preexec_fn=die_with_parent(signal.SIGKILL),  # noqa: PLW1509 (one prctl)
-            )
-        return self
-
-    def scrape(self, timeout_seconds: float = 5) -> Samples:
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=timeout_seconds) as response:
-            text = response.read().decode()
-        return {
-            (sample.name, frozenset(sample.labels.items())): sample.value
-            for family in text_string_to_metric_families(text)
-            for sample in family.samples
-        }
-
-    def wait_for(self, done: Callable[[Samples], bool], timeout_seconds: float = 90) -> Samples:
-        """Scrapes until `done` holds (the worker process must stay alive)."""
-        deadline = time.monotonic() + timeout_seconds
-        last: Samples = {}
-        while time.monotonic() < deadline:
-            assert self.process is not None and self.process.poll() is None, self.log.read_text()
-            try:
-                last = self.scrape()
-            except OSError:
-                last = {}
-            if last and done(last):
-                return last
-            time.sleep(0.25)
-        summary = {name: total(last, name) for name in (
-            "carepulse_partitions_owned", "carepulse_messages_received_total",
-            "carepulse_events_rejected_total", "carepulse_events_duplicate_total")}
-        raise AssertionError(f"not reached in {timeout_seconds} s; last scrape: {summary}")
-
-    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout_seconds: float = 30) -> int:
-        assert self.process is not None
-        self.process.send_signal(sig)
-        return self.process.wait(timeout=timeout_seconds)
-
-
-def total(samples: Samples, name: str, **labels: str) -> float:
-    """Sum of a sample over every series whose labels include `labels`."""
-    wanted = set(labels.items())
-    return sum(value for (sample, series), value in samples.items()
-               if sample == name and wanted <= series)
-
-
 def total_us(samples: Samples, name: str, **labels: str) -> int:
     """Like `total`, of seconds as exact microseconds: each series is an integer count of
     microseconds / 10**6, so its rounding is undone before adding (over brands, ...)."""
@@ -194,7 +121,7 @@ def total_us(samples: Samples, name: str, **labels: str) -> int:
 def produce_simulated(
     broker: AnyBroker, topic: str, path: Path, count: int, seed: int, bad_fraction: float = 0.0
 ) -> None:
-    """`count` simulated events (streams.simulate) written to `path` and produced to
+    """`count` simulated events (streams.testing.simulate) written to `path` and produced to
     `topic`, keyed by conversation."""
     write_file(path, count, seed=seed, bad_fraction=bad_fraction)
     produce_file(path, broker.url, topic)

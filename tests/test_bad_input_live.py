@@ -16,11 +16,11 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas.rejections import REJECT_REASONS
+from streams.audit.replay import replay_lines
+from streams.audit.report import AuditRun
 from streams.config import CarePulseConfig
-from streams.core.report import AuditRun
-from streams.produce import ensure_topic
-from streams.replay import replay_lines
-from streams.simulate import generate_lines
+from streams.kafka.produce import ensure_topic
+from streams.testing.simulate import generate_lines
 from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,

@@ -1,4 +1,4 @@
-"""Tests for the embedded broker (`streams.broker`): a real Tansu process, real Kafka
+"""Tests for the embedded broker (`streams.kafka.broker`): a real Tansu process, real Kafka
 clients, real signals. Each test starts what it needs on a free port; the whole file runs
 in a few seconds."""
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from streams import broker as broker_module
-from streams.broker import BrokerError, EmbeddedBroker, free_port, tansu_binary
+from streams.kafka import broker as broker_module
+from streams.kafka.broker import BrokerError, EmbeddedBroker, free_port, tansu_binary
 
 pytestmark = pytest.mark.broker
 
@@ -109,7 +109,7 @@ def test_stop_leaves_no_process_and_is_idempotent() -> None:
 def test_a_killed_parent_takes_its_broker_with_it() -> None:
     script = (
         "import sys, time\n"
-        "from streams.broker import EmbeddedBroker, free_port\n"
+        "from streams.kafka.broker import EmbeddedBroker, free_port\n"
         "b = EmbeddedBroker(port=free_port()); b.start()\n"
         "print(b.pid, flush=True); time.sleep(60)\n"
     )
@@ -159,7 +159,7 @@ def start_foreground(port: int) -> subprocess.Popen[str]:
         [
             sys.executable,
             "-c",
-            f"import sys; from streams.broker import run_foreground; "
+            f"import sys; from streams.kafka.broker import run_foreground; "
             f"sys.exit(run_foreground({port}))",
         ],
         cwd=REPO_ROOT,

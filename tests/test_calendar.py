@@ -1,4 +1,4 @@
-"""Tests for streams.core.calendar: exact hand-computed values plus hypothesis properties.
+"""Tests for streams.kpi.calendar: exact hand-computed values plus hypothesis properties.
 
 Expected instants are written as UTC wall-clock fields (helper ``utc_us``) with the local
 Europe/Rome time in a comment: CET is UTC+1 (winter), CEST is UTC+2 (summer). In 2026
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.core import calendar as calendar_module
-from streams.core.calendar import BusinessCalendar, parse_hours
+from streams.kpi import calendar as calendar_module
+from streams.kpi.calendar import BusinessCalendar, parse_hours
 
 HOUR_US = 3_600_000_000
 MINUTE_US = 60_000_000

@@ -17,11 +17,11 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from streams.config import CarePulseConfig
-from streams.core.timeutil import iso_from_us, parse_iso_us
+from streams.kafka.produce import produce_file
+from streams.kpi.timeutil import iso_from_us, parse_iso_us
 from streams.live.fetch_wait import FetchWait
-from streams.live.metrics import WorkerCollector, series_bound
-from streams.live.partition import PartitionState
-from streams.produce import produce_file
+from streams.metrics.collector import WorkerCollector, series_bound
+from streams.state.partition import PartitionState
 from streams.testing import Scenario
 from tests.live_fixtures import AnyBroker, Samples, WorkerProcess, total
 

@@ -24,8 +24,8 @@ import pytest
 
 from schemas.events import EVENT_CONTRACT_VERSION
 from schemas.export import SCHEMA_PATH
-from streams.broker import free_port
-from streams.cli import build_parser, main
+from streams.cli.main import build_parser, main
+from streams.kafka.broker import free_port
 from streams.testing import Scenario
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "carepulse.toml"
@@ -98,7 +98,7 @@ def ten_and_twelve(tmp_path: Path) -> Path:
 
 
 def canonical_digest(report: dict[str, Any]) -> str:
-    """docs/kpis.md section 7, computed here independently of streams.core.report."""
+    """docs/kpis.md section 7, computed here independently of streams.audit.report."""
     body = {key: value for key, value in report.items() if key != "digest"}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

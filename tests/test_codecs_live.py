@@ -26,10 +26,10 @@ from aiokafka.record.memory_records import MemoryRecords
 from aiokafka.structs import TopicPartition
 from kafka import KafkaProducer
 
-from streams.broker import free_port
-from streams.core.report import AuditRun
-from streams.produce import ensure_topic, record_key, records
-from streams.simulate import write_file
+from streams.audit.report import AuditRun
+from streams.kafka.broker import free_port
+from streams.kafka.produce import ensure_topic, record_key, records
+from streams.testing.simulate import write_file
 from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,

@@ -25,10 +25,10 @@ import sys
 from pathlib import Path
 
 from streams import core_compiled
-from streams.cli import main
+from streams.cli.main import main
 from streams.config import load_config
-from streams.live.partition import PartitionState
-from streams.simulate import write_file
+from streams.state.partition import PartitionState
+from streams.testing.simulate import write_file
 
 events, config_path = Path(sys.argv[1]), Path(sys.argv[2])
 write_file(events, 20_000, 11, bad_fraction=0.01)

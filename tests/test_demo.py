@@ -16,10 +16,11 @@ import orjson
 import pytest
 from prometheus_client.samples import Sample
 
-from streams.broker import free_port
-from streams.core.timeutil import parse_iso_us
-from streams.demo import Restamper, format_duration, median_bucket_seconds, scrape
-from streams.simulate import generate_lines
+from streams.cli.demo.summary import format_duration, median_bucket_seconds, scrape
+from streams.cli.demo.traffic import Restamper
+from streams.kafka.broker import free_port
+from streams.kpi.timeutil import parse_iso_us
+from streams.testing.simulate import generate_lines
 
 pytestmark = pytest.mark.broker
 
@@ -28,13 +29,13 @@ STARTED = re.compile(r"\(pid (\d+)\), worker pid (\d+)")
 
 
 class Demo:
-    """`streams.demo.main([...])` in a child process, its output in files."""
+    """`streams.cli.demo.command.main([...])` in a child process, its output in files."""
 
     def __init__(self, tmp_path: Path, *options: str) -> None:
         self.metrics_port = free_port()
         self.stdout_path, self.stderr_path = tmp_path / "demo.out", tmp_path / "demo.err"
         argv = ["--port", str(free_port()), "--metrics-port", str(self.metrics_port), *options]
-        code = f"import sys; from streams.demo import main; sys.exit(main({argv!r}))"
+        code = f"import sys; from streams.cli.demo.command import main; sys.exit(main({argv!r}))"
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", code], stdout=out, stderr=err, cwd=tmp_path,

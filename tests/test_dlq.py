@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas.rejections import Rejection
-from streams.live.dlq import dead_letter, dead_letter_source, dlq_records_unique
+from streams.kafka.dlq import dead_letter, dead_letter_source, dlq_records_unique
 
 REJECTION = Rejection("too_large", "", "record of 5000 bytes > 4096")
 WHERE = [

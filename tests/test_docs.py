@@ -20,10 +20,10 @@ from pydantic_core import PydanticUndefined
 from schemas.events import EVENT_TYPES, Event, MessageReceived
 from schemas.rejections import REJECT_REASONS
 from streams.config import CarePulseConfig, MetricsConfig, load_config
-from streams.live.metrics import WorkerCollector
-from streams.live.partition import PartitionState
-from streams.simulate import generate_lines
+from streams.metrics.collector import WorkerCollector
+from streams.state.partition import PartitionState
 from streams.testing import Scenario, report_of
+from streams.testing.simulate import generate_lines
 from tests.test_cardinality import Owner
 
 if TYPE_CHECKING:

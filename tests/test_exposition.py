@@ -1,4 +1,4 @@
-"""The worker's own text exposition (streams/live/exposition.py) writes exactly the bytes
+"""The worker's own text exposition (streams/metrics/exposition.py) writes exactly the bytes
 prometheus_client's `generate_latest` writes, from cache and after values change."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from streams.config import MetricsConfig, load_config
-from streams.live.exposition import Exposition
-from streams.live.metrics import WorkerCollector
-from streams.live.partition import PartitionState
-from streams.simulate import generate_lines
+from streams.metrics.collector import WorkerCollector
+from streams.metrics.exposition import Exposition
+from streams.state.partition import PartitionState
+from streams.testing.simulate import generate_lines
 from tests.test_cardinality import Owner
 from tests.test_cli import EXAMPLE_CONFIG
 

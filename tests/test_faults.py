@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.cli import main
-from streams.produce import produce_file
+from streams.cli.main import main
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import produce_file
 from streams.testing import Scenario
 from tests.live_fixtures import WorkerProcess, total, worker_config
 from tests.test_worker_live import hand_computed_scenario

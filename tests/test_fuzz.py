@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from schemas.events import EVENT_TYPES, Event
 from schemas.rejections import REJECT_REASONS, Rejection, parse_event
+from streams.audit.report import AuditRun
 from streams.config import CalendarConfig, CarePulseConfig, SlaConfig, SlaMatch, SlaPolicy
-from streams.core.report import AuditRun
-from streams.live.partition import PartitionState
+from streams.state.partition import PartitionState
 
 CONFIG = CarePulseConfig(
     calendars={"office": CalendarConfig(

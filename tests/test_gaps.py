@@ -1,4 +1,4 @@
-"""Reading a skipped range of the input topic (streams/live/gaps.py) on a real broker."""
+"""Reading a skipped range of the input topic (streams/kafka/gaps.py) on a real broker."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from kafka import KafkaProducer
 
-from streams.broker import EmbeddedBroker
 from streams.config import KafkaConfig
-from streams.live.gaps import read_range
-from streams.produce import ensure_topic
+from streams.kafka.broker import EmbeddedBroker
+from streams.kafka.gaps import read_range
+from streams.kafka.produce import ensure_topic
 
 pytestmark = pytest.mark.broker
 

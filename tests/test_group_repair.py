@@ -1,5 +1,5 @@
 """The embedded broker keeps a leader that left during a rebalance, and
-streams.live.group_repair clears it (issue 13's stall), in raw group requests: no
+streams.kafka.group_repair clears it (issue 13's stall), in raw group requests: no
 consumer, no timing."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from aiokafka.client import AIOKafkaClient, ConnectionGroup, CoordinationType
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from aiokafka.protocol.group import JoinGroupRequest, LeaveGroupRequest, SyncGroupRequest
 
-from streams.broker import EmbeddedBroker
-from streams.live.group_repair import clear_departed_leader
+from streams.kafka.broker import EmbeddedBroker
+from streams.kafka.group_repair import clear_departed_leader
 
 MEMBER_ID_REQUIRED, REBALANCE_IN_PROGRESS = 79, 27
 PROTOCOL = "roundrobin"

@@ -1,12 +1,12 @@
 """When a worker's watchdog clears a departed group leader, and when it leaves the
-group alone (streams/live/group_watchdog.py; the broker side: test_group_repair.py)."""
+group alone (streams/kafka/group_watchdog.py; the broker side: test_group_repair.py)."""
 
 from __future__ import annotations
 
 import asyncio
 
 from streams.config import KafkaConfig
-from streams.live.group_watchdog import GroupWatchdog
+from streams.kafka.group_watchdog import GroupWatchdog
 
 
 class Fake:

@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import given, settings
 
 from streams.config import CalendarConfig, CarePulseConfig, SlaConfig, SlaMatch, SlaPolicy
-from streams.core.timeutil import parse_iso_us
-from streams.live.alerts import alert_record
-from streams.live.partition import PartitionState
+from streams.kafka.alerts import alert_record
+from streams.kpi.timeutil import parse_iso_us
+from streams.state.partition import PartitionState
 from streams.testing import Scenario, report_of
 from tests.test_partition_state import checkpoint
 from tests.test_report_properties import CONFIG as PROPERTY_CONFIG

@@ -1,4 +1,4 @@
-"""Label values of the live totals (streams/core/labels.py, totals.py), without a broker:
+"""Label values of the live totals (streams/kpi/labels.py, totals.py), without a broker:
 brand, topic, quick-reply and agent attribution with hand-computed counts, `other` and
 `none`, agent series off by default, the allowlist caps, and checkpoints of earlier
 versions."""
@@ -27,13 +27,13 @@ from streams.config import (
     TopicsConfig,
     load_config,
 )
-from streams.core.engine import Engine
-from streams.core.labels import LabelValues
-from streams.core.snapshot import dump_conversation, load_conversation
-from streams.core.timeutil import US_PER_SECOND
-from streams.core.totals import AGENT_HISTOGRAM, LiveTotals
-from streams.core.windows import Counts, WindowTotals
-from streams.live.metrics import series_bound
+from streams.kpi.engine import Engine
+from streams.kpi.labels import LabelValues
+from streams.kpi.timeutil import US_PER_SECOND
+from streams.metrics.collector import series_bound
+from streams.state.checkpoint.snapshot import dump_conversation, load_conversation
+from streams.state.totals import AGENT_HISTOGRAM, LiveTotals
+from streams.state.windows import Counts, WindowTotals
 from streams.testing import Scenario
 
 LABELS = CarePulseConfig(
@@ -47,8 +47,8 @@ WITH_AGENTS = LABELS.model_copy(update={"metrics": MetricsConfig(agent_series=Tr
 
 
 def totals_of(scenario: Scenario, config: CarePulseConfig) -> LiveTotals:
-    totals = LiveTotals(LabelValues(config))
-    engine = Engine(config, totals)
+    totals = LiveTotals(LabelValues(config.kpi_settings().labels))
+    engine = Engine(config.kpi_settings(), totals)
     for event in scenario.events:
         engine.apply(EVENT_ADAPTER.validate_json(json.dumps(event)))
     return totals
@@ -137,11 +137,11 @@ def test_agent_series_count_allowlisted_agents_by_name_and_the_rest_as_other() -
 
 def test_totals_survive_a_checkpoint_with_every_family() -> None:
     steady = totals_of(story(), WITH_AGENTS)
-    restored = LiveTotals(LabelValues(WITH_AGENTS))
+    restored = LiveTotals(LabelValues(WITH_AGENTS.kpi_settings().labels))
     restored.load_json(json.loads(json.dumps(steady.to_json())))
     assert restored.to_json() == steady.to_json()
     # the same checkpoint restored with agent series turned off leaves them out
-    without = LiveTotals(LabelValues(LABELS))
+    without = LiveTotals(LabelValues(LABELS.kpi_settings().labels))
     without.load_json(steady.to_json())
     assert without.agent_replies == {} and without.agent_resolutions == {}
     assert without.messages == steady.messages
@@ -155,7 +155,7 @@ def test_checkpoints_written_before_brands_were_labels_restore_under_the_default
         "sla_breaches": [["x", "all", "resolution", 1]], "sla_met": [],
         "histograms": [["reply_wait_seconds", "x", [[1, 0, 0, 0, 0, 0, 0, 0, 0, 0], 7]]],
     }
-    totals = LiveTotals(LabelValues(CarePulseConfig()))  # brands: ["default"]
+    totals = LiveTotals(LabelValues(CarePulseConfig().kpi_settings().labels))  # brands: ["default"]
     totals.load_json(legacy_totals)
     assert totals.messages == {("default", "facebook"): 3}
     assert totals.replies == {("default", "x", "bot"): 2}
@@ -167,7 +167,7 @@ def test_checkpoints_written_before_brands_were_labels_restore_under_the_default
     s = Scenario()
     s.message("10:00", brand="acme")
     s.message("10:01")  # brand default: `other` under LABELS; the cycle stays acme's
-    engine = Engine(LABELS, LiveTotals(LabelValues(LABELS)))
+    engine = Engine(LABELS.kpi_settings(), LiveTotals(LabelValues(LABELS.kpi_settings().labels)))
     for event in s.events:
         engine.apply(EVENT_ADAPTER.validate_json(json.dumps(event)))
     conv = engine.conversations["c-1"]

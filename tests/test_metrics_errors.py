@@ -14,9 +14,9 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from streams.broker import free_port
 from streams.config import CarePulseConfig
-from streams.live.metrics import MetricsServer
+from streams.kafka.broker import free_port
+from streams.metrics.server import MetricsServer
 from tests.test_cardinality import Owner
 
 if TYPE_CHECKING:

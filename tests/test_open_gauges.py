@@ -1,17 +1,17 @@
 """Open and waiting conversations counted as the engine changes them
-(streams/core/open_gauges.py), against hand-computed values and against a count of
+(streams/state/open_gauges.py), against hand-computed values and against a count of
 every conversation, also across a restore; no broker."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from streams.core.engine import Conversation
-from streams.core.open_gauges import SPARE_ENTRIES, OpenGauges
-from streams.core.timeutil import parse_iso_us
-from streams.live.partition import PartitionState
-from streams.simulate import generate_lines
+from streams.kpi.conversation import Conversation
+from streams.kpi.timeutil import parse_iso_us
+from streams.state.open_gauges import SPARE_ENTRIES, OpenGauges
+from streams.state.partition import PartitionState
 from streams.testing import Scenario
+from streams.testing.simulate import generate_lines
 from tests.test_partition_state import CONFIG, crash_and_restore
 
 FACEBOOK, X = ("default", "facebook"), ("default", "x")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from streams.config import CarePulseConfig, DedupeConfig, SlaConfig, SlaPolicy, WorkerConfig
-from streams.live.partition import PartitionState
-from streams.simulate import generate_lines
+from streams.state.partition import PartitionState
 from streams.testing import Scenario
+from streams.testing.simulate import generate_lines
 
 CONFIG = CarePulseConfig(sla=SlaConfig(policies=(
     SlaPolicy(name="default", first_response_seconds=900, next_response_seconds=600,

@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from schemas.events import KNOWN_CHANNELS
-from streams.simulate import generate_lines
+from streams.testing.simulate import generate_lines
 from tests.helpers import run_cli
 from tests.live_fixtures import AnyBroker, WorkerProcess, read_topic, total
 

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from streams import produce as produce_module
-from streams.broker import EmbeddedBroker, free_port
-from streams.cli import main
-from streams.live.topics import topic_partition_count
-from streams.produce import TokenBucket, record_key
-from streams.simulate import generate_lines
+from streams.cli.main import main
+from streams.kafka import produce as produce_module
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import TokenBucket, record_key
+from streams.kafka.topics import topic_partition_count
 from streams.testing import Scenario
+from streams.testing.simulate import generate_lines
 from tests.helpers import run_cli
 
 pytestmark = pytest.mark.broker

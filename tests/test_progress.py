@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from streams.progress import Progress
-from streams.simulate import write_file
+from streams.audit.progress import Progress
+from streams.testing.simulate import write_file
 
 
 def test_the_bar_shows_the_share_of_bytes_read_and_the_lines() -> None:

@@ -32,11 +32,11 @@ import yaml
 
 from grafana.generate import OUT
 from grafana.panels import ALL_VALUE
-from streams.broker import EmbeddedBroker, free_port
 from streams.children import die_with_parent
 from streams.config import load_config
-from streams.produce import produce_file
-from streams.simulate import write_file
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.produce import produce_file
+from streams.testing.simulate import write_file
 from tests.live_fixtures import WorkerProcess, total, worker_config
 from tests.test_prometheus_rules import RULE_FILES, _rules
 

@@ -20,11 +20,11 @@ import pytest
 import yaml
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
-from streams.cli import main
+from streams.cli.main import main
 from streams.config import ConfigError, load_config
-from streams.kafka_settings import client_security
-from streams.live.http_security import metrics_security
+from streams.kafka.settings import client_security
 from streams.live.settings import faust_settings
+from streams.metrics.http_security import metrics_security
 from streams.testing import Scenario
 from tests.live_fixtures import WorkerProcess
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.produce import produce_file
-from streams.simulate import generate_lines
+from streams.kafka.produce import produce_file
+from streams.testing.simulate import generate_lines
 from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,

@@ -1,4 +1,4 @@
-"""Tests of the synthetic traffic generator (streams/simulate.py).
+"""Tests of the synthetic traffic generator (streams/testing/simulate.py).
 
 The contract checks below are a small stand-alone reading of docs/events.md, independent of the
 project's schema module on purpose.
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from streams.simulate import generate_lines, write_file
+from streams.testing.simulate import generate_lines, write_file
 
 ENVELOPE = ("event_id", "type", "occurred_at", "conversation_id", "channel")
 TYPES = {"message.received", "reply.sent", "conversation.assigned", "conversation.handoff",

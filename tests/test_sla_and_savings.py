@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from schemas.events import EVENT_ADAPTER
+from streams.audit.report import AuditRun
 from streams.config import (
     CalendarConfig,
     CarePulseConfig,
@@ -14,7 +15,6 @@ from streams.config import (
     SlaMatch,
     SlaPolicy,
 )
-from streams.core.report import AuditRun
 from streams.testing import Scenario, report_of
 
 DEFAULT = SlaPolicy(

@@ -14,7 +14,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from streams.config import load_config
-from streams.core.timeutil import parse_iso_us
+from streams.kpi.timeutil import parse_iso_us
 from streams.testing import Scenario
 from tests.live_fixtures import (
     AnyBroker,

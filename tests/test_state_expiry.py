@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 from schemas.events import EVENT_ADAPTER
+from streams.audit.report import AuditRun
 from streams.config import CarePulseConfig, WorkerConfig
-from streams.core.dedupe import RecentIds
-from streams.core.report import AuditRun
-from streams.live.partition import PartitionState
-from streams.simulate import generate_lines
+from streams.kpi.dedupe import RecentIds
+from streams.state.partition import PartitionState
 from streams.testing import Scenario
+from streams.testing.simulate import generate_lines
 from tests.test_partition_state import checkpoint, crash_and_restore
 
 ONE_HOUR = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=3600.0))

@@ -20,16 +20,16 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner import murmur2
 
 from schemas.rejections import Rejection, parse_event
-from streams import topic_replay
-from streams.broker import EmbeddedBroker, free_port
-from streams.cli import main
+from streams.audit import topic_replay
+from streams.audit.report import AuditRun
+from streams.audit.topic_replay import replay_topic
+from streams.cli.main import main
 from streams.config import CarePulseConfig
-from streams.core.report import AuditRun
-from streams.live.dlq import dead_letter
-from streams.produce import ensure_topic, record_key
-from streams.simulate import generate_lines
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.dlq import dead_letter
+from streams.kafka.produce import ensure_topic, record_key
 from streams.testing import Scenario
-from streams.topic_replay import replay_topic
+from streams.testing.simulate import generate_lines
 from tests.helpers import run_cli
 
 pytestmark = pytest.mark.broker

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
 from streams.config import CarePulseConfig
-from streams.live.topics import (
+from streams.kafka.broker import EmbeddedBroker
+from streams.kafka.produce import ensure_topic, produce_file
+from streams.kafka.topics import (
     TopicSetupError,
     changelog_topic_name,
     prepare_topics,
     topic_partition_count,
 )
-from streams.produce import ensure_topic, produce_file
-from streams.simulate import write_file
+from streams.testing.simulate import write_file
 from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,
@@ -132,7 +132,7 @@ def test_two_workers_of_the_default_configuration_share_a_topic_of_any_count(
     def settled() -> bool:
         try:
             m = merged(worker.scrape() for worker in (first, second))
-        except OSError:  # not serving /metrics yet
+        except OSError:  # a worker does not serve /metrics yet
             return False
         return (total(m, "carepulse_partitions_owned") == partitions
                 and total(m, "carepulse_partitions_recovering") == 0

@@ -16,9 +16,9 @@ from streams.config import (
     SavingsConfig,
     ThresholdsConfig,
 )
-from streams.core.engine import Engine
-from streams.core.timeutil import US_PER_SECOND, parse_iso_us
-from streams.core.windows import FIELDS, Counts, WindowTotals, gauge_values
+from streams.kpi.engine import Engine
+from streams.kpi.timeutil import US_PER_SECOND, parse_iso_us
+from streams.state.windows import FIELDS, Counts, WindowTotals, gauge_values
 from streams.testing import Scenario
 
 THRESHOLDS = ThresholdsConfig()
@@ -295,7 +295,7 @@ def state_of(windows: WindowTotals) -> dict[str, Any]:
 
 
 def checkpoint(windows: WindowTotals, table: dict[bytes, bytes], commit: bool = True) -> None:
-    """As streams/live/partition.py does: data records, then the meta record."""
+    """As streams/state/partition.py does: data records, then the meta record."""
     sequence = orjson.loads(table.get(b"0/meta", b'{"sequence": 0}'))["sequence"] + 1
     for key, value in windows.checkpoint_records(b"0/", sequence):
         if value is None:
@@ -414,7 +414,7 @@ def test_the_engine_feeds_the_windows() -> None:
     scenario.survey("10:32", "nps", 9)
     scenario.message("10:40", "c-3", channel="whatsapp", brand="acme")
     windows = WindowTotals(THRESHOLDS)
-    engine = Engine(CarePulseConfig(), windows)
+    engine = Engine(CarePulseConfig().kpi_settings(), windows)
     for event in scenario.events:
         engine.apply(EVENT_ADAPTER.validate_json(json.dumps(event)))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.produce import produce_file
-from streams.simulate import write_file
+from streams.kafka.produce import produce_file
+from streams.testing.simulate import write_file
 from tests.live_fixtures import AnyBroker, WorkerProcess, total
 
 pytestmark = pytest.mark.broker

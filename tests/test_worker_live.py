@@ -13,9 +13,9 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from streams.config import CarePulseConfig
-from streams.produce import produce_file
-from streams.simulate import label_allowlists, write_file
+from streams.kafka.produce import produce_file
 from streams.testing import Scenario
+from streams.testing.simulate import label_allowlists, write_file
 from tests.live_fixtures import (
     AnyBroker,
     WorkerProcess,

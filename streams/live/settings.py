@@ -22,7 +22,7 @@ from typing import Any
 import faust
 
 from streams.config import CarePulseConfig, ConfigError, KafkaConfig
-from streams.kafka_settings import client_security
+from streams.kafka.settings import client_security
 
 SESSION_TIMEOUT_SECONDS = 4.0
 HEARTBEAT_INTERVAL_SECONDS = 1.0

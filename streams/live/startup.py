@@ -18,7 +18,7 @@ from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
 
 from streams.config import KafkaConfig
-from streams.kafka_settings import client_logs_quiet, client_security
+from streams.kafka.settings import client_logs_quiet, client_security
 
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 30.0

@@ -35,28 +35,30 @@ from faust.types import TP
 from schemas.rejections import Rejection
 from streams import core_runs
 from streams.config import CarePulseConfig
-from streams.core.timeutil import US_PER_SECOND
-from streams.live.alerts import alert_record
-from streams.live.changelog import read_partitions
-from streams.live.dlq import dead_letter
+from streams.kafka.alerts import alert_record
+from streams.kafka.changelog import read_partitions
+from streams.kafka.dlq import dead_letter
+from streams.kafka.gaps import read_range
+from streams.kafka.group_watchdog import GroupWatchdog
+from streams.kafka.topics import changelog_topic_name, prepare_topics
+from streams.kpi.timeutil import US_PER_SECOND
 from streams.live.fetch_wait import FetchWait
-from streams.live.gaps import read_range
-from streams.live.group_watchdog import GroupWatchdog
-from streams.live.http_security import metrics_security
 from streams.live.log_throttle import throttle_client_logs
-from streams.live.metrics import MetricsServer, series_bound
-from streams.live.partition import PartitionState
 from streams.live.settings import faust_settings
 from streams.live.startup import wait_for_broker
-from streams.live.topics import changelog_topic_name, prepare_topics
+from streams.metrics.collector import series_bound
+from streams.metrics.http_security import metrics_security
+from streams.metrics.server import MetricsServer
+from streams.state.partition import PartitionState
 
 log = logging.getLogger("carepulse.worker")
 RESTORE_RETRY_SECONDS = 1.0
-WATCHDOG_SECONDS = 5.0  # how often the group watchdog looks
+WATCHDOG_SECONDS = 2.0  # how often the group watchdog looks
 SUMMARY_SECONDS = 60.0  # how often the worker logs its one-line summary
-# Faust's start-up banner and service chatter (~80 lines), and the Kafka clients' group
-# messages: warnings only, unless --log-level debug.
-QUIET_LOGGERS = ("faust", "mode", "aiokafka", "kafka")
+# Faust's start-up banner and service chatter (~80 lines) and kafka-python's admin
+# clients: warnings only, unless --log-level debug. aiokafka's few lines per rebalance
+# (joined, elected, synced) stay: they tell an operator what the group does.
+QUIET_LOGGERS = ("faust", "mode", "kafka")
 # Young collections every 50,000 net allocations instead of 700: Faust's per-record
 # futures and events die young instead of being promoted, and the hundreds of thousands
 # of long-lived conversations are traversed far less often (a 200,000-event drain: +7 %).

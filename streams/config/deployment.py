@@ -1,0 +1,122 @@
+"""The deployment sections: where the worker and the Kafka commands connect and how
+(`[kafka]`), where `/metrics` is served and how it is protected (`[metrics]`), and how
+the live worker checkpoints (`[worker]`). None of them changes a number, except
+`[worker] resolved_grace_seconds` (when a resolved conversation is forgotten), which the
+replay follows too (model.py hands it to the KPI layer)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, Strict, model_validator
+
+from streams.config.base import KeyPathError, PositiveSeconds, Score, Section
+
+MAX_TCP_PORT = 65535
+
+
+def port_problem(port: int) -> str | None:
+    """Why `port` is not a TCP port one can listen on or connect to, or None."""
+    return None if 1 <= port <= MAX_TCP_PORT else f"{port} is not a TCP port (1..{MAX_TCP_PORT})"
+
+
+def bootstrap_servers_problem(servers: str) -> str | None:
+    """Why `servers` ("host:port[,host:port]") cannot be used by a Kafka client, or None.
+    A host without a port is allowed (the clients take 9092)."""
+    entries = [entry.strip() for entry in servers.split(",")]
+    if not any(entries):
+        return "no host:port given"
+    for entry in entries:
+        if not entry:
+            continue
+        host, colon, port = entry.rpartition(":")
+        if not colon or entry.endswith("]"):  # no port; "[::1]" is an IPv6 host
+            continue
+        if not host:
+            return f"{entry!r} has no host"
+        if not (port.isascii() and port.isdigit()) or port_problem(int(port)) is not None:
+            return f"{entry!r}: port {port!r} is not a TCP port (1..{MAX_TCP_PORT})"
+    return None
+
+
+def _valid_port(port: int) -> int:
+    problem = port_problem(port)
+    if problem is not None:
+        raise ValueError(problem)
+    return port
+
+
+def _valid_bootstrap_servers(servers: str) -> str:
+    problem = bootstrap_servers_problem(servers)
+    if problem is not None:
+        raise ValueError(problem)
+    return servers
+
+
+Port = Annotated[int, Strict(), AfterValidator(_valid_port)]
+BootstrapServers = Annotated[str, AfterValidator(_valid_bootstrap_servers)]
+
+
+class KafkaConfig(Section):
+    """Where the events come from and where rejections and alerts go. The environment
+    overrides the file: CAREPULSE_BROKER, CAREPULSE_INPUT_TOPIC, CAREPULSE_DLQ_TOPIC."""
+
+    bootstrap_servers: BootstrapServers = "127.0.0.1:9092"
+    input_topic: str = "care.events"
+    dlq_topic: str = "care.events.dlq"
+    alerts_topic: str = "care.alerts"
+    partitions: Score = Field(4, ge=1, le=1024)
+    app_id: str = Field("carepulse", pattern=r"^[A-Za-z0-9._-]+$")
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password_env: str = Field(
+        "CAREPULSE_SASL_PASSWORD", description="name of the variable holding the password"
+    )
+    ssl_cafile: Path | None = None
+
+
+class MetricsConfig(Section):
+    """Where `/metrics` is served, and how it is protected: `auth = "basic"` asks for
+    `basic_auth_username` and the password held by the environment variable named
+    `basic_auth_password_env` (never the file); `tls = true` serves HTTPS with
+    `tls_certfile` and `tls_keyfile` (PEM). `agent_series` adds the per-agent families
+    (opt-in)."""
+
+    host: str = "127.0.0.1"
+    port: Port = 9108
+    auth: Literal["none", "basic"] = "none"
+    basic_auth_username: str = Field("prometheus", min_length=1)
+    basic_auth_password_env: str = Field("CAREPULSE_METRICS_PASSWORD", min_length=1)
+    tls: Annotated[bool, Strict()] = False
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    agent_series: Annotated[bool, Strict()] = False
+
+    @model_validator(mode="after")
+    def _tls_files(self) -> MetricsConfig:
+        if self.tls and (self.tls_certfile is None or self.tls_keyfile is None):
+            missing = "tls_certfile" if self.tls_certfile is None else "tls_keyfile"
+            raise KeyPathError(f"metrics.{missing}", "required with tls = true")
+        return self
+
+
+class WorkerConfig(Section):
+    """How often hot state is checkpointed to the changelog topic: after this many
+    events or this many seconds, whichever comes first. A partition whose newest record
+    was produced more than `backfill_delay_seconds` after its newest event time replays
+    history: its SLA clocks follow event time even once it is caught up.
+
+    A resolved conversation is forgotten once the newest event time has passed its last
+    event by `resolved_grace_seconds` (the replay forgets it too, so both agree): a later
+    event of it finds an unknown conversation (docs/kpis.md section 1). `data_dir` is Faust's
+    working directory (default: `carepulse/` in the system's temporary directory, never
+    the working directory)."""
+
+    checkpoint_events: Score = Field(5000, ge=1, le=1_000_000)
+    checkpoint_seconds: Annotated[float, Strict()] = Field(1.0, gt=0, le=60)
+    backfill_delay_seconds: Annotated[float, Strict()] = Field(3600.0, gt=0)
+    resolved_grace_seconds: PositiveSeconds = 7 * 86_400.0
+    data_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "carepulse")

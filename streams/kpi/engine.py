@@ -1,0 +1,408 @@
+"""The conversation engine: docs/kpis.md sections 1, 2 and 5 as a state machine.
+
+Events are applied in arrival order; time comes only from `occurred_at`. For each event
+the engine updates the conversation's state and tells its sink the facts the event
+produces. It keeps no totals of its own beyond the event counts of the audit report.
+
+State stays bounded: a resolved conversation is forgotten once the newest event time of
+its lane has passed its last event by `[worker] resolved_grace_seconds`, and a later
+event of it behaves as one of a conversation never seen (docs/kpis.md section 1). A lane is
+an input partition (all events of a conversation share one): the live worker has an
+engine per partition, and `carepulse replay --topic` feeds each record with its
+partition, so both forget the same conversations at the same events whatever the
+interleaving of partitions (a file replay is one lane). Event time only, never a clock.
+Each lane keeps its resolved conversations in a heap keyed by their due instant; the
+lane's newest event time is compared with the heap's top at each event.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.events import (
+    ConversationHandoff,
+    ConversationReopened,
+    ConversationResolved,
+    Event,
+    MessageReceived,
+    ReplySent,
+    SaleAttributed,
+    SurveyAnswered,
+)
+from streams.kpi.conversation import Clock, Conversation
+from streams.kpi.dedupe import RecentIds
+from streams.kpi.labels import OTHER, LabelValues
+from streams.kpi.observers import ClockWatch, OpenCounts
+from streams.kpi.settings import KpiSettings
+from streams.kpi.sink import KpiSink
+from streams.kpi.sla import SlaBook, SlaTarget
+from streams.kpi.timeutil import to_us
+
+NO_EVENT_YET_US = 1 << 62  # first/last event times before any event
+
+
+@dataclass(slots=True)
+class _Lane:
+    """One input partition's newest event time and resolved conversations by due time."""
+
+    now_us: int = -NO_EVENT_YET_US
+    expiry: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDeadline:
+    policy: str
+    target: SlaTarget
+    channel: str
+    brand: str
+    deadline_us: int
+
+
+class Engine:
+    """Applies accepted events; counts duplicates, ignored and out-of-order events.
+    With a clock `watch` (the live worker's DeadlineWatch), SLA clocks get an at-risk
+    instant and the watch is told when they start and stop and when the newest event
+    time moves, so it can breach them as it passes their deadlines instead of only when
+    settled. With `keep_forgotten`, forgotten conversations are listed in `forgotten`
+    (id and last state) for the caller to take: the live worker drops their checkpoint
+    records. With `gauges`, open and waiting conversations are counted as they change.
+    `conversations` is the dict the engine keeps them in (the one the watch and the
+    gauges were given), a new one by default."""
+
+    def __init__(
+        self, settings: KpiSettings, sink: KpiSink, watch: ClockWatch | None = None,
+        keep_forgotten: bool = False, gauges: OpenCounts | None = None,
+        conversations: dict[str, Conversation] | None = None,
+    ) -> None:
+        self._sink = sink
+        labels = LabelValues(settings.labels)
+        self._channels, self._brands = labels.channels, labels.brands
+        self._sla = SlaBook(settings.sla_policies)
+        self._recent = RecentIds(settings.dedupe_capacity)
+        self.conversations: dict[str, Conversation] = (
+            {} if conversations is None else conversations
+        )
+        self.watch = watch
+        self.gauges = gauges
+        self._grace_us = settings.resolved_grace_us
+        self._lanes: dict[int, _Lane] = {}
+        self._lane = _Lane()  # of the event being applied
+        self.forgotten: list[tuple[str, Conversation]] | None = [] if keep_forgotten else None
+        self.accepted = 0
+        self.duplicates = 0
+        self.ignored = 0
+        self.out_of_order = 0
+        self._skewed = False
+        self.first_event_us = NO_EVENT_YET_US
+        self.last_event_us = -NO_EVENT_YET_US
+        self._handlers: dict[str, Callable[[Any, int, str, str], None]] = {
+            "message.received": self._on_message,
+            "reply.sent": self._on_reply,
+            "conversation.handoff": self._on_handoff,
+            "conversation.resolved": self._on_resolved,
+            "conversation.reopened": self._on_reopened,
+            "survey.answered": self._on_survey,
+            "sale.attributed": self._on_sale,
+            "conversation.assigned": _no_kpi,
+            "conversation.tagged": _no_kpi,
+        }
+
+    @property
+    def sla(self) -> SlaBook:
+        return self._sla
+
+    def apply(self, event: Event, lane: int = 0) -> bool:
+        """Applies one validated event of input partition `lane`; False if it was a
+        duplicate."""
+        if self._recent.seen_before(event.event_id):
+            self.duplicates += 1
+            return False
+        self.accepted += 1
+        at_us = to_us(event.occurred_at)
+        if at_us < self.first_event_us:
+            self.first_event_us = at_us
+        if at_us > self.last_event_us:
+            self.last_event_us = at_us
+            if self.watch is not None:
+                self.watch.advance(at_us)
+        current = self._lanes.get(lane)
+        if current is None:
+            current = self._lanes[lane] = _Lane()
+        if at_us > current.now_us:
+            current.now_us = at_us
+        if current.expiry and current.expiry[0][0] <= current.now_us:
+            self._forget_resolved(current)
+        self._lane = current
+        self._handlers[event.type](
+            event, at_us, self._channels.get(event.channel, OTHER),
+            self._brands.get(event.brand, OTHER),
+        )
+        if self._skewed:
+            self.out_of_order += 1
+            self._skewed = False
+        return True
+
+    def remember(self, event_ids: Iterable[str]) -> None:
+        """Restores deduplication memory (oldest first) from a checkpoint."""
+        seen_before = self._recent.seen_before
+        for event_id in event_ids:
+            seen_before(event_id)
+
+    def _forget_resolved(self, lane: _Lane) -> None:
+        """Drops the lane's resolved conversations whose last event is `grace` before its
+        now; an entry whose conversation has had an event since is queued again, one that
+        was reopened is dropped (its next resolution queues it)."""
+        expiry, now_us = lane.expiry, lane.now_us
+        conversations, grace_us = self.conversations, self._grace_us
+        while expiry and expiry[0][0] <= now_us:
+            _, conversation_id = heapq.heappop(expiry)
+            conv = conversations.get(conversation_id)
+            if conv is None or conv.cycle_open:
+                continue
+            due_us = conv.last_event_us + grace_us
+            if due_us > now_us:
+                heapq.heappush(expiry, (due_us, conversation_id))
+                continue
+            del conversations[conversation_id]
+            if self.forgotten is not None:
+                self.forgotten.append((conversation_id, conv))
+
+    def rearm_expiry(self) -> None:
+        """After a restore of the live worker's one-partition engine: every resolved
+        conversation queued again, and those already due at its newest event time
+        forgotten."""
+        grace_us = self._grace_us
+        lane = _Lane(self.last_event_us, [
+            (conv.last_event_us + grace_us, conversation_id)
+            for conversation_id, conv in self.conversations.items() if not conv.cycle_open
+        ])
+        heapq.heapify(lane.expiry)
+        self._lanes = {0: lane}
+        self._forget_resolved(lane)
+
+    def open_deadlines(self) -> Iterator[OpenDeadline]:
+        """SLA deadlines not yet settled by an answer or a resolution."""
+        for conv in self.conversations.values():
+            policy = conv.policy
+            if policy is None:
+                continue
+            if conv.response_deadline_us is not None and conv.response_target is not None:
+                yield OpenDeadline(
+                    policy.name, conv.response_target, conv.cycle_channel, conv.cycle_brand,
+                    conv.response_deadline_us,
+                )
+            if conv.resolution_deadline_us is not None:
+                yield OpenDeadline(
+                    policy.name, "resolution", conv.cycle_channel, conv.cycle_brand,
+                    conv.resolution_deadline_us,
+                )
+
+    def _duration_us(self, start_us: int, end_us: int) -> int:
+        """Clock skew between producers can make a duration negative: it counts as 0,
+        and the event is counted once as out of order (an agent reply can
+        give two durations)."""
+        duration_us = end_us - start_us
+        if duration_us < 0:
+            self._skewed = True
+            return 0
+        return duration_us
+
+    def _open_cycle(
+        self, conversation_id: str, conv: Conversation, at_us: int, channel: str, brand: str,
+        priority: str, reopen: bool,
+    ) -> None:
+        conv.cycle_open = True
+        conv.cycle_start_us = at_us
+        conv.cycle_channel = channel
+        conv.cycle_brand = brand
+        conv.cycle_priority = priority
+        conv.first_reply_done = False
+        conv.first_response_start_us = at_us
+        if self.gauges is not None:
+            self.gauges.opened((brand, channel))
+        policy = conv.policy = self._sla.match(channel, priority)
+        if policy is not None:
+            self._start_response_clock(conversation_id, conv, "first_response", at_us)
+            self._start_clock(conversation_id, conv, "resolution", "resolution", at_us)
+        self._sink.cycle_opened(channel, brand, at_us, reopen)
+
+    def _start_response_clock(
+        self, conversation_id: str, conv: Conversation, target: SlaTarget, start_us: int
+    ) -> None:
+        """(Re)starts the response clock at `start_us`; a running one whose deadline
+        has passed is breached first (a handoff after the deadline keeps the breach)."""
+        self._end_clock(conversation_id, conv, "response", start_us, count_met=False)
+        self._start_clock(conversation_id, conv, "response", target, start_us)
+
+    def _start_clock(
+        self, conversation_id: str, conv: Conversation, clock: Clock, target: SlaTarget,
+        start_us: int,
+    ) -> None:
+        """The clock's deadline (and, live, its at-risk instant) for the policy's limit
+        of `target`; no clock when the policy has no such limit."""
+        policy = conv.policy
+        assert policy is not None
+        limit_us = policy.limit_us(target)
+        if limit_us is None:
+            return
+        deadline_us = policy.deadline_us(start_us, limit_us)
+        risk_us = None if self.watch is None else policy.risk_instant_us(start_us, limit_us)
+        if clock == "response":
+            conv.response_target = target
+            conv.response_deadline_us, conv.response_risk_us = deadline_us, risk_us
+        else:
+            conv.resolution_deadline_us, conv.resolution_risk_us = deadline_us, risk_us
+        if self.watch is not None:
+            self.watch.armed(conversation_id, conv, clock)
+
+    def _end_clock(
+        self, conversation_id: str, conv: Conversation, clock: Clock, at_us: int,
+        count_met: bool = True,
+    ) -> None:
+        """Settles a running clock at `at_us` and stops it: met at the answer's time when
+        it came by the deadline, else breached at the deadline. `count_met` is False
+        when the clock is cancelled (a resolution ends a response clock) or restarted."""
+        deadline_us, target = conv.deadline_of(clock), conv.target_of(clock)
+        if deadline_us is None or target is None:
+            return
+        assert conv.policy is not None
+        if at_us > deadline_us:
+            self._sink.sla_outcome(
+                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False, deadline_us
+            )
+        elif count_met:
+            self._sink.sla_outcome(
+                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, True, at_us
+            )
+        if self.watch is not None:
+            self.watch.stopped(conversation_id, conv, clock, at_us)
+        conv.clear_clock(clock)
+
+    def _on_message(
+        self, event: MessageReceived, at_us: int, channel: str, brand: str
+    ) -> None:
+        self._sink.message(channel, brand, at_us, event.sentiment, event.topic)
+        conversation_id = event.conversation_id
+        conv = self.conversations.get(conversation_id)
+        reopen = conv is not None
+        if conv is None:
+            conv = self.conversations[conversation_id] = Conversation()
+        conv.unanswered.append((channel, brand, at_us))
+        if not conv.cycle_open:
+            self._open_cycle(
+                conversation_id, conv, at_us, channel, brand, event.priority, reopen
+            )
+        if conv.waiting_since_us is None:
+            conv.waiting_since_us = at_us
+            if self.gauges is not None:
+                self.gauges.wait_started(
+                    (conv.cycle_brand, conv.cycle_channel), conversation_id, at_us
+                )
+            if conv.first_reply_done and conv.policy is not None:
+                self._start_response_clock(conversation_id, conv, "next_response", at_us)
+        conv.last_event_us = at_us
+
+    def _on_reply(self, event: ReplySent, at_us: int, channel: str, brand: str) -> None:
+        sink = self._sink
+        sink.reply(
+            channel, brand, at_us, event.author_type, event.agent_id, event.quick_reply,
+            event.conversation_id,
+        )
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None:
+            return
+        conv.last_event_us = at_us
+        if conv.unanswered:
+            for message_channel, message_brand, message_at_us in conv.unanswered:
+                sink.answered(message_channel, message_brand, message_at_us, at_us)
+            conv.unanswered.clear()
+        if event.author_type != "agent" or not conv.cycle_open:
+            return
+        if not conv.first_reply_done:
+            conv.first_reply_done = True
+            start_us = conv.first_response_start_us
+            calendar = conv.policy.calendar if conv.policy is not None else None
+            business_us = None if calendar is None else calendar.business_us_between(
+                start_us, at_us
+            )
+            sink.first_response(
+                channel, brand, at_us, self._duration_us(start_us, at_us), business_us,
+                event.agent_id,
+            )
+        if conv.waiting_since_us is not None:
+            sink.reply_wait(
+                channel, brand, at_us, self._duration_us(conv.waiting_since_us, at_us)
+            )
+            conv.waiting_since_us = None
+            if self.gauges is not None:
+                self.gauges.wait_ended((conv.cycle_brand, conv.cycle_channel))
+        self._end_clock(event.conversation_id, conv, "response", at_us)
+
+    def _on_handoff(
+        self, event: ConversationHandoff, at_us: int, channel: str, brand: str
+    ) -> None:
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None or conv.waiting_since_us is None:
+            return
+        conv.last_event_us = at_us
+        conv.waiting_since_us = at_us
+        if self.gauges is not None:
+            self.gauges.wait_restarted(
+                (conv.cycle_brand, conv.cycle_channel), event.conversation_id, at_us
+            )
+        target: SlaTarget = "next_response"
+        if not conv.first_reply_done:
+            conv.first_response_start_us = at_us
+            target = "first_response"
+        if conv.policy is not None:  # the humans' clock, even after a breach with the bot
+            self._start_response_clock(event.conversation_id, conv, target, at_us)
+
+    def _on_resolved(
+        self, event: ConversationResolved, at_us: int, channel: str, brand: str
+    ) -> None:
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None or not conv.cycle_open:
+            self.ignored += 1
+            return
+        conv.last_event_us = at_us
+        sink = self._sink
+        sink.resolution(
+            channel, brand, at_us, self._duration_us(conv.cycle_start_us, at_us),
+            event.resolved_by, event.agent_id,
+        )
+        sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, conv.cycle_start_us, at_us)
+        self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)
+        self._end_clock(event.conversation_id, conv, "resolution", at_us)
+        if self.gauges is not None:
+            series = (conv.cycle_brand, conv.cycle_channel)
+            self.gauges.closed(series)
+            if conv.waiting_since_us is not None:
+                self.gauges.wait_ended(series)
+        conv.waiting_since_us = None
+        conv.cycle_open = False
+        heapq.heappush(self._lane.expiry, (at_us + self._grace_us, event.conversation_id))
+
+    def _on_reopened(
+        self, event: ConversationReopened, at_us: int, channel: str, brand: str
+    ) -> None:
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None or conv.cycle_open:
+            self.ignored += 1
+            return
+        self._open_cycle(
+            event.conversation_id, conv, at_us, channel, brand, event.priority, True
+        )
+        conv.last_event_us = at_us
+
+    def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str, brand: str) -> None:
+        self._sink.survey(channel, brand, at_us, event.survey, event.score)
+
+    def _on_sale(self, event: SaleAttributed, at_us: int, channel: str, brand: str) -> None:
+        self._sink.sale(channel, brand, at_us, event.amount, event.currency)
+
+
+def _no_kpi(event: Event, at_us: int, channel: str, brand: str) -> None:
+    """`conversation.assigned` and `conversation.tagged` change no KPI of contract v1."""

@@ -1,0 +1,148 @@
+"""The audit report's tallies: per reported channel and per agent, and their KPIs
+(docs/kpis.md sections 2-6). The audit's sink (streams/audit/sink.py) fills them; totals are
+the merge of the channels at the end, so the per-event path does the work once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+from streams.kpi.settings import Thresholds
+from streams.kpi.stats import duration_stats, ratio
+from streams.kpi.timeutil import US_PER_SECOND
+
+T = TypeVar("T")
+AUTHOR_TYPES = ("agent", "bot", "automation")
+MICROS_PER_UNIT = 1_000_000  # sale amounts are summed as exact integer micro-units
+CSAT_SCORES = 6  # index = score, 1..5 used
+NPS_SCORES = 11  # index = score, 0..10
+
+
+@dataclass(slots=True)
+class ChannelTally:
+    messages: int = 0
+    replies: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AUTHOR_TYPES, 0))
+    answered: int = 0
+    opened: int = 0
+    reopened: int = 0
+    resolved: int = 0
+    opened_and_resolved: int = 0
+    first_response_us: list[int] = field(default_factory=list)
+    first_response_business_us: list[int] = field(default_factory=list)
+    reply_wait_us: list[int] = field(default_factory=list)
+    resolution_us: list[int] = field(default_factory=list)
+    csat_by_score: list[int] = field(default_factory=lambda: [0] * CSAT_SCORES)
+    nps_by_score: list[int] = field(default_factory=lambda: [0] * NPS_SCORES)
+    sentiment_positive: int = 0
+    sentiment_neutral: int = 0
+    sentiment_negative: int = 0
+    sales: int = 0
+    sales_micros: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: ChannelTally) -> None:
+        for f in fields(self):
+            name = f.name
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, int):
+                setattr(self, name, mine + theirs)
+            elif isinstance(mine, dict):
+                for key, count in theirs.items():
+                    mine[key] = mine.get(key, 0) + count
+            elif name.endswith("_by_score"):
+                setattr(self, name, [a + b for a, b in zip(mine, theirs, strict=True)])
+            else:
+                mine.extend(theirs)
+
+    def kpis(self, thresholds: Thresholds, with_business: bool) -> dict[str, Any]:
+        csat_responses = sum(self.csat_by_score)
+        csat_total = sum(score * n for score, n in enumerate(self.csat_by_score))
+        satisfied = sum(self.csat_by_score[thresholds.csat_satisfied_min :])
+        nps_responses = sum(self.nps_by_score)
+        promoters = sum(self.nps_by_score[thresholds.nps_promoter_min :])
+        detractors = sum(self.nps_by_score[: thresholds.nps_detractor_max + 1])
+        rated = self.sentiment_positive + self.sentiment_neutral + self.sentiment_negative
+        kpis: dict[str, Any] = {
+            "messages_received": self.messages,
+            "replies_sent": sum(self.replies.values()),
+            "replies_by_author": dict(self.replies),
+            "answered_messages": self.answered,
+            "response_rate": ratio(self.answered, self.messages),
+            "conversations_opened": self.opened,
+            "conversations_reopened": self.reopened,
+            "conversations_resolved": self.resolved,
+            "resolution_rate": ratio(self.opened_and_resolved, self.opened),
+            "first_response_seconds": duration_stats(self.first_response_us),
+            "reply_wait_seconds": duration_stats(self.reply_wait_us),
+            "resolution_seconds": duration_stats(self.resolution_us),
+            "csat": {
+                "responses": csat_responses,
+                "mean": ratio(csat_total, csat_responses),
+                "score": ratio(satisfied, csat_responses),
+            },
+            "nps": {
+                "responses": nps_responses,
+                "promoters": promoters,
+                "passives": nps_responses - promoters - detractors,
+                "detractors": detractors,
+                "score": None if not nps_responses else (
+                    100 * (promoters - detractors) / nps_responses
+                ),
+            },
+            "sentiment": {
+                "positive": self.sentiment_positive,
+                "neutral": self.sentiment_neutral,
+                "negative": self.sentiment_negative,
+                "net": ratio(self.sentiment_positive - self.sentiment_negative, rated),
+            },
+            "sales": {
+                "count": self.sales,
+                "amount": {
+                    currency: micros / MICROS_PER_UNIT
+                    for currency, micros in sorted(self.sales_micros.items())
+                },
+            },
+        }
+        if with_business:
+            kpis["first_response_business_seconds"] = duration_stats(
+                self.first_response_business_us
+            )
+        return kpis
+
+
+@dataclass(slots=True)
+class AgentTally:
+    replies: int = 0
+    first_responses: int = 0
+    first_response_sum_us: int = 0
+    first_response_max_us: int = 0
+    conversations: set[str] = field(default_factory=set)
+    resolutions: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "replies": self.replies,
+            "first_responses": self.first_responses,
+            "first_response_mean": ratio(
+                self.first_response_sum_us / US_PER_SECOND, self.first_responses
+            ),
+            "first_response_max": (
+                self.first_response_max_us / US_PER_SECOND if self.first_responses else None
+            ),
+            "conversations": len(self.conversations),
+            "resolutions": self.resolutions,
+        }
+
+
+class Tallies(dict[str, T]):
+    """A dict that creates a missing tally on first use (a hit stays a plain lookup)."""
+
+    def __init__(self, factory: Callable[[], T]) -> None:
+        super().__init__()
+        self._factory = factory
+
+    def __missing__(self, key: str) -> T:
+        value = self[key] = self._factory()
+        return value

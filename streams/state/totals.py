@@ -1,0 +1,209 @@
+"""Cumulative totals for the live metrics (docs/kpis.md section 8), as a KpiSink.
+
+The live worker keeps one `LiveTotals` per input partition, next to that partition's
+engine, and checkpoints both together; `/metrics` shows the sum over the partitions a
+worker owns. Counts are ints and durations integer microseconds, so the totals of a
+restarted worker equal those of a clean replay exactly, whatever the checkpoint timing.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from typing import Any, Final
+
+from streams.kpi.labels import OTHER, LabelValues
+from streams.kpi.sla import SlaTarget
+from streams.kpi.timeutil import US_PER_SECOND
+
+BUCKET_BOUNDS_SECONDS: tuple[int, ...] = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400)
+_BOUNDS_US = tuple(seconds * US_PER_SECOND for seconds in BUCKET_BOUNDS_SECONDS)
+HISTOGRAMS = ("first_response_seconds", "reply_wait_seconds", "resolution_seconds")
+AGENT_HISTOGRAM: Final = "agent_first_response_seconds"
+
+
+class Histogram:
+    """Per-bucket counts (not cumulative; the last slot is +Inf) and an exact sum."""
+
+    __slots__ = ("bucket_counts", "sum_us")
+
+    def __init__(self) -> None:
+        self.bucket_counts = [0] * (len(_BOUNDS_US) + 1)
+        self.sum_us = 0
+
+    def observe(self, duration_us: int) -> None:
+        self.bucket_counts[bisect_left(_BOUNDS_US, duration_us)] += 1
+        self.sum_us += duration_us
+
+    @property
+    def count(self) -> int:
+        return sum(self.bucket_counts)
+
+    def add(self, other: Histogram) -> None:
+        self.bucket_counts = [a + b for a, b in zip(self.bucket_counts, other.bucket_counts,
+                                                     strict=True)]
+        self.sum_us += other.sum_us
+
+    def to_json(self) -> list[Any]:
+        return [self.bucket_counts, self.sum_us]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Histogram:
+        histogram = cls()
+        histogram.bucket_counts, histogram.sum_us = list(data[0]), int(data[1])
+        return histogram
+
+
+# counter families whose key starts with the brand, and their key length: checkpoints
+# written before brands were labels have keys one shorter
+_BRANDED: Final = {"messages": 2, "replies": 3, "opened": 2, "resolved": 3, "sla_breaches": 4,
+                   "sla_met": 4}
+_AGENT_FAMILIES: Final = ("agent_replies", "agent_resolutions")
+_COUNTERS: Final = (*_BRANDED, "surveys", "topics", "quick_replies", *_AGENT_FAMILIES)
+
+
+class LiveTotals:
+    """A KpiSink keeping every cumulative count of section 8, by label values: keys are
+    tuples of label values in the order of the metric's labels (brand first)."""
+
+    def __init__(self, labels: LabelValues) -> None:
+        self._topics, self._quick_replies = labels.topics, labels.quick_replies
+        self._agents = labels.agents  # None: no agent series
+        self._legacy_brand = labels.default_brand
+        # label tuples -> counts; tuples keep the per-event path to one dict update
+        self.messages: Counter[tuple[str, str]] = Counter()
+        self.topics: Counter[tuple[str, str, str]] = Counter()
+        self.replies: Counter[tuple[str, str, str]] = Counter()
+        self.quick_replies: Counter[tuple[str, str, str]] = Counter()
+        self.opened: Counter[tuple[str, str]] = Counter()
+        self.resolved: Counter[tuple[str, str, str]] = Counter()
+        self.surveys: Counter[tuple[str, int]] = Counter()
+        self.sla_breaches: Counter[tuple[str, str, str, str]] = Counter()
+        self.sla_met: Counter[tuple[str, str, str, str]] = Counter()
+        self.agent_replies: Counter[tuple[str, str]] = Counter()
+        self.agent_resolutions: Counter[tuple[str, str]] = Counter()
+        # (histogram name, brand, channel or, for AGENT_HISTOGRAM, agent) -> samples
+        self.histograms: dict[tuple[str, str, str], Histogram] = {}
+
+    def _histogram(self, name: str, brand: str, label: str) -> Histogram:
+        key = (name, brand, label)
+        histogram = self.histograms.get(key)
+        if histogram is None:
+            histogram = self.histograms[key] = Histogram()
+        return histogram
+
+    def message(
+        self, channel: str, brand: str, at_us: int, sentiment: float | None, topic: str | None
+    ) -> None:
+        self.messages[(brand, channel)] += 1
+        self.topics[(brand, channel, self._topics.get(topic, OTHER))] += 1
+
+    def reply(
+        self,
+        channel: str,
+        brand: str,
+        at_us: int,
+        author_type: str,
+        agent_id: str | None,
+        quick_reply: str | None,
+        conversation_id: str,
+    ) -> None:
+        self.replies[(brand, channel, author_type)] += 1
+        if quick_reply is not None:
+            self.quick_replies[(brand, channel, self._quick_replies.get(quick_reply, OTHER))] += 1
+        agents = self._agents
+        if agents is not None and agent_id is not None and author_type == "agent":
+            self.agent_replies[(brand, agents.get(agent_id, OTHER))] += 1
+
+    def answered(self, channel: str, brand: str, message_at_us: int, reply_at_us: int) -> None:
+        """Answered messages feed the windowed gauges only."""
+
+    def cycle_opened(self, channel: str, brand: str, at_us: int, reopen: bool) -> None:
+        self.opened[(brand, channel)] += 1
+
+    def cycle_resolved(
+        self, channel: str, brand: str, started_at_us: int, resolved_at_us: int
+    ) -> None:
+        """Resolution rate feeds the windowed gauges only."""
+
+    def first_response(
+        self,
+        channel: str,
+        brand: str,
+        at_us: int,
+        duration_us: int,
+        business_us: int | None,
+        agent_id: str | None,
+    ) -> None:
+        self._histogram("first_response_seconds", brand, channel).observe(duration_us)
+        agents = self._agents
+        if agents is not None and agent_id is not None:
+            self._histogram(AGENT_HISTOGRAM, brand, agents.get(agent_id, OTHER)).observe(
+                duration_us
+            )
+
+    def reply_wait(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
+        self._histogram("reply_wait_seconds", brand, channel).observe(duration_us)
+
+    def resolution(
+        self,
+        channel: str,
+        brand: str,
+        at_us: int,
+        duration_us: int,
+        resolved_by: str,
+        agent_id: str | None,
+    ) -> None:
+        self.resolved[(brand, channel, resolved_by)] += 1
+        self._histogram("resolution_seconds", brand, channel).observe(duration_us)
+        agents = self._agents
+        if agents is not None and agent_id is not None:
+            self.agent_resolutions[(brand, agents.get(agent_id, OTHER))] += 1
+
+    def survey(self, channel: str, brand: str, at_us: int, survey: str, score: int) -> None:
+        self.surveys[(survey, score)] += 1
+
+    def sale(self, channel: str, brand: str, at_us: int, amount: float, currency: str) -> None:
+        """Sales feed the windowed gauges only."""
+
+    def sla_outcome(
+        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int
+    ) -> None:
+        (self.sla_met if met else self.sla_breaches)[(brand, channel, policy, target)] += 1
+
+    def add(self, other: LiveTotals) -> None:
+        """Adds another partition's totals (for the exposition of a worker)."""
+        for name in _COUNTERS:
+            getattr(self, name).update(getattr(other, name))
+        for key, histogram in other.histograms.items():
+            self._histogram(*key).add(histogram)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **{name: [[*key, n] for key, n in getattr(self, name).items()]
+               for name in _COUNTERS},
+            "histograms": [[*key, h.to_json()] for key, h in self.histograms.items()],
+        }
+
+    def load_json(self, data: dict[str, Any]) -> None:
+        """Adds checkpointed totals (into a fresh instance: restores them). Families
+        newer than the checkpoint start at 0; agent families are left out when agent
+        series are off."""
+        legacy_brand = self._legacy_brand
+        for name in _COUNTERS:
+            if self._agents is None and name in _AGENT_FAMILIES:
+                continue
+            counter = getattr(self, name)
+            for row in data.get(name, ()):
+                key = tuple(row[:-1])
+                if len(key) < _BRANDED.get(name, 0):
+                    key = (legacy_brand, *key)
+                counter[key] += row[-1]
+        for row in data["histograms"]:
+            names: list[str] = list(row[:-1])
+            if len(names) == 2:  # (name, channel): written before brands were labels
+                names.insert(1, legacy_brand)
+            name, brand, label = names
+            if self._agents is None and name == AGENT_HISTOGRAM:
+                continue
+            self._histogram(name, brand, label).add(Histogram.from_json(row[-1]))
