@@ -40,6 +40,7 @@ from streams.audit.topic_replay import replay_topic
 from streams.config import load_config
 from streams.kafka.broker import free_port
 from streams.kafka.group_repair import clear_departed_leader
+from streams.kafka.group_watchdog import WORKER_PROTOCOL
 from streams.kafka.produce import ensure_topic, record_key
 from streams.testing.simulate import write_file
 from tests.live_fixtures import Samples, WorkerProcess, merged, metrics_mismatches, worker_config
@@ -484,7 +485,7 @@ class ChaosRun:
         if not self.limits.repair_stalls:
             return True
         try:
-            cleared = asyncio.run(clear_departed_leader(self.broker_url, self.name, "faust"))
+            cleared = asyncio.run(clear_departed_leader(self.broker_url, self.name, WORKER_PROTOCOL))
         except Exception as error:  # the repair is a diagnosis aid: say why it failed
             cleared = f"repair failed: {error!r}"
         later = time.monotonic()

@@ -48,7 +48,8 @@ async def clear_departed_leader(
 ) -> str | None:
     """The departed leader's member id once cleared; None when the group's leader is a
     member (or the probe itself was elected: there was no leader). `protocol_name` is
-    the group's assignment protocol (Faust's: "faust")."""
+    the group's assignment protocol (Faust's: "roundrobin" for an app without changelog
+    tables, as CarePulse's worker; "faust" with tables)."""
     client = AIOKafkaClient(
         bootstrap_servers=bootstrap_servers, client_id="carepulse-group-repair",
         request_timeout_ms=int(REQUEST_TIMEOUT_SECONDS * 1000), **dict(security or {}),

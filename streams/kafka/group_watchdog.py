@@ -29,6 +29,10 @@ __all__ = ["GroupWatchdog"]
 log = logging.getLogger("carepulse.group")
 STUCK_AFTER_SECONDS = 20.0  # > session timeout (4 s) + a held JoinGroup (~2 s), 3 times
 STABLE = "Stable"
+WORKER_PROTOCOL = "roundrobin"
+"""The worker's group protocol: Faust's assignor is aiokafka's round robin for an app
+without changelog tables, as the worker (a repair's JoinGroup with another protocol is
+refused: INCONSISTENT_GROUP_PROTOCOL)."""
 
 
 async def group_state(kafka: KafkaConfig, group_id: str) -> str:
@@ -48,7 +52,7 @@ async def group_state(kafka: KafkaConfig, group_id: str) -> str:
 
 class GroupWatchdog:
     def __init__(
-        self, kafka: KafkaConfig, group_id: str, protocol_name: str = "faust",
+        self, kafka: KafkaConfig, group_id: str, protocol_name: str = WORKER_PROTOCOL,
         stuck_after_seconds: float = STUCK_AFTER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         state: Callable[[], Awaitable[str]] | None = None,

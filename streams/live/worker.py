@@ -55,10 +55,12 @@ log = logging.getLogger("carepulse.worker")
 RESTORE_RETRY_SECONDS = 1.0
 WATCHDOG_SECONDS = 2.0  # how often the group watchdog looks
 SUMMARY_SECONDS = 60.0  # how often the worker logs its one-line summary
-# Faust's start-up banner and service chatter (~80 lines) and kafka-python's admin
-# clients: warnings only, unless --log-level debug. aiokafka's few lines per rebalance
-# (joined, elected, synced) stay: they tell an operator what the group does.
-QUIET_LOGGERS = ("faust", "mode", "kafka")
+# Faust's start-up banner and service chatter (~80 lines), the Kafka clients' tables of
+# subscriptions and assignments: warnings only, unless --log-level debug. aiokafka's
+# group coordinator keeps its few lines per rebalance (joined, elected, synced): they
+# tell an operator what the group does.
+QUIET_LOGGERS = ("faust", "mode", "kafka", "aiokafka")
+GROUP_LOGGER = "aiokafka.consumer.group_coordinator"
 # Young collections every 50,000 net allocations instead of 700: Faust's per-record
 # futures and events die young instead of being promoted, and the hundreds of thousands
 # of long-lived conversations are traversed far less often (a 200,000-event drain: +7 %).
@@ -417,6 +419,7 @@ class _FaustWorker(faust.Worker):
         if self.loglevel not in ("debug", logging.DEBUG):  # --log-level debug shows all
             for name in QUIET_LOGGERS:
                 logging.getLogger(name).setLevel(logging.WARNING)
+            logging.getLogger(GROUP_LOGGER).setLevel(logging.INFO)
         self.add_future(self._watch_group())
         metrics = self._metrics_server
         await metrics.start()
