@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from importlib import metadata
 from pathlib import Path
 from typing import IO
@@ -21,7 +22,7 @@ from streams.demo import run_demo_args
 from streams.kafka_settings import client_security, kafka_settings
 from streams.live.alerts import ALERT_SCHEMA
 from streams.render import render_table
-from streams.replay import replay_file
+from streams.replay import reject_line, replay_file
 from streams.simulate import write_file
 
 MAX_INVALID_LINES_SHOWN = 20
@@ -133,10 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
                               "kafka.bootstrap_servers of --config, else 127.0.0.1:9092)")
     produce.add_argument("--rate", type=positive_rate, metavar="EVENTS_PER_SECOND",
                          help="pace to this many events/s (default: as fast as possible)")
-    produce.add_argument("--raw", action="store_true",
-                         help="send every non-blank line unvalidated, to exercise the DLQ "
-                              "(default: validate every line first and send nothing if one "
-                              "is invalid)")
+    checking = produce.add_mutually_exclusive_group()
+    checking.add_argument("--raw", action="store_true",
+                          help="send every non-blank line unvalidated, to exercise the DLQ "
+                               "(default: validate every line first and send nothing if one "
+                               "is invalid)")
+    checking.add_argument("--skip-invalid", action="store_true",
+                          help="send the valid lines and skip the invalid ones, with a "
+                               "summary on stderr (default: send nothing if one line is "
+                               "invalid)")
+    produce.add_argument("--rejects", type=Path, metavar="FILE",
+                         help="write each invalid line to FILE, one JSON object per line: "
+                              "line, reason, field, detail, raw, as replay --rejects does "
+                              "(default: not written; not with --raw)")
     produce.add_argument("--partitions", type=int, metavar="N",
                          help="partitions of the topic if it is created (default: "
                               "kafka.partitions of --config, else 4)")
@@ -251,30 +261,58 @@ def _check_input_file(path: Path) -> None:
 
 
 def _produce(args: argparse.Namespace) -> int:
-    from streams.produce import ProduceError, invalid_lines, produce_file
+    from streams.produce import InvalidLine, ProduceError, invalid_lines, produce_file
 
     _check_input_file(args.input)
+    if args.raw and args.rejects is not None:
+        raise UsageError("--rejects lists invalid lines: --raw validates none")
     settings = kafka_settings(load_config(args.config))
     partitions = settings.partitions if args.partitions is None else args.partitions
     if partitions < 1:
         raise UsageError("--partitions must be >= 1")
     topic = args.topic or settings.input_topic
-    if not args.raw:
-        count = 0
-        for count, line in enumerate(invalid_lines(args.input), 1):
-            if count <= MAX_INVALID_LINES_SHOWN:
-                print(line.describe(str(args.input)), file=sys.stderr)
-        if count > MAX_INVALID_LINES_SHOWN:
-            print(f"... and {count - MAX_INVALID_LINES_SHOWN} more", file=sys.stderr)
-        if count:
-            raise UsageError(f"{args.input}: {count} invalid line{'s' * (count > 1)}, "
-                             "nothing sent (--raw sends lines unvalidated)")
+    rejects: IO[str] | None = None
+    rejected: Counter[str] = Counter()
+
+    def reject(line: InvalidLine) -> None:
+        rejected[line.rejection.reason] += 1
+        if rejects is not None:
+            rejects.write(reject_line(line.line_number, line.rejection, line.raw) + "\n")
+
     try:
-        sent = produce_file(args.input, args.broker or settings.bootstrap_servers, topic,
-                            args.rate, partitions, client_security(settings))
-    except ProduceError as error:
-        raise UsageError(str(error)) from error
-    print(f"sent {sent} events to {topic}", file=sys.stderr)
+        if args.rejects is not None:
+            rejects = args.rejects.open("w", encoding="utf-8")
+        if not args.raw and not args.skip_invalid:
+            count = 0
+            for count, line in enumerate(invalid_lines(args.input), 1):
+                reject(line)
+                if count <= MAX_INVALID_LINES_SHOWN:
+                    print(line.describe(str(args.input)), file=sys.stderr)
+            if count > MAX_INVALID_LINES_SHOWN:
+                print(f"... and {count - MAX_INVALID_LINES_SHOWN:,} more", file=sys.stderr)
+            if count:
+                listed = f"; listed in {args.rejects}" if args.rejects is not None else ""
+                raise UsageError(f"{args.input}: {count:,} invalid line{'s' * (count > 1)}, "
+                                 f"nothing sent{listed} (--skip-invalid sends the valid "
+                                 "ones, --raw sends every line unvalidated)")
+        try:
+            sent = produce_file(args.input, args.broker or settings.bootstrap_servers, topic,
+                                args.rate, partitions, client_security(settings),
+                                on_invalid=reject if args.skip_invalid else None)
+        except ProduceError as error:
+            raise UsageError(str(error)) from error
+    finally:
+        if rejects is not None:
+            rejects.close()
+    if args.skip_invalid:
+        total = sum(rejected.values())
+        reasons = ", ".join(f"{reason} {count:,}" for reason, count in
+                            sorted(rejected.items(), key=lambda item: (-item[1], item[0])))
+        listed = f"; listed in {args.rejects}" if args.rejects is not None and total else ""
+        print(f"read {sent + total:,} lines: sent {sent:,} events to {topic}, rejected "
+              f"{total:,}{f' ({reasons})' if reasons else ''}{listed}", file=sys.stderr)
+    else:
+        print(f"sent {sent:,} events to {topic}", file=sys.stderr)
     return 0
 
 
