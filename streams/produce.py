@@ -173,6 +173,7 @@ def produce_file(
     security: Mapping[str, Any] = EMPTY,
     *,
     on_invalid: Callable[[InvalidLine], None] | None = None,
+    stamp: Callable[[bytes], bytes] | None = None,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> int:
     """Sends every non-blank line of `path` to `topic`, keyed by `conversation_id`; waits
@@ -180,8 +181,9 @@ def produce_file(
 
     Validation is the caller's choice: by default every line is sent as it is (see
     `invalid_lines` to refuse a file first); with `on_invalid`, each line the worker would
-    reject (under `max_record_bytes`) is handed to it instead of being sent.
-    `security`: `client_security` arguments."""
+    reject (under `max_record_bytes`) is handed to it instead of being sent. `stamp`, if
+    given, rewrites each line as it leaves (after the pacing wait), e.g. to date it with
+    the wall clock. `security`: `client_security` arguments."""
     refused = _connection_refused(bootstrap_servers)
     if refused is not None:
         raise ProduceError(f"broker {bootstrap_servers} unreachable: {refused}")
@@ -212,7 +214,8 @@ def produce_file(
                     continue
             if bucket is not None:
                 bucket.take()
-            producer.send(topic, value=line, key=record_key(line)).add_errback(
+            value = line if stamp is None else stamp(line)
+            producer.send(topic, value=value, key=record_key(value)).add_errback(
                 failures.append
             )
             sent += 1

@@ -11,6 +11,7 @@ import itertools
 import json
 import socket
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -413,3 +414,37 @@ def test_raw_validates_nothing_so_it_takes_neither_skip_invalid_nor_rejects(
     assert (code, err) == (2, "carepulse produce: error: --rejects lists invalid lines: "
                               "--raw validates none\n")
 
+
+def test_live_stamps_each_valid_event_with_the_wall_clock_as_it_is_sent(
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    """Simulated traffic spread over hours is sent at a live rate, dated when it is sent:
+    the order and the conversations stay, malformed lines stay as malformed."""
+    lines = list(generate_lines(40, seed=11, bad_fraction=0.1))
+    path = write_lines(tmp_path / "events.jsonl", lines)
+    before = datetime.now(UTC)
+    code, _, err = run_cli(capsys, "produce", "--raw", "--live", "--rate", "100", "--input",
+                           path, "--topic", topic, "--partitions", "1",
+                           "--broker", embedded_broker.url)
+    after = datetime.now(UTC)
+    assert (code, err) == (0, f"sent 40 events to {topic}\n")
+    records = consume(embedded_broker, topic, len(lines))
+    stamps = []
+    for original, record in zip(lines, records, strict=True):
+        try:
+            body = json.loads(original)
+        except ValueError:
+            body = None
+        stamp = body.get("occurred_at") if isinstance(body, dict) else None
+        if not isinstance(stamp, str) or not stamp.endswith(("Z", "+01:00")):
+            assert record.value == original  # malformed: untouched
+            continue
+        sent = json.loads(record.value)
+        assert sent == {**body, "occurred_at": sent["occurred_at"]}
+        stamps.append(datetime.fromisoformat(sent["occurred_at"]))
+    assert len(stamps) >= 30
+    assert all(stamp.utcoffset() is not None for stamp in stamps)
+    assert stamps == sorted(stamps)
+    assert before <= stamps[0] and stamps[-1] <= after
+    assert (stamps[-1] - stamps[0]).total_seconds() >= 0.3  # 100 events/s: paced, live
