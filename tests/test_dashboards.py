@@ -4,19 +4,31 @@ The JSON files are what `grafana/walls.py` generates (one source of truth); ever
 names the provisioned datasource, ids are unique, grid positions fit and do not overlap,
 variables are defined and used, and the expressions follow the rules of walls.py: ratios
 of sums, percentiles from histogram buckets, counters only through rate() or increase().
-That every panel returns a value from a live worker is tests/test_prometheus_live.py.
+Grafana cannot run here: Grafana Labs' grafana-foundation-sdk (its dashboard models, a
+dev dependency) parses every file, and every key, value, enum and unit must be one of
+Grafana's. That every panel returns a value from a live worker is
+tests/test_prometheus_live.py.
 """
 
 from __future__ import annotations
 
+import enum
 import itertools
 import json
 import re
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from grafana_foundation_sdk.cog import runtime as sdk_runtime
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.cog.plugins import register_default_plugins
+from grafana_foundation_sdk.models import dashboard as sdk_dashboard
+from grafana_foundation_sdk.models import prometheus as sdk_prometheus
+from grafana_foundation_sdk.models import units as sdk_units
 
 from grafana import walls
 from grafana.generate import OUT, main, stale
@@ -200,3 +212,109 @@ def test_the_walls_red_lines_are_the_alert_thresholds() -> None:
                      alerts["CarePulseCustomerWaitingLong"])
     assert _red_from(_panel(wall, "Response rate (24 h)")) == ("below", 0.8)
     assert re.search(r"<\s*0\.8\b", alerts["CarePulseResponseRateLow"])
+
+
+# --- Grafana's own dashboard models -------------------------------------------------------
+
+register_default_plugins()
+
+NOT_IN_THE_SCHEMA = {("templating", "list", "*", "definition")}
+"""Keys Grafana's UI writes that its dashboard schema does not model: a query variable's
+`definition` is the query as its editor shows it."""
+
+
+def _unknown_keys(written: Any, parsed: Any, path: tuple[str, ...] = ()) -> list[str]:
+    """Keys and values of `written` that the model parsed from it does not give back."""
+    problems = []
+    if isinstance(written, dict):
+        for key, value in written.items():
+            if (*path, key) in NOT_IN_THE_SCHEMA:
+                continue
+            if not isinstance(parsed, dict) or key not in parsed:
+                problems.append("/".join((*path, key)))
+            else:
+                problems += _unknown_keys(value, parsed[key], (*path, key))
+    elif isinstance(written, list):
+        if not isinstance(parsed, list) or len(parsed) != len(written):
+            return ["/".join(path)]
+        for item, parsed_item in zip(written, parsed, strict=True):
+            problems += _unknown_keys(item, parsed_item, (*path, "*"))
+    elif written != parsed:
+        problems.append(f"{'/'.join(path)}: {written!r} became {parsed!r}")
+    return problems
+
+
+def _type_problems(value: Any, hint: Any, path: str) -> list[str]:
+    """Where a parsed model holds a value its annotation does not allow (from_json keeps
+    what it is given: an enum or literal spelt wrong stays a string)."""
+    if value is None:
+        return []
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        arms = [arm for arm in args if arm is not type(None)]
+        if len(arms) > 1:  # e.g. a panel or a row: the arm the value is an instance of
+            arms = [arm for arm in arms if isinstance(arm, type) and isinstance(value, arm)]
+        return _type_problems(value, arms[0], path) if len(arms) == 1 else []
+    if origin is typing.Literal:
+        return [] if value in args else [f"{path}: {value!r} is not one of {args}"]
+    if origin is list:
+        if not isinstance(value, list):
+            return [f"{path}: {value!r} is not a list"]
+        return [problem for index, item in enumerate(value)
+                for problem in _type_problems(item, args[0], f"{path}[{index}]")]
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        allowed = {member.value for member in hint}
+        return [] if value in allowed else [f"{path}: {value!r} is not a {hint.__name__}"]
+    if hint is bool and not isinstance(value, bool):
+        return [f"{path}: {value!r} is not a bool"]
+    if hint in (int, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return [f"{path}: {value!r} is not a number"]
+    if hint is str and not isinstance(value, str):
+        return [f"{path}: {value!r} is not a string"]
+    if isinstance(hint, type) and hint.__module__.startswith("grafana_foundation_sdk.models"):
+        return _model_problems(value, path)
+    return []
+
+
+def _model_problems(model: Any, path: str) -> list[str]:
+    if not type(model).__module__.startswith("grafana_foundation_sdk.models"):
+        return []
+    hints = typing.get_type_hints(type(model).__init__)
+    return [problem for name, hint in hints.items() if name != "return"
+            for problem in _type_problems(getattr(model, name, None), hint, f"{path}.{name}")]
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda path: path.stem)
+def test_every_dashboard_parses_into_grafanas_dashboard_model(path: Path) -> None:
+    """grafana-foundation-sdk (Grafana Labs' models of Grafana 11.3, the image of
+    docker-compose.yml) reads each file: every key and value written is one its models
+    know and give back, every enum and literal is one of theirs, every panel type has
+    its plugin model, every query is a Prometheus query."""
+    written = _dashboard(path)
+    model = sdk_dashboard.Dashboard.from_json(written)
+    parsed = json.loads(json.dumps(model, cls=JSONEncoder))
+    assert _unknown_keys(written, parsed) == []
+    assert _model_problems(model, "dashboard") == []
+    assert model.panels
+    for panel in model.panels:
+        assert isinstance(panel, sdk_dashboard.Panel)
+        assert sdk_runtime.Runtime().panelcfg_config(panel.type_val) is not None, panel.title
+        assert panel.targets and all(isinstance(target, sdk_prometheus.Dataquery)
+                                     for target in panel.targets), panel.title
+        problems = _model_problems(panel.options, f"{panel.title} options")
+        assert problems == [], problems
+        if panel.field_config is not None:
+            custom = panel.field_config.defaults.custom
+            assert _model_problems(custom, f"{panel.title} custom") == []
+
+
+GRAFANA_UNITS = {value for name, value in vars(sdk_units).items()
+                 if not name.startswith("_") and isinstance(value, str)}
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda path: path.stem)
+def test_every_unit_is_one_grafana_knows(path: Path) -> None:
+    for panel in _dashboard(path)["panels"]:
+        unit = panel["fieldConfig"]["defaults"]["unit"]
+        assert unit in GRAFANA_UNITS or unit.startswith("prefix:"), (panel["title"], unit)
+
