@@ -4,9 +4,10 @@ The JSON files are what `grafana/walls.py` generates (one source of truth); ever
 names the provisioned datasource, ids are unique, grid positions fit and do not overlap,
 variables are defined and used, and the expressions follow the rules of walls.py: ratios
 of sums, percentiles from histogram buckets, counters only through rate() or increase().
-Grafana cannot run here: Grafana Labs' grafana-foundation-sdk (its dashboard models, a
-dev dependency) parses every file, and every key, value, enum and unit must be one of
-Grafana's. That every panel returns a value from a live worker is
+The settings taken from the worker's configuration (currency, SLA texts and thresholds)
+follow it. Grafana cannot run here: Grafana Labs' grafana-foundation-sdk (its dashboard
+models, a dev dependency) parses every file, and every key, value, enum and unit must be
+one of Grafana's. That every panel returns a value from a live worker is
 tests/test_prometheus_live.py.
 """
 
@@ -31,8 +32,10 @@ from grafana_foundation_sdk.models import prometheus as sdk_prometheus
 from grafana_foundation_sdk.models import units as sdk_units
 
 from grafana import walls
-from grafana.generate import OUT, main, stale
+from grafana.generate import DEFAULT_CONFIG, OUT, main, rendered, stale
 from grafana.panels import AMBER, GREEN, GRID_COLUMNS, RED
+from grafana.walls import NO_SLA_OUTCOME, NO_SLA_POLICY, WallSettings
+from streams.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVISIONING = ROOT / "grafana" / "provisioning"
@@ -214,6 +217,122 @@ def test_the_walls_red_lines_are_the_alert_thresholds() -> None:
     assert re.search(r"<\s*0\.8\b", alerts["CarePulseResponseRateLow"])
 
 
+# --- what comes from the worker's configuration ------------------------------------------
+
+MONEY = re.compile(r"\bcarepulse_(savings|window_social_cost|window_alternative_cost)\b")
+FIRST_RESPONSE = re.compile(r"\bcarepulse_(agent_)?first_response_seconds_bucket\b")
+SLA = re.compile(r"\bcarepulse_sla_")
+
+
+def _generated(tmp_path: Path, toml: str) -> dict[str, dict[str, Any]]:
+    """The dashboards generated for a worker configuration, by file stem."""
+    config = tmp_path / "carepulse.toml"
+    config.write_text(toml, encoding="utf-8")
+    return {path.stem: json.loads(text) for path, text in rendered(config).items()}
+
+
+def _panels(dashboards: dict[str, dict[str, Any]], pattern: re.Pattern[str]) -> list[Any]:
+    """Every panel with a query matching `pattern`."""
+    return [panel for dashboard in dashboards.values() for panel in dashboard["panels"]
+            if any(pattern.search(target["expr"]) for target in panel["targets"])]
+
+
+def _defaults(panel: dict[str, Any]) -> dict[str, Any]:
+    defaults: dict[str, Any] = panel["fieldConfig"]["defaults"]
+    return defaults
+
+
+def test_the_files_are_generated_from_the_configuration_compose_mounts() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    mounted = [volume.split(":")[0] for volume in compose["services"]["worker"]["volumes"]]
+    assert (ROOT / mounted[0]).resolve() == DEFAULT_CONFIG
+    assert stale(DEFAULT_CONFIG) == []
+
+
+@pytest.mark.parametrize(("currency", "unit"), [
+    ("EUR", "currencyEUR"), ("USD", "currencyUSD"), ("CHF", "currencyCHF"),
+    ("CAD", "prefix:CAD "),
+])
+def test_money_panels_show_the_configured_currency(
+    tmp_path: Path, currency: str, unit: str
+) -> None:
+    dashboards = _generated(tmp_path, f'[savings]\ncurrency = "{currency}"\n')
+    money = _panels(dashboards, MONEY)
+    assert {panel["title"] for panel in money} >= {"Savings (30 d)", "ROI (30 d)"}
+    for panel in money:
+        expected = "percentunit" if panel["title"].startswith("ROI") else unit
+        assert _defaults(panel)["unit"] == expected, panel["title"]
+    others = [panel for dashboard in dashboards.values() for panel in dashboard["panels"]
+              if panel not in money]
+    assert all(not _defaults(panel)["unit"].startswith(("currency", "prefix:"))
+               for panel in others)
+
+
+def test_the_repositorys_dashboards_show_money_in_euros() -> None:
+    assert load_config(DEFAULT_CONFIG).savings.currency == "EUR"
+    wall = _dashboard(OUT / "care-wall.json")
+    assert _defaults(_panel(wall, "Savings (30 d)"))["unit"] == "currencyEUR"
+
+
+def test_sla_panels_say_there_is_no_policy_when_there_is_none(tmp_path: Path) -> None:
+    without = _panels(_generated(tmp_path, ""), SLA)
+    assert len(without) == 8  # the wall's compliance and the seven of the SLA dashboard
+    assert {_defaults(panel).get("noValue") for panel in without} == {NO_SLA_POLICY}
+    with_policies = _panels({path.stem: _dashboard(path) for path in DASHBOARD_FILES}, SLA)
+    assert {_defaults(panel).get("noValue") for panel in with_policies} == {NO_SLA_OUTCOME}
+    everything = [panel for path in DASHBOARD_FILES for panel in _dashboard(path)["panels"]]
+    assert sum("noValue" in _defaults(panel) for panel in everything) == 8
+
+
+def _steps(panel: dict[str, Any]) -> list[tuple[str, float | None]]:
+    return [(step["color"], step["value"])
+            for step in _defaults(panel)["thresholds"]["steps"]]
+
+
+def test_first_response_thresholds_come_from_the_longest_sla_target(tmp_path: Path) -> None:
+    toml = (
+        '[[sla.policies]]\nname = "fast"\nmatch = { priorities = ["urgent"] }\n'
+        "first_response_seconds = 600\nat_risk_fraction = 0.5\n"
+        '[[sla.policies]]\nname = "slow"\nfirst_response_seconds = 1200\n'
+        "at_risk_fraction = 0.75\n"
+    )
+    panels = _panels(_generated(tmp_path, toml), FIRST_RESPONSE)
+    assert len(panels) == 5  # wall p50 and p90, p90 per channel, p50 and p90 per agent
+    for panel in panels:
+        assert _steps(panel) == [(GREEN, None), (AMBER, 900), (RED, 1200)], panel["title"]
+        assert "1200 s (the longest SLA first-response target)" in panel["description"]
+
+
+def test_without_a_first_response_target_the_thresholds_are_the_defaults(
+    tmp_path: Path,
+) -> None:
+    only_resolution = '[[sla.policies]]\nname = "all"\nresolution_seconds = 86400\n'
+    for toml in ("", only_resolution):
+        dashboards = _generated(tmp_path, toml)
+        wall = dashboards["care-wall"]
+        assert _steps(_panel(wall, "First response p50 (1 h)")) == [
+            (GREEN, None), (AMBER, 900), (RED, 3600)]
+        assert _steps(_panel(wall, "First response p90 (1 h)")) == [
+            (GREEN, None), (AMBER, 1800), (RED, 3600)]
+        assert all("(defaults" in panel["description"]
+                   for panel in _panels(dashboards, FIRST_RESPONSE))
+
+
+def test_a_target_at_risk_only_at_its_deadline_has_no_amber_step() -> None:
+    settings = WallSettings(first_response_target_seconds=1800.0,
+                            first_response_at_risk_fraction=1.0)
+    wall = walls.care_wall(settings)
+    assert _steps(_panel(wall, "First response p90 (1 h)")) == [(GREEN, None), (RED, 1800)]
+
+
+def test_the_repositorys_wall_takes_its_thresholds_from_the_example_policies() -> None:
+    """examples/carepulse.toml: targets of 900 s (at risk at 0.5), 3600 s and 3600 s
+    (at 0.8): red from 3600 s, amber from 2880 s."""
+    wall = _dashboard(OUT / "care-wall.json")
+    for title in ("First response p50 (1 h)", "First response p90 (1 h)"):
+        assert _steps(_panel(wall, title)) == [(GREEN, None), (AMBER, 2880), (RED, 3600)]
+
+
 # --- Grafana's own dashboard models -------------------------------------------------------
 
 register_default_plugins()
@@ -315,6 +434,9 @@ GRAFANA_UNITS = {value for name, value in vars(sdk_units).items()
 @pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda path: path.stem)
 def test_every_unit_is_one_grafana_knows(path: Path) -> None:
     for panel in _dashboard(path)["panels"]:
-        unit = panel["fieldConfig"]["defaults"]["unit"]
+        unit = _defaults(panel)["unit"]
         assert unit in GRAFANA_UNITS or unit.startswith("prefix:"), (panel["title"], unit)
 
+
+def test_grafana_has_a_unit_for_each_currency_walls_names() -> None:
+    assert {f"currency{code}" for code in walls.GRAFANA_CURRENCIES} <= GRAFANA_UNITS
