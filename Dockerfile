@@ -15,7 +15,9 @@ COPY schemas ./schemas
 COPY streams ./streams
 RUN pip install . && rm -rf /src
 
-# An unprivileged user; Faust keeps its small data directory in the working directory.
+# An unprivileged user. The worker keeps its state in Kafka (the changelog topic), no Faust
+# table on disk; Faust's working directory is [worker] data_dir/APP_ID (default carepulse/
+# in the system's temporary directory), never the working directory.
 RUN useradd --system --create-home --home-dir /var/lib/carepulse carepulse
 USER carepulse
 WORKDIR /var/lib/carepulse

@@ -68,6 +68,8 @@ class Panel:
     minimum: float | None = None
     maximum: float | None = None
     display_name: str | None = None
+    no_value: str | None = None
+    """What the panel says instead of "No data" when its query returns nothing."""
     width: int = 6
     height: int = 8
     options: Json = field(default_factory=dict)
@@ -79,7 +81,8 @@ class Panel:
             "color": {"mode": "thresholds" if self.kind != "timeseries" else "palette-classic"},
         }
         for key, value in (("decimals", self.decimals), ("min", self.minimum),
-                           ("max", self.maximum), ("displayName", self.display_name)):
+                           ("max", self.maximum), ("displayName", self.display_name),
+                           ("noValue", self.no_value)):
             if value is not None:
                 defaults[key] = value
         over_time = self.kind == "timeseries"  # numbers and bars: the value now

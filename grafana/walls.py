@@ -11,9 +11,16 @@ Rules every expression follows (tests/test_dashboards.py checks them):
 
 Thresholds (green, amber, red) are defaults for a care team to tune here; the red lines of
 oldest waiting and response rate are the alert rules' thresholds.
+
+What depends on the worker's configuration comes from `WallSettings` (grafana/generate.py
+reads the configuration): money in the configured currency, first-response thresholds
+from the SLA targets when there are any, and the SLA panels' text when they have no data.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from grafana.panels import (
     GREEN,
@@ -31,6 +38,7 @@ from grafana.panels import (
     timeseries,
     variable,
 )
+from streams.config import CarePulseConfig
 
 SCOPE = 'brand=~"$brand", channel=~"$channel"'
 AGENT_SCOPE = 'brand=~"$brand", agent=~"$agent"'
@@ -40,6 +48,83 @@ OLDEST_WAITING_RED_SECONDS = 1800  # CarePulseCustomerWaitingLong
 RESPONSE_RATE_RED_BELOW = 0.8  # CarePulseResponseRateLow
 
 BELOW_ZERO_RED = Thresholds(RED, ((0, GREEN),))  # money: red only when it is lost
+
+# The currencies with a unit of their own in Grafana (`currency<CODE>`, its symbol), as in
+# Grafana 11.3 (docker-compose.yml's image); any other ISO 4217 code is written before
+# the amount (`prefix:`). tests/test_dashboards.py checks them against Grafana's models.
+GRAFANA_CURRENCIES = frozenset({
+    "USD", "GBP", "EUR", "JPY", "RUB", "UAH", "BRL", "DKK", "ISK", "NOK", "SEK", "CZK",
+    "CHF", "PLN", "ZAR", "INR", "KRW",
+})
+# First-response colours without an SLA policy (seconds): amber and red.
+FIRST_RESPONSE_P50 = (900.0, 3600.0)
+FIRST_RESPONSE_P90 = (1800.0, 3600.0)
+NO_SLA_POLICY = "No SLA policy: add [[sla.policies]] to the worker's configuration"
+NO_SLA_OUTCOME = "No SLA outcome yet"
+
+
+@dataclass(frozen=True)
+class WallSettings:
+    """What the dashboards take from the worker's configuration."""
+
+    currency: str = "EUR"
+    """`[savings] currency`: the unit of every amount."""
+    sla_policies: int = 0
+    """How many SLA policies there are: without one, the SLA panels say so."""
+    first_response_target_seconds: float | None = None
+    """The longest first-response target of the SLA policies, if one has such a target."""
+    first_response_at_risk_fraction: float = 0.8
+    """That target's policy's at_risk_fraction (the earliest, among equal targets)."""
+
+    @classmethod
+    def of(cls, config: CarePulseConfig) -> WallSettings:
+        policies = config.sla.policies
+        targets = [(policy.first_response_seconds, -policy.at_risk_fraction)
+                   for policy in policies if policy.first_response_seconds is not None]
+        if not targets:
+            return cls(config.savings.currency, len(policies))
+        seconds, negative_fraction = max(targets)
+        return cls(config.savings.currency, len(policies), seconds, -negative_fraction)
+
+    @property
+    def money_unit(self) -> str:
+        if self.currency in GRAFANA_CURRENCIES:
+            return f"currency{self.currency}"
+        return f"prefix:{self.currency} "
+
+    @property
+    def sla_no_value(self) -> str:
+        return NO_SLA_OUTCOME if self.sla_policies else NO_SLA_POLICY
+
+    def first_response(self, default: tuple[float, float]) -> tuple[Thresholds, str]:
+        """Colours of a first-response time, and a sentence saying where they come from:
+        red from the longest SLA first-response target (slower than every target, a first
+        response breaches whatever policy applies), amber from its at-risk point; the
+        `default` (amber, red) without such a target."""
+        target = self.first_response_target_seconds
+        if target is None:
+            amber, red = default
+            return lower_is_better(amber, red), (
+                f"Amber from {amber:g} s, red from {red:g} s (defaults: with SLA policies, "
+                "the first-response targets set them).")
+        red = _whole(target)
+        amber = _whole(round(target * self.first_response_at_risk_fraction, 3))
+        if amber >= red:  # at_risk_fraction = 1: no amber step
+            return Thresholds(GREEN, ((red, RED),)), (
+                f"Red from {red:g} s, the longest SLA first-response target; a target on a "
+                "business calendar counts open hours only, this time every hour.")
+        return lower_is_better(amber, red), (
+            f"Red from {red:g} s (the longest SLA first-response target), amber from "
+            f"{amber:g} s (its at-risk point); a target on a business calendar counts open "
+            "hours only, this time every hour.")
+
+
+def _whole(seconds: float) -> float:
+    """`seconds` as an int when it is whole, so the JSON says 3600, not 3600.0."""
+    return int(seconds) if float(seconds).is_integer() else seconds
+
+
+DEFAULT_SETTINGS = WallSettings()
 
 BRAND = variable("brand", "Brand", "label_values(carepulse_messages_received_total, brand)")
 CHANNEL = variable("channel", "Channel",
@@ -102,7 +187,9 @@ SOCIAL_COST_30D = 'sum by (currency) (carepulse_window_social_cost{window="30d"}
 ALTERNATIVE_COST_30D = 'sum by (currency) (carepulse_window_alternative_cost{window="30d"})'
 
 
-def care_wall() -> Json:
+def care_wall(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
+    p50_colours, p50_source = settings.first_response(FIRST_RESPONSE_P50)
+    p90_colours, p90_source = settings.first_response(FIRST_RESPONSE_P90)
     waiting = stat(
         "Customers waiting now", f"sum({metric('waiting_conversations')})", "none",
         lower_is_better(10, 25), "Conversations whose customer waits for an agent reply.",
@@ -115,13 +202,14 @@ def care_wall() -> Json:
     )
     p50 = stat(
         "First response p50 (1 h)", quantile(0.5, "first_response_seconds", "1h"), "s",
-        lower_is_better(900, 3600),
-        "Median first response of the last hour, from the histogram's buckets.",
+        p50_colours,
+        f"Median first response of the last hour, from the histogram's buckets. {p50_source}",
     )
     p90 = stat(
         "First response p90 (1 h)", quantile(0.9, "first_response_seconds", "1h"), "s",
-        lower_is_better(1800, 3600),
-        "90th percentile first response of the last hour, from the histogram's buckets.",
+        p90_colours,
+        "90th percentile first response of the last hour, from the histogram's buckets. "
+        f"{p90_source}",
     )
     rate = stat(
         "Response rate (24 h)", response_rate("24h"), "percentunit",
@@ -132,7 +220,7 @@ def care_wall() -> Json:
     sla = stat(
         "SLA compliance (24 h)", compliance("24h"), "percentunit", higher_is_better(0.95, 0.9),
         "SLA targets met / (met + breached) over the last 24 h, every policy and target.",
-        width=5, decimals=1,
+        width=5, decimals=1, no_value=settings.sla_no_value,
     )
     csat_panel = stat(
         "CSAT (24 h)", csat("24h"), "percentunit", higher_is_better(0.8, 0.7),
@@ -145,7 +233,7 @@ def care_wall() -> Json:
         minimum=-100, maximum=100,
     )
     savings = stat(
-        "Savings (30 d)", SAVINGS_30D, "short", BELOW_ZERO_RED,
+        "Savings (30 d)", SAVINGS_30D, settings.money_unit, BELOW_ZERO_RED,
         "Alternative cost of the contacts resolved on social minus the social cost, over "
         "the last 30 days, every brand and channel.", legend="{{currency}}", width=4,
         decimals=0, display_name="${__field.labels.currency}",
@@ -171,46 +259,48 @@ def care_wall() -> Json:
     )
 
 
-def sla_dashboard() -> Json:
+def sla_dashboard(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
+    no_value = settings.sla_no_value
     breaches = timeseries(
         "Breaches per 15 min, by policy and target",
         [Query(increase("sla_breaches_total", "15m", "policy, target"),
                "{{policy}} {{target}}")], "none",
         "SLA targets breached in the 15 minutes before each point, counted at the deadline.",
-        width=16, height=9,
+        width=16, height=9, no_value=no_value,
     )
     at_risk_total = stat(
         "At risk now", f"sum({metric('sla_at_risk_conversations')})", "none",
         lower_is_better(1, 10),
         "Open SLA clocks past their at-risk fraction and not yet breached.", width=8,
-        height=9,
+        height=9, no_value=no_value,
     )
     at_risk = bars(
         "At risk now, by policy and target",
         f"sum by (policy, target) ({metric('sla_at_risk_conversations')})",
         "{{policy}} {{target}}", "none", "Open clocks at risk per policy and target.",
-        lower_is_better(1, 10), width=8,
+        lower_is_better(1, 10), width=8, no_value=no_value,
     )
     per_channel = bars(
         "Compliance per channel (24 h)", compliance("24h", "channel"), "{{channel}}",
         "percentunit", "Met / (met + breached) per channel, every policy and target.",
-        higher_is_better(0.95, 0.9), width=8, minimum=0, maximum=1,
+        higher_is_better(0.95, 0.9), width=8, minimum=0, maximum=1, no_value=no_value,
     )
     per_target = bars(
         "Compliance by policy and target (24 h)", compliance("24h", "policy, target"),
         "{{policy}} {{target}}", "percentunit", "Met / (met + breached) per policy target.",
-        higher_is_better(0.95, 0.9), width=8, minimum=0, maximum=1,
+        higher_is_better(0.95, 0.9), width=8, minimum=0, maximum=1, no_value=no_value,
     )
     trend = timeseries(
         "Compliance over the previous hour, by target",
         [Query(compliance("1h", "target"), "{{target}}")], "percentunit",
         "At each point: met / (met + breached) over the hour before it.", width=12,
-        minimum=0, maximum=1,
+        minimum=0, maximum=1, no_value=no_value,
     )
     met = timeseries(
         "Met per 15 min, by policy and target",
         [Query(increase("sla_met_total", "15m", "policy, target"), "{{policy}} {{target}}")],
         "none", "SLA targets met in the 15 minutes before each point.", width=12,
+        no_value=no_value,
     )
     return dashboard(
         "carepulse-sla", "SLA",
@@ -221,7 +311,8 @@ def sla_dashboard() -> Json:
     )
 
 
-def channels_dashboard() -> Json:
+def channels_dashboard(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
+    p90_colours, p90_source = settings.first_response(FIRST_RESPONSE_P90)
     volumes = timeseries(
         "Inbound messages per minute, by channel",
         [Query(f"sum by (channel) (rate({metric('messages_received_total')}[5m])) * 60",
@@ -250,7 +341,7 @@ def channels_dashboard() -> Json:
     first_response = bars(
         "First response p90 per channel (1 h)",
         quantile(0.9, "first_response_seconds", "1h", "channel"), "{{channel}}", "s",
-        "From the histogram's buckets.", lower_is_better(1800, 3600), width=8,
+        f"From the histogram's buckets. {p90_source}", p90_colours, width=8,
     )
     topics = bars(
         "Top topics (24 h)",
@@ -291,7 +382,9 @@ def _agent_bars(title: str, expr: str, unit: str, description: str,
     return bars(title, expr, "{{agent}}", unit, description, thresholds, width=12, height=12)
 
 
-def team_dashboard() -> Json:
+def team_dashboard(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
+    p50_colours, p50_source = settings.first_response(FIRST_RESPONSE_P50)
+    p90_colours, p90_source = settings.first_response(FIRST_RESPONSE_P90)
     replies = _agent_bars(
         "Replies per agent (24 h)",
         f"sort_desc({increase('agent_replies_total', '24h', 'agent', AGENT_SCOPE)})", "none",
@@ -305,12 +398,12 @@ def team_dashboard() -> Json:
     p50 = _agent_bars(
         "First response p50 per agent (24 h)",
         quantile(0.5, "agent_first_response_seconds", "24h", "agent", AGENT_SCOPE), "s",
-        "From each agent's first-response histogram.", thresholds=lower_is_better(900, 3600),
+        f"From each agent's first-response histogram. {p50_source}", thresholds=p50_colours,
     )
     p90 = _agent_bars(
         "First response p90 per agent (24 h)",
         quantile(0.9, "agent_first_response_seconds", "24h", "agent", AGENT_SCOPE), "s",
-        "From each agent's first-response histogram.", thresholds=lower_is_better(1800, 3600),
+        f"From each agent's first-response histogram. {p90_source}", thresholds=p90_colours,
     )
     pace = timeseries(
         "Replies per hour, by agent",
@@ -333,9 +426,10 @@ def team_dashboard() -> Json:
     )
 
 
-def roi_dashboard() -> Json:
+def roi_dashboard(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
+    money = settings.money_unit
     savings = stat(
-        "Savings (30 d)", SAVINGS_30D, "short", BELOW_ZERO_RED,
+        "Savings (30 d)", SAVINGS_30D, money, BELOW_ZERO_RED,
         "Alternative cost - social cost over the last 30 days.", legend="{{currency}}",
         width=8, decimals=0, display_name="${__field.labels.currency}",
     )
@@ -352,7 +446,7 @@ def roi_dashboard() -> Json:
         width=8, decimals=0,
     )
     savings_trend = timeseries(
-        "Savings over 30 days", [Query(SAVINGS_30D, "savings {{currency}}")], "short",
+        "Savings over 30 days", [Query(SAVINGS_30D, "savings {{currency}}")], money,
         "At each point: savings over the 30 days before it.", width=12,
     )
     roi_trend = timeseries(
@@ -363,7 +457,7 @@ def roi_dashboard() -> Json:
     costs = timeseries(
         "Alternative cost against social cost (30 d)",
         [Query(ALTERNATIVE_COST_30D, "alternative {{currency}}"),
-         Query(SOCIAL_COST_30D, "social {{currency}}")], "short",
+         Query(SOCIAL_COST_30D, "social {{currency}}")], money,
         "What the resolved contacts would have cost elsewhere, against what social care "
         "cost (tools, ads, staff), over the 30 days before each point.", width=12,
     )
@@ -382,7 +476,7 @@ def roi_dashboard() -> Json:
     )
 
 
-DASHBOARDS = {
+DASHBOARDS: dict[str, Callable[[WallSettings], Json]] = {
     "care-wall": care_wall,
     "sla": sla_dashboard,
     "channels-topics": channels_dashboard,

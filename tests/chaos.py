@@ -485,7 +485,9 @@ class ChaosRun:
         if not self.limits.repair_stalls:
             return True
         try:
-            cleared = asyncio.run(clear_departed_leader(self.broker_url, self.name, WORKER_PROTOCOL))
+            cleared = asyncio.run(
+                clear_departed_leader(self.broker_url, self.name, WORKER_PROTOCOL)
+            )
         except Exception as error:  # the repair is a diagnosis aid: say why it failed
             cleared = f"repair failed: {error!r}"
         later = time.monotonic()

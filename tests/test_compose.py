@@ -246,3 +246,32 @@ def test_grafana_is_provisioned_from_the_mounted_files() -> None:
 def test_third_party_images_are_pinned(name: str) -> None:
     image = SERVICES[name]["image"]
     assert re.fullmatch(r"[\w./-]+:v?\d+\.\d+\.\d+", image), image
+
+
+def test_the_simulator_sends_its_events_dated_now_at_a_live_rate() -> None:
+    """The simulation's timestamps are hours apart; sent as they are at 50 events/s, the
+    wall's event-time windows would fill in minutes. `--live` dates each event as it is
+    sent, so the 1 h window holds an hour of sending."""
+    script = SERVICES["simulator"]["command"][0]
+    produce = re.search(r"^\s*carepulse produce (.*)$", script, re.MULTILINE)
+    assert produce is not None
+    options = produce.group(1).split()
+    assert "--live" in options
+    assert float(options[options.index("--rate") + 1]) > 0
+
+
+def test_the_dockerfile_says_where_faust_works_as_the_code_does() -> None:
+    """Faust's working directory is `[worker] data_dir` (docs/configuration.md), never the
+    image's working directory, and the worker keeps no Faust table there."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    comments = " ".join(line.lstrip("# ").strip() for line in text.splitlines()
+                        if line.startswith("#"))
+    about_faust = [sentence for sentence in re.split(r"(?<=[.;])\s+", comments)
+                   if "Faust" in sentence]
+    assert about_faust, "the Dockerfile says nothing about Faust's directory"
+    assert any("data_dir" in sentence for sentence in about_faust), about_faust
+    assert not any(re.search(r"\b(keeps|stores)\b.*\bin the working directory", sentence)
+                   for sentence in about_faust), about_faust
+    workdir = re.findall(r"^WORKDIR (\S+)$", text, re.MULTILINE)[-1]
+    data_dir = _worker_config().worker.data_dir
+    assert data_dir.is_absolute() and not data_dir.is_relative_to(workdir)

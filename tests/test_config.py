@@ -7,6 +7,8 @@ file, the exact key path and the reason. Each invalid-file test pins all three.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -84,6 +86,67 @@ def test_example_sets_every_section_and_key() -> None:
     }
     calendar_keys = set().union(*(set(calendar) for calendar in data["calendars"].values()))
     assert calendar_keys == {"timezone", "hours", "holidays"}
+
+
+NOT_DEFAULT = "not the default"
+
+
+def _first_lines(lines: list[str]) -> dict[tuple[str, ...], int]:
+    """The index of the first line naming each key path: `key = ...` under its table, or
+    a table header (`[a.b]`, `[[a.b]]`) for `a` and `a.b`."""
+    first: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for index, line in enumerate(lines):
+        header = re.match(r"\s*\[\[?\s*([\w.-]+)\s*\]\]?", line)
+        if header:
+            table = tuple(header.group(1).split("."))
+            for depth in range(1, len(table) + 1):
+                first.setdefault(table[:depth], index)
+            continue
+        key = re.match(r"\s*([\w-]+)\s*=", line)
+        if key:
+            first.setdefault((*table, key.group(1)), index)
+    return first
+
+
+def _differing(loaded: BaseModel, default: BaseModel,
+               prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Key paths whose value differs from the model default: a fixed section key by key,
+    named entries (calendars, policies, per-channel costs) as a whole."""
+    found = []
+    for name in type(loaded).model_fields:
+        value, default_value = getattr(loaded, name), getattr(default, name)
+        if isinstance(value, BaseModel):
+            found += _differing(value, default_value, (*prefix, name))
+        elif value != default_value:
+            found.append((*prefix, name))
+    return found
+
+
+def test_example_marks_every_value_that_is_not_the_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """A reader copies the example: each key set to something else than the default says
+    so (`# not the default (...)`) at the end of its line or on a comment line above it,
+    and no other key does. `worker.data_dir`'s default depends on the machine (its
+    temporary directory), so a fixed path is never the default."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "machine-temp"))
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    first = _first_lines(lines)
+    elsewhere = CarePulseConfig(worker=WorkerConfig())  # the default on that machine
+    differing = _differing(load_config(EXAMPLE), elsewhere)
+    assert ("dedupe", "capacity") in differing and ("worker", "data_dir") in differing
+
+    def marked(index: int) -> bool:
+        own = lines[index].partition("#")[2]
+        above = lines[index - 1].strip() if index else ""
+        return NOT_DEFAULT in own or (above.startswith("#") and NOT_DEFAULT in above)
+
+    unmarked = [".".join(path) for path in differing if not marked(first[path])]
+    assert unmarked == [], f"not marked as {NOT_DEFAULT!r}"
+    expected = {first[path] for path in differing}
+    markers = {index for index, line in enumerate(lines) if NOT_DEFAULT in line}
+    assert markers <= expected | {index - 1 for index in expected}, "a default marked"
 
 
 def test_example_channels_and_thresholds() -> None:

@@ -4,23 +4,38 @@ The JSON files are what `grafana/walls.py` generates (one source of truth); ever
 names the provisioned datasource, ids are unique, grid positions fit and do not overlap,
 variables are defined and used, and the expressions follow the rules of walls.py: ratios
 of sums, percentiles from histogram buckets, counters only through rate() or increase().
-That every panel returns a value from a live worker is tests/test_prometheus_live.py.
+The settings taken from the worker's configuration (currency, SLA texts and thresholds)
+follow it. Grafana cannot run here: Grafana Labs' grafana-foundation-sdk (its dashboard
+models, a dev dependency) parses every file, and every key, value, enum and unit must be
+one of Grafana's. That every panel returns a value from a live worker is
+tests/test_prometheus_live.py.
 """
 
 from __future__ import annotations
 
+import enum
 import itertools
 import json
 import re
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from grafana_foundation_sdk.cog import runtime as sdk_runtime
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.cog.plugins import register_default_plugins
+from grafana_foundation_sdk.models import dashboard as sdk_dashboard
+from grafana_foundation_sdk.models import prometheus as sdk_prometheus
+from grafana_foundation_sdk.models import units as sdk_units
 
 from grafana import walls
-from grafana.generate import OUT, main, stale
+from grafana.generate import DEFAULT_CONFIG, OUT, main, rendered, stale
 from grafana.panels import AMBER, GREEN, GRID_COLUMNS, RED
+from grafana.walls import NO_SLA_OUTCOME, NO_SLA_POLICY, WallSettings
+from streams.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVISIONING = ROOT / "grafana" / "provisioning"
@@ -200,3 +215,228 @@ def test_the_walls_red_lines_are_the_alert_thresholds() -> None:
                      alerts["CarePulseCustomerWaitingLong"])
     assert _red_from(_panel(wall, "Response rate (24 h)")) == ("below", 0.8)
     assert re.search(r"<\s*0\.8\b", alerts["CarePulseResponseRateLow"])
+
+
+# --- what comes from the worker's configuration ------------------------------------------
+
+MONEY = re.compile(r"\bcarepulse_(savings|window_social_cost|window_alternative_cost)\b")
+FIRST_RESPONSE = re.compile(r"\bcarepulse_(agent_)?first_response_seconds_bucket\b")
+SLA = re.compile(r"\bcarepulse_sla_")
+
+
+def _generated(tmp_path: Path, toml: str) -> dict[str, dict[str, Any]]:
+    """The dashboards generated for a worker configuration, by file stem."""
+    config = tmp_path / "carepulse.toml"
+    config.write_text(toml, encoding="utf-8")
+    return {path.stem: json.loads(text) for path, text in rendered(config).items()}
+
+
+def _panels(dashboards: dict[str, dict[str, Any]], pattern: re.Pattern[str]) -> list[Any]:
+    """Every panel with a query matching `pattern`."""
+    return [panel for dashboard in dashboards.values() for panel in dashboard["panels"]
+            if any(pattern.search(target["expr"]) for target in panel["targets"])]
+
+
+def _defaults(panel: dict[str, Any]) -> dict[str, Any]:
+    defaults: dict[str, Any] = panel["fieldConfig"]["defaults"]
+    return defaults
+
+
+def test_the_files_are_generated_from_the_configuration_compose_mounts() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    mounted = [volume.split(":")[0] for volume in compose["services"]["worker"]["volumes"]]
+    assert (ROOT / mounted[0]).resolve() == DEFAULT_CONFIG
+    assert stale(DEFAULT_CONFIG) == []
+
+
+@pytest.mark.parametrize(("currency", "unit"), [
+    ("EUR", "currencyEUR"), ("USD", "currencyUSD"), ("CHF", "currencyCHF"),
+    ("CAD", "prefix:CAD "),
+])
+def test_money_panels_show_the_configured_currency(
+    tmp_path: Path, currency: str, unit: str
+) -> None:
+    dashboards = _generated(tmp_path, f'[savings]\ncurrency = "{currency}"\n')
+    money = _panels(dashboards, MONEY)
+    assert {panel["title"] for panel in money} >= {"Savings (30 d)", "ROI (30 d)"}
+    for panel in money:
+        expected = "percentunit" if panel["title"].startswith("ROI") else unit
+        assert _defaults(panel)["unit"] == expected, panel["title"]
+    others = [panel for dashboard in dashboards.values() for panel in dashboard["panels"]
+              if panel not in money]
+    assert all(not _defaults(panel)["unit"].startswith(("currency", "prefix:"))
+               for panel in others)
+
+
+def test_the_repositorys_dashboards_show_money_in_euros() -> None:
+    assert load_config(DEFAULT_CONFIG).savings.currency == "EUR"
+    wall = _dashboard(OUT / "care-wall.json")
+    assert _defaults(_panel(wall, "Savings (30 d)"))["unit"] == "currencyEUR"
+
+
+def test_sla_panels_say_there_is_no_policy_when_there_is_none(tmp_path: Path) -> None:
+    without = _panels(_generated(tmp_path, ""), SLA)
+    assert len(without) == 8  # the wall's compliance and the seven of the SLA dashboard
+    assert {_defaults(panel).get("noValue") for panel in without} == {NO_SLA_POLICY}
+    with_policies = _panels({path.stem: _dashboard(path) for path in DASHBOARD_FILES}, SLA)
+    assert {_defaults(panel).get("noValue") for panel in with_policies} == {NO_SLA_OUTCOME}
+    everything = [panel for path in DASHBOARD_FILES for panel in _dashboard(path)["panels"]]
+    assert sum("noValue" in _defaults(panel) for panel in everything) == 8
+
+
+def _steps(panel: dict[str, Any]) -> list[tuple[str, float | None]]:
+    return [(step["color"], step["value"])
+            for step in _defaults(panel)["thresholds"]["steps"]]
+
+
+def test_first_response_thresholds_come_from_the_longest_sla_target(tmp_path: Path) -> None:
+    toml = (
+        '[[sla.policies]]\nname = "fast"\nmatch = { priorities = ["urgent"] }\n'
+        "first_response_seconds = 600\nat_risk_fraction = 0.5\n"
+        '[[sla.policies]]\nname = "slow"\nfirst_response_seconds = 1200\n'
+        "at_risk_fraction = 0.75\n"
+    )
+    panels = _panels(_generated(tmp_path, toml), FIRST_RESPONSE)
+    assert len(panels) == 5  # wall p50 and p90, p90 per channel, p50 and p90 per agent
+    for panel in panels:
+        assert _steps(panel) == [(GREEN, None), (AMBER, 900), (RED, 1200)], panel["title"]
+        assert "1200 s (the longest SLA first-response target)" in panel["description"]
+
+
+def test_without_a_first_response_target_the_thresholds_are_the_defaults(
+    tmp_path: Path,
+) -> None:
+    only_resolution = '[[sla.policies]]\nname = "all"\nresolution_seconds = 86400\n'
+    for toml in ("", only_resolution):
+        dashboards = _generated(tmp_path, toml)
+        wall = dashboards["care-wall"]
+        assert _steps(_panel(wall, "First response p50 (1 h)")) == [
+            (GREEN, None), (AMBER, 900), (RED, 3600)]
+        assert _steps(_panel(wall, "First response p90 (1 h)")) == [
+            (GREEN, None), (AMBER, 1800), (RED, 3600)]
+        assert all("(defaults" in panel["description"]
+                   for panel in _panels(dashboards, FIRST_RESPONSE))
+
+
+def test_a_target_at_risk_only_at_its_deadline_has_no_amber_step() -> None:
+    settings = WallSettings(first_response_target_seconds=1800.0,
+                            first_response_at_risk_fraction=1.0)
+    wall = walls.care_wall(settings)
+    assert _steps(_panel(wall, "First response p90 (1 h)")) == [(GREEN, None), (RED, 1800)]
+
+
+def test_the_repositorys_wall_takes_its_thresholds_from_the_example_policies() -> None:
+    """examples/carepulse.toml: targets of 900 s (at risk at 0.5), 3600 s and 3600 s
+    (at 0.8): red from 3600 s, amber from 2880 s."""
+    wall = _dashboard(OUT / "care-wall.json")
+    for title in ("First response p50 (1 h)", "First response p90 (1 h)"):
+        assert _steps(_panel(wall, title)) == [(GREEN, None), (AMBER, 2880), (RED, 3600)]
+
+
+# --- Grafana's own dashboard models -------------------------------------------------------
+
+register_default_plugins()
+
+NOT_IN_THE_SCHEMA = {("templating", "list", "*", "definition")}
+"""Keys Grafana's UI writes that its dashboard schema does not model: a query variable's
+`definition` is the query as its editor shows it."""
+
+
+def _unknown_keys(written: Any, parsed: Any, path: tuple[str, ...] = ()) -> list[str]:
+    """Keys and values of `written` that the model parsed from it does not give back."""
+    problems = []
+    if isinstance(written, dict):
+        for key, value in written.items():
+            if (*path, key) in NOT_IN_THE_SCHEMA:
+                continue
+            if not isinstance(parsed, dict) or key not in parsed:
+                problems.append("/".join((*path, key)))
+            else:
+                problems += _unknown_keys(value, parsed[key], (*path, key))
+    elif isinstance(written, list):
+        if not isinstance(parsed, list) or len(parsed) != len(written):
+            return ["/".join(path)]
+        for item, parsed_item in zip(written, parsed, strict=True):
+            problems += _unknown_keys(item, parsed_item, (*path, "*"))
+    elif written != parsed:
+        problems.append(f"{'/'.join(path)}: {written!r} became {parsed!r}")
+    return problems
+
+
+def _type_problems(value: Any, hint: Any, path: str) -> list[str]:
+    """Where a parsed model holds a value its annotation does not allow (from_json keeps
+    what it is given: an enum or literal spelt wrong stays a string)."""
+    if value is None:
+        return []
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        arms = [arm for arm in args if arm is not type(None)]
+        if len(arms) > 1:  # e.g. a panel or a row: the arm the value is an instance of
+            arms = [arm for arm in arms if isinstance(arm, type) and isinstance(value, arm)]
+        return _type_problems(value, arms[0], path) if len(arms) == 1 else []
+    if origin is typing.Literal:
+        return [] if value in args else [f"{path}: {value!r} is not one of {args}"]
+    if origin is list:
+        if not isinstance(value, list):
+            return [f"{path}: {value!r} is not a list"]
+        return [problem for index, item in enumerate(value)
+                for problem in _type_problems(item, args[0], f"{path}[{index}]")]
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        allowed = {member.value for member in hint}
+        return [] if value in allowed else [f"{path}: {value!r} is not a {hint.__name__}"]
+    if hint is bool and not isinstance(value, bool):
+        return [f"{path}: {value!r} is not a bool"]
+    if hint in (int, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return [f"{path}: {value!r} is not a number"]
+    if hint is str and not isinstance(value, str):
+        return [f"{path}: {value!r} is not a string"]
+    if isinstance(hint, type) and hint.__module__.startswith("grafana_foundation_sdk.models"):
+        return _model_problems(value, path)
+    return []
+
+
+def _model_problems(model: Any, path: str) -> list[str]:
+    if not type(model).__module__.startswith("grafana_foundation_sdk.models"):
+        return []
+    hints = typing.get_type_hints(type(model).__init__)
+    return [problem for name, hint in hints.items() if name != "return"
+            for problem in _type_problems(getattr(model, name, None), hint, f"{path}.{name}")]
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda path: path.stem)
+def test_every_dashboard_parses_into_grafanas_dashboard_model(path: Path) -> None:
+    """grafana-foundation-sdk (Grafana Labs' models of Grafana 11.3, the image of
+    docker-compose.yml) reads each file: every key and value written is one its models
+    know and give back, every enum and literal is one of theirs, every panel type has
+    its plugin model, every query is a Prometheus query."""
+    written = _dashboard(path)
+    model = sdk_dashboard.Dashboard.from_json(written)
+    parsed = json.loads(json.dumps(model, cls=JSONEncoder))
+    assert _unknown_keys(written, parsed) == []
+    assert _model_problems(model, "dashboard") == []
+    assert model.panels
+    for panel in model.panels:
+        assert isinstance(panel, sdk_dashboard.Panel)
+        assert sdk_runtime.Runtime().panelcfg_config(panel.type_val) is not None, panel.title
+        assert panel.targets and all(isinstance(target, sdk_prometheus.Dataquery)
+                                     for target in panel.targets), panel.title
+        problems = _model_problems(panel.options, f"{panel.title} options")
+        assert problems == [], problems
+        if panel.field_config is not None:
+            custom = panel.field_config.defaults.custom
+            assert _model_problems(custom, f"{panel.title} custom") == []
+
+
+GRAFANA_UNITS = {value for name, value in vars(sdk_units).items()
+                 if not name.startswith("_") and isinstance(value, str)}
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda path: path.stem)
+def test_every_unit_is_one_grafana_knows(path: Path) -> None:
+    for panel in _dashboard(path)["panels"]:
+        unit = _defaults(panel)["unit"]
+        assert unit in GRAFANA_UNITS or unit.startswith("prefix:"), (panel["title"], unit)
+
+
+def test_grafana_has_a_unit_for_each_currency_walls_names() -> None:
+    assert {f"currency{code}" for code in walls.GRAFANA_CURRENCIES} <= GRAFANA_UNITS

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +178,7 @@ def test_an_invalid_line_makes_produce_refuse_and_send_nothing(
         f"{path}:3: occurred_at: invalid_field (Input should have timezone info)",
         f"{path}:5: invalid_json (key must be a string at column 2)",
         f"carepulse produce: error: {path}: 2 invalid lines, nothing sent "
-        "(--raw sends lines unvalidated)",
+        "(--skip-invalid sends the valid ones, --raw sends every line unvalidated)",
     ]
     assert topic not in topics_on(embedded_broker)
 
@@ -197,7 +199,7 @@ def test_produce_shows_at_most_20_invalid_lines_then_a_count(
     assert lines[20:] == [
         "... and 5 more",
         f"carepulse produce: error: {path}: 25 invalid lines, nothing sent "
-        "(--raw sends lines unvalidated)",
+        "(--skip-invalid sends the valid ones, --raw sends every line unvalidated)",
     ]
     assert topic not in topics_on(embedded_broker)
 
@@ -278,15 +280,50 @@ def test_rate_must_be_a_positive_number(capsys: pytest.CaptureFixture[str], rate
     assert "is not a positive number of events/s" in capsys.readouterr().err
 
 
-def test_produce_to_an_unreachable_broker_fails_in_one_line(
+def test_produce_to_a_closed_port_fails_at_once(
+    capsys: pytest.CaptureFixture[str], reply_waits: tuple[Path, list[bytes]],
+) -> None:
+    """A refused connection is not waited for: retrying it for 10 s would not help."""
+    port = free_port()
+    started = time.monotonic()
+    code, out, err = run_cli(capsys, "produce", "--input", reply_waits[0],
+                             "--broker", f"127.0.0.1:{port}")
+    elapsed_seconds = time.monotonic() - started
+    assert (code, out) == (2, "")
+    assert err == (f"carepulse produce: error: broker 127.0.0.1:{port} unreachable: "
+                   f"connection to 127.0.0.1:{port} refused\n")
+    assert elapsed_seconds < 3.0
+
+
+def test_produce_to_an_unknown_host_fails_at_once(
+    capsys: pytest.CaptureFixture[str], reply_waits: tuple[Path, list[bytes]],
+) -> None:
+    started = time.monotonic()
+    code, _, err = run_cli(capsys, "produce", "--input", reply_waits[0],
+                           "--broker", "no-such-host.invalid:9092")
+    assert code == 2
+    assert err == ("carepulse produce: error: broker no-such-host.invalid:9092 unreachable: "
+                   "host 'no-such-host.invalid' not found\n")
+    assert time.monotonic() - started < 3.0
+
+
+def test_produce_waits_for_a_broker_that_does_not_answer_then_fails_in_one_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     reply_waits: tuple[Path, list[bytes]],
 ) -> None:
+    """A listener that accepts the connection and never answers: only this is waited
+    for, up to the broker timeout."""
     monkeypatch.setattr(produce_module, "BROKER_TIMEOUT_SECONDS", 1.0)
-    url = f"127.0.0.1:{free_port()}"
-    code, out, err = run_cli(capsys, "produce", "--input", reply_waits[0], "--broker", url)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        code, out, err = run_cli(capsys, "produce", "--input", reply_waits[0], "--broker", url)
+        elapsed_seconds = time.monotonic() - started
     assert (code, out) == (2, "")
     assert err == f"carepulse produce: error: broker {url} unreachable: no answer within 1 s\n"
+    assert elapsed_seconds >= 0.9
 
 
 def test_produce_of_a_missing_file_fails_in_one_line(
@@ -295,3 +332,119 @@ def test_produce_of_a_missing_file_fails_in_one_line(
     code, _, err = run_cli(capsys, "produce", "--input", tmp_path / "nope.jsonl")
     assert (code, err) == (2, f"carepulse produce: error: {tmp_path / 'nope.jsonl'}: "
                               "no such file\n")
+
+
+def test_skip_invalid_sends_the_valid_lines_and_lists_the_rejected_ones(
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    story = Scenario()
+    story.message("10:00", "c-1")
+    story.agent_reply("10:05", "c-1")
+    valid = story.lines()
+    path = write_lines(tmp_path / "events.jsonl", [valid[0], b"{not json", b"", NAIVE_TIME,
+                                                    b"[]", valid[1], b"\xff\xfe binary"])
+    rejects = tmp_path / "rejects.jsonl"
+    code, out, err = run_cli(capsys, "produce", "--skip-invalid", "--rejects", rejects,
+                             "--input", path, "--topic", topic, "--broker", embedded_broker.url)
+    assert (code, out) == (0, "")
+    assert err == (f"read 6 lines: sent 2 events to {topic}, rejected 4 (invalid_field 1, "
+                   f"invalid_json 1, invalid_utf8 1, not_an_object 1); listed in {rejects}\n")
+    records = consume(embedded_broker, topic, 2)
+    assert sorted((record.key, record.value) for record in records) == [
+        (b"c-1", valid[0]), (b"c-1", valid[1])]
+    listed = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert [(entry["line"], entry["reason"], entry["field"]) for entry in listed] == [
+        (2, "invalid_json", ""), (4, "invalid_field", "occurred_at"), (5, "not_an_object", ""),
+        (7, "invalid_utf8", ""),
+    ]
+    assert listed[1]["raw"] == NAIVE_TIME.decode()
+    assert "raw" not in listed[3] and "raw_base64" in listed[3]  # not UTF-8
+
+
+def test_produce_counts_have_thousands_separators(
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    lines = list(generate_lines(1_200, seed=5))
+    path = write_lines(tmp_path / "events.jsonl", [*lines, *[b"[]"] * 1_001])
+    code, _, err = run_cli(capsys, "produce", "--input", path, "--topic", topic,
+                           "--broker", embedded_broker.url)
+    assert code == 2
+    assert err.splitlines()[-2:] == [
+        "... and 981 more",
+        f"carepulse produce: error: {path}: 1,001 invalid lines, nothing sent "
+        "(--skip-invalid sends the valid ones, --raw sends every line unvalidated)",
+    ]
+    code, _, err = run_cli(capsys, "produce", "--skip-invalid", "--input", path, "--topic",
+                           topic, "--broker", embedded_broker.url)
+    assert (code, err) == (0, f"read 2,201 lines: sent 1,200 events to {topic}, rejected "
+                              "1,001 (not_an_object 1,001)\n")
+    code, _, err = run_cli(capsys, "produce", "--raw", "--input", path, "--topic", topic,
+                           "--broker", embedded_broker.url)
+    assert (code, err) == (0, f"sent 2,201 events to {topic}\n")
+
+
+def test_rejects_lists_the_lines_that_made_produce_refuse(
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    path = write_lines(tmp_path / "events.jsonl", [b"[]"] * 25)
+    rejects = tmp_path / "rejects.jsonl"
+    code, _, err = run_cli(capsys, "produce", "--rejects", rejects, "--input", path,
+                           "--topic", topic, "--broker", embedded_broker.url)
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"carepulse produce: error: {path}: 25 invalid lines, nothing sent; listed in "
+        f"{rejects} (--skip-invalid sends the valid ones, --raw sends every line unvalidated)")
+    assert [json.loads(line)["line"] for line in rejects.read_text().splitlines()] == list(
+        range(1, 26))
+    assert topic not in topics_on(embedded_broker)
+
+
+def test_raw_validates_nothing_so_it_takes_neither_skip_invalid_nor_rejects(
+    capsys: pytest.CaptureFixture[str], reply_waits: tuple[Path, list[bytes]], tmp_path: Path,
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["produce", "--raw", "--skip-invalid", "--input", str(reply_waits[0])])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+    code, _, err = run_cli(capsys, "produce", "--raw", "--rejects", tmp_path / "r.jsonl",
+                           "--input", reply_waits[0])
+    assert (code, err) == (2, "carepulse produce: error: --rejects lists invalid lines: "
+                              "--raw validates none\n")
+
+
+def test_live_stamps_each_valid_event_with_the_wall_clock_as_it_is_sent(
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str,
+    tmp_path: Path,
+) -> None:
+    """Simulated traffic spread over hours is sent at a live rate, dated when it is sent:
+    the order and the conversations stay, malformed lines stay as malformed."""
+    lines = list(generate_lines(40, seed=11, bad_fraction=0.1))
+    path = write_lines(tmp_path / "events.jsonl", lines)
+    before = datetime.now(UTC)
+    code, _, err = run_cli(capsys, "produce", "--raw", "--live", "--rate", "100", "--input",
+                           path, "--topic", topic, "--partitions", "1",
+                           "--broker", embedded_broker.url)
+    after = datetime.now(UTC)
+    assert (code, err) == (0, f"sent 40 events to {topic}\n")
+    records = consume(embedded_broker, topic, len(lines))
+    stamps = []
+    for original, record in zip(lines, records, strict=True):
+        try:
+            body = json.loads(original)
+        except ValueError:
+            body = None
+        stamp = body.get("occurred_at") if isinstance(body, dict) else None
+        if not isinstance(stamp, str) or not stamp.endswith(("Z", "+01:00")):
+            assert record.value == original  # malformed: untouched
+            continue
+        sent = json.loads(record.value)
+        assert sent == {**body, "occurred_at": sent["occurred_at"]}
+        stamps.append(datetime.fromisoformat(sent["occurred_at"]))
+    assert len(stamps) >= 30
+    assert all(stamp.utcoffset() is not None for stamp in stamps)
+    assert stamps == sorted(stamps)
+    assert before <= stamps[0] and stamps[-1] <= after
+    assert (stamps[-1] - stamps[0]).total_seconds() >= 0.3  # 100 events/s: paced, live

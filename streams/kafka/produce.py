@@ -6,13 +6,20 @@ docs/events.md requires) and sends each line's bytes unchanged. It uses kafka-py
 producer the users chose, with its Java-compatible murmur2 partitioner, so records land
 where any other Kafka producer would put them.
 
-A file with a bad line is refused as a whole, before the topic is even created: half a
-file on a topic is harder to clean up (no DeleteRecords on the embedded broker) than a
-file to fix. `raw=True` sends everything as it is, to exercise the dead-letter queue.
+A file with a bad line is refused as a whole by default, before the topic is even
+created: half a file on a topic is harder to clean up (no DeleteRecords on the embedded
+broker) than a file to fix. The caller may instead skip the invalid lines (`on_invalid`
+receives each one) or send everything as it is (`carepulse produce --raw`), to exercise
+the dead-letter queue.
+
+A broker that refuses the connection is reported at once; only a broker that does not
+answer is waited for, up to `BROKER_TIMEOUT_SECONDS`.
 """
 
 from __future__ import annotations
 
+import errno
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -22,6 +29,7 @@ from typing import Any
 
 import orjson
 from kafka import KafkaProducer
+from kafka.cluster import collect_hosts
 from kafka.errors import KafkaError, KafkaTimeoutError
 
 from schemas.rejections import DEFAULT_MAX_RECORD_BYTES, Rejection, parse_event
@@ -56,6 +64,8 @@ class ProduceError(Exception):
 class InvalidLine:
     line_number: int
     rejection: Rejection
+    raw: bytes = b""
+    """The line as it is in the file, without its line break."""
 
     def describe(self, path_text: str) -> str:
         """`events.jsonl:12: occurred_at: invalid_field (Input should have timezone info)`."""
@@ -123,7 +133,7 @@ def invalid_lines(
     for line_number, value in records(path):
         parsed = parse_event(value, max_record_bytes)
         if isinstance(parsed, Rejection):
-            yield InvalidLine(line_number, parsed)
+            yield InvalidLine(line_number, parsed, value)
 
 
 def record_key(value: bytes) -> bytes | None:
@@ -161,10 +171,22 @@ def produce_file(
     rate_per_second: float | None = None,
     partitions: int = 4,
     security: Mapping[str, Any] = EMPTY,
+    *,
+    on_invalid: Callable[[InvalidLine], None] | None = None,
+    stamp: Callable[[bytes], bytes] | None = None,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> int:
     """Sends every non-blank line of `path` to `topic`, keyed by `conversation_id`; waits
-    until the broker acknowledged them all and returns how many were sent. Validation is
-    the caller's choice (see `invalid_lines`). `security`: `client_security` arguments."""
+    until the broker acknowledged them all and returns how many were sent.
+
+    Validation is the caller's choice: by default every line is sent as it is (see
+    `invalid_lines` to refuse a file first); with `on_invalid`, each line the worker would
+    reject (under `max_record_bytes`) is handed to it instead of being sent. `stamp`, if
+    given, rewrites each line as it leaves (after the pacing wait), e.g. to date it with
+    the wall clock. `security`: `client_security` arguments."""
+    refused = _connection_refused(bootstrap_servers)
+    if refused is not None:
+        raise ProduceError(f"broker {bootstrap_servers} unreachable: {refused}")
     ensure_topic(bootstrap_servers, topic, partitions, security)
     try:
         producer = KafkaProducer(
@@ -184,9 +206,15 @@ def produce_file(
     bucket = TokenBucket(rate_per_second) if rate_per_second is not None else None
     sent = 0
     try:
-        for _, value in records(path):
+        for line_number, line in records(path):
+            if on_invalid is not None:
+                parsed = parse_event(line, max_record_bytes)
+                if isinstance(parsed, Rejection):
+                    on_invalid(InvalidLine(line_number, parsed, line))
+                    continue
             if bucket is not None:
                 bucket.take()
+            value = line if stamp is None else stamp(line)
             producer.send(topic, value=value, key=record_key(value)).add_errback(
                 failures.append
             )
@@ -199,10 +227,49 @@ def produce_file(
         producer.close(timeout=BROKER_TIMEOUT_SECONDS)
     if failures:
         raise ProduceError(
-            f"{len(failures)} of {sent} events were not acknowledged by {bootstrap_servers}: "
-            f"{_first_line(failures[0])}"
+            f"{len(failures):,} of {sent:,} events were not acknowledged by "
+            f"{bootstrap_servers}: {_first_line(failures[0])}"
         )
     return sent
+
+
+def _connection_refused(bootstrap_servers: str) -> str | None:
+    """Why no bootstrap server can be reached, or None when one accepts a TCP connection.
+
+    A refused connection or an unknown host fails at once, and is reported at once: the
+    Kafka client would only retry it until its timeout. A server that does not answer is
+    waited for, all of them together at most `BROKER_TIMEOUT_SECONDS`."""
+    deadline = time.monotonic() + BROKER_TIMEOUT_SECONDS
+    reasons: list[str] = []
+    silent = False
+    for host, port, family in collect_hosts(bootstrap_servers, randomize=False):
+        try:
+            addresses = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        except socket.gaierror:
+            reasons.append(f"host {host!r} not found")
+            continue
+        for address_family, kind, protocol, _, address in addresses:
+            remaining_seconds = deadline - time.monotonic()
+            if remaining_seconds <= 0:
+                silent = True
+                break
+            with socket.socket(address_family, kind, protocol) as probe:
+                probe.settimeout(remaining_seconds)
+                try:
+                    probe.connect(address)
+                except TimeoutError:
+                    silent = True
+                except OSError as error:
+                    reasons.append(
+                        f"connection to {host}:{port} refused"
+                        if error.errno == errno.ECONNREFUSED
+                        else f"{host}:{port}: {error.strerror or type(error).__name__}"
+                    )
+                else:
+                    return None
+    if silent:
+        return f"no answer within {BROKER_TIMEOUT_SECONDS:g} s"
+    return "; ".join(dict.fromkeys(reasons)) or "no bootstrap server"
 
 
 def _unreachable(bootstrap_servers: str, error: KafkaError) -> ProduceError:
