@@ -1,5 +1,6 @@
 """The demo's processes: the worker (the harness of streams.testing.worker, in a process
-group of its own), its configuration, the ports, and the signals that stop the demo.
+group of its own, with the configuration of configuration.py), the ports, and the
+signals that stop the demo.
 
 Nothing outlives the demo: broker and worker run in process groups of their own (a
 Ctrl-C in the terminal reaches only the demo, which stops producer, worker and broker
@@ -12,7 +13,6 @@ is gone.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import streams
+from streams.cli.demo.configuration import write_demo_config
 from streams.kafka.broker import BrokerError, free_port, port_in_use
-from streams.testing.simulate import label_allowlists
 from streams.testing.worker import WorkerProcess
 
 HOST = "127.0.0.1"
@@ -60,15 +60,6 @@ def start_worker(broker_url: str, metrics_port: int, topic: str, workdir: Path) 
 def stop_worker(worker: WorkerProcess) -> None:
     """SIGTERM its group, SIGKILL it after WORKER_STOP_TIMEOUT_SECONDS."""
     worker.stop(signal.SIGTERM, WORKER_STOP_TIMEOUT_SECONDS, kill_after=True)
-
-
-def write_demo_config(path: Path) -> Path:
-    """The worker's configuration: every brand, topic, quick reply and agent of the
-    simulation allowlisted and agent series on, so /metrics shows them all by name."""
-    sections = [f"[{section}]\nallowlist = {json.dumps(list(values))}\n"
-                for section, values in label_allowlists().items()]
-    path.write_text("".join(sections) + "[metrics]\nagent_series = true\n", encoding="utf-8")
-    return path
 
 
 @contextlib.contextmanager

@@ -1,0 +1,60 @@
+"""The demo worker's configuration: every label value of the simulation allowlisted,
+agent series on, and SLA policies whose targets the demo's traffic both meets and
+breaches within its first minute.
+
+The demo re-stamps simulated traffic to the wall clock at its sending rate (traffic.py),
+so about an hour of simulated conversations passes in each minute at 50 events/s: first
+responses take seconds, not minutes. The targets below are therefore seconds. At the
+default rate about one first response in six misses its target in the first minute (the
+simulation starts at midnight, when agents are slow but conversations few, so time is
+compressed most), about half once the simulated morning is busy, some ten minutes in.
+They show how SLA numbers move, not what a real team should promise; docs/cli.md
+describes them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streams.testing.simulate import label_allowlists
+
+OFFICE_HOURS = '["09:00-17:00"]'
+DEMO_SLA = f"""
+[calendars.office]
+timezone = "UTC"
+hours = {{ mon = {OFFICE_HOURS}, tue = {OFFICE_HOURS}, wed = {OFFICE_HOURS}, \
+thu = {OFFICE_HOURS}, fri = {OFFICE_HOURS} }}
+
+[[sla.policies]]
+name = "urgent"
+match = {{ priorities = ["urgent", "high"] }}
+first_response_seconds = 15
+
+[[sla.policies]]
+name = "office-hours"
+match = {{ priorities = ["low"] }}
+first_response_seconds = 30
+calendar = "office"
+
+[[sla.policies]]
+name = "standard"
+first_response_seconds = 30
+next_response_seconds = 45
+"""
+"""Around the clock, high and urgent cycles are to be answered within 15 s, normal ones
+within 30 s and each later answer within 45 s; low-priority cycles within 30 s of
+business time, Monday to Friday 09:00-17:00 UTC: outside those hours their clocks stand
+still, so they are met, never breached nor at risk."""
+
+
+def demo_config_text() -> str:
+    """The demo worker's `carepulse.toml`."""
+    allowlists = "".join(f"[{section}]\nallowlist = {json.dumps(list(values))}\n"
+                         for section, values in label_allowlists().items())
+    return allowlists + "[metrics]\nagent_series = true\n" + DEMO_SLA
+
+
+def write_demo_config(path: Path) -> Path:
+    path.write_text(demo_config_text(), encoding="utf-8")
+    return path
