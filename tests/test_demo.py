@@ -9,23 +9,26 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
-from prometheus_client.samples import Sample
 
-from streams.cli.demo.summary import format_duration, median_bucket_seconds, scrape
+from streams.cli.demo.configuration import demo_config_text
+from streams.cli.demo.summary import format_duration, scrape
 from streams.cli.demo.traffic import Restamper
 from streams.kafka.broker import free_port
 from streams.kpi.timeutil import parse_iso_us
+from streams.metrics.scrape import Sample
 from streams.testing.simulate import generate_lines
 
 pytestmark = pytest.mark.broker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STARTED = re.compile(r"\(pid (\d+)\), worker pid (\d+)")
+SUMMARY = re.compile(r"SLA met ([\d,]+)  breached ([\d,]+)  \(\d+% met\)")
 
 
 class Demo:
@@ -57,24 +60,32 @@ class Demo:
             time.sleep(0.1)
         raise AssertionError(f"no start-up line in {timeout_seconds} s:\n{self.output()}")
 
+    def samples(self) -> list[Sample] | None:
+        return scrape(f"http://127.0.0.1:{self.metrics_port}/metrics")
+
     def messages_received(self) -> float | None:
-        samples = scrape(f"http://127.0.0.1:{self.metrics_port}/metrics")
+        samples = self.samples()
         if samples is None:
             return None
         return sum(s.value for s in samples if s.name == "carepulse_messages_received_total")
 
-    def wait_for_messages(self, more_than: float = 0, timeout_seconds: float = 40) -> float:
-        """`carepulse_messages_received_total` summed, once it exceeds `more_than`."""
+    def wait_for(self, name: str, more_than: float = 0, timeout_seconds: float = 40) -> float:
+        """The samples called `name` summed, once the sum exceeds `more_than`."""
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.output()
-            received = self.messages_received()
-            if received is not None and received > more_than:
-                return received
+            samples = self.samples()
+            if samples is not None:
+                total = sum(s.value for s in samples if s.name == name)
+                if total > more_than:
+                    return total
             time.sleep(0.2)
-        raise AssertionError(
-            f"messages received not above {more_than} in {timeout_seconds} s:\n{self.output()}"
-        )
+        raise AssertionError(f"{name} not above {more_than} in {timeout_seconds} s:\n"
+                             f"{self.output()}")
+
+    def wait_for_messages(self, more_than: float = 0, timeout_seconds: float = 40) -> float:
+        """`carepulse_messages_received_total` summed, once it exceeds `more_than`."""
+        return self.wait_for("carepulse_messages_received_total", more_than, timeout_seconds)
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -138,6 +149,15 @@ def test_the_demo_feeds_a_live_worker_and_stops_cleanly_on_sigint(
     time.sleep(2)
     later = demo.wait_for_messages(more_than=first, timeout_seconds=20)  # 2 s, unless starved
     assert later > first
+    # the demo's SLA policies: every one has series, and the traffic meets targets
+    met = demo.wait_for("carepulse_sla_met_total", timeout_seconds=30)
+    samples = demo.samples()
+    assert samples is not None
+    policies = {policy["name"] for policy in tomllib.loads(demo_config_text())["sla"]["policies"]}
+    assert len(policies) >= 2
+    for name in ("carepulse_sla_met_total", "carepulse_sla_breaches_total",
+                 "carepulse_sla_at_risk_conversations"):
+        assert {s.labels["policy"] for s in samples if s.name == name} == policies, name
 
     tree = process_tree(demo.process.pid, {broker_pid, worker_pid})
     assert {broker_pid, worker_pid} <= tree
@@ -149,7 +169,15 @@ def test_the_demo_feeds_a_live_worker_and_stops_cleanly_on_sigint(
     out = demo.stdout_path.read_text()
     assert f"metrics: http://127.0.0.1:{demo.metrics_port}/metrics" in out
     assert "stopped after sending" in out
-    print(f"first metrics after {first_metrics_seconds:.1f} s, stopped in {stop_seconds:.1f} s")
+    summaries = SUMMARY.findall(out)  # into a file: one summary line every 5 s, and at stop
+    assert summaries, out
+    shown_met, shown_breached = (int(number.replace(",", "")) for number in summaries[-1])
+    assert shown_met >= met, out
+    for part in ("customer messages ", "first response p50 ~", "at risk now ",
+                 "last 30d: response rate "):
+        assert part in out, part
+    print(f"first metrics after {first_metrics_seconds:.1f} s, stopped in {stop_seconds:.1f} s;"
+          f" SLA met {shown_met}, breached {shown_breached} at the end")
 
 
 def test_a_killed_demo_leaves_no_process_behind(
@@ -187,20 +215,6 @@ def test_restamped_simulation_keeps_every_valid_line_valid_and_in_order() -> Non
     instants = [parse_iso_us(orjson.loads(line)["occurred_at"]) for line in stamped]
     assert instants == sorted(instants)
     assert all(line.count(b'"occurred_at":"1970-01-01T') == 1 for line in stamped)
-
-
-def bucket_samples(counts: dict[str, float]) -> list[Sample]:
-    name = "carepulse_first_response_seconds_bucket"
-    return [Sample(name, {"channel": "x", "le": le}, value) for le, value in counts.items()]
-
-
-def test_the_median_is_reported_as_the_bucket_that_holds_it() -> None:
-    assert median_bucket_seconds([], "carepulse_first_response_seconds") is None
-    samples = bucket_samples({"60.0": 1, "300.0": 3, "900.0": 4, "+Inf": 4})
-    assert median_bucket_seconds(samples, "carepulse_first_response_seconds") == (60.0, 300.0)
-    tail = bucket_samples({"60.0": 0, "86400.0": 1, "+Inf": 5})
-    assert median_bucket_seconds(tail, "carepulse_first_response_seconds") == (
-        86400.0, float("inf"))
 
 
 @pytest.mark.parametrize(("seconds", "text"), [

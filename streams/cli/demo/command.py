@@ -81,7 +81,7 @@ class _Readiness:
         if summary is not None and self.metrics_up_seconds is None:
             self.metrics_up_seconds = elapsed_seconds
             yield f"worker's /metrics answered {elapsed_seconds:.1f} s after start"
-        if summary is not None and summary.messages_received > 0 \
+        if summary is not None and summary.customer_messages > 0 \
                 and self.first_event_seconds is None:
             self.first_event_seconds = elapsed_seconds
             yield f"worker counted its first events {elapsed_seconds:.1f} s after start"

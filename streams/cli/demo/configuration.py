@@ -5,11 +5,11 @@ breaches within its first minute.
 The demo re-stamps simulated traffic to the wall clock at its sending rate (traffic.py),
 so about an hour of simulated conversations passes in each minute at 50 events/s: first
 responses take seconds, not minutes. The targets below are therefore seconds. At the
-default rate about one first response in six misses its target in the first minute (the
+default rate some 10-15% of the targets due in the first minute are breached (the
 simulation starts at midnight, when agents are slow but conversations few, so time is
-compressed most), about half once the simulated morning is busy, some ten minutes in.
-They show how SLA numbers move, not what a real team should promise; docs/cli.md
-describes them.
+compressed most), some 40% once the simulated morning is busy, ten minutes in. They
+show how SLA numbers move, not what a real team should promise; docs/cli.md describes
+them.
 """
 
 from __future__ import annotations
