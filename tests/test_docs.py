@@ -9,8 +9,7 @@ import ast
 import re
 import tomllib
 from pathlib import Path
-from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Union, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Any, cast, get_args, get_origin
 
 import yaml
 from prometheus_client import CollectorRegistry
@@ -20,6 +19,7 @@ from pydantic_core import PydanticUndefined
 from schemas.events import EVENT_TYPES, Event, MessageReceived
 from schemas.rejections import REJECT_REASONS
 from streams.config import CarePulseConfig, MetricsConfig, load_config
+from streams.config.loading import _unwrapped
 from streams.metrics.collector import WorkerCollector
 from streams.state.partition import PartitionState
 from streams.testing import Scenario, report_of
@@ -82,19 +82,6 @@ def _code(cell: str) -> str:
     return match.group(1)
 
 
-def _unwrapped(annotation: Any) -> Any:
-    """`X` of `Annotated[X, ...]` and of `X | None`."""
-    while True:
-        if get_origin(annotation) is Annotated:
-            annotation = get_args(annotation)[0]
-            continue
-        arguments = get_args(annotation)
-        if get_origin(annotation) in (Union, UnionType) and type(None) in arguments:
-            others = [argument for argument in arguments if argument is not type(None)]
-            if len(others) == 1:
-                annotation = others[0]
-                continue
-        return annotation
 
 
 def _model(annotation: Any) -> tuple[type[BaseModel], str] | None:
