@@ -16,7 +16,7 @@ micro-units, and its dates, windows and deadlines would overflow for an instant 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
@@ -143,6 +143,9 @@ class ConversationTagged(_Envelope):
     tags: Tags | None = None
 
 
+SURVEY_SCALES: Final = {"csat": (1, 5), "nps": (0, 10)}  # lowest and highest score
+
+
 class SurveyAnswered(_Envelope):
     """The customer rated the service: csat 1..5, nps 0..10."""
 
@@ -152,7 +155,7 @@ class SurveyAnswered(_Envelope):
 
     @model_validator(mode="after")
     def _score_in_survey_range(self) -> SurveyAnswered:
-        low, high = (1, 5) if self.survey == "csat" else (0, 10)
+        low, high = SURVEY_SCALES[self.survey]
         if not low <= self.score <= high:
             raise _field_error("score", f"{self.survey} score must be in {low}..{high}")
         return self
