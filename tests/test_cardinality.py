@@ -20,7 +20,8 @@ from streams.config import CarePulseConfig
 from streams.kafka.produce import produce_file
 from streams.kpi.timeutil import iso_from_us, parse_iso_us
 from streams.live.fetch_wait import FetchWait
-from streams.metrics.collector import WorkerCollector, series_bound
+from streams.metrics.catalogue import series_bound
+from streams.metrics.collector import WorkerCollector
 from streams.state.partition import PartitionState
 from streams.testing import Scenario
 from tests.live_fixtures import AnyBroker, Samples, WorkerProcess, total

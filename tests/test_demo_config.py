@@ -17,7 +17,7 @@ from streams.cli.demo.configuration import write_demo_config
 from streams.cli.demo.traffic import Restamper
 from streams.config import CarePulseConfig, load_config
 from streams.kpi.timeutil import US_PER_SECOND, parse_iso_us
-from streams.metrics.collector import series_bound
+from streams.metrics.catalogue import series_bound
 from streams.testing.simulate import generate_lines, label_allowlists
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

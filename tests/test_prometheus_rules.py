@@ -14,10 +14,21 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry, generate_latest
+
+from streams.config import MetricsConfig, load_config
+from streams.metrics.catalogue import FAMILIES, sample_names
+from streams.metrics.collector import WorkerCollector
+from streams.state.partition import PartitionState
+from streams.testing.simulate import generate_lines
+from tests.test_cardinality import Owner
+
+if TYPE_CHECKING:
+    from streams.live.worker import LiveWorker
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMETHEUS = ROOT / "prometheus"
@@ -30,33 +41,8 @@ ALERT_LABELS = {"severity", "service"}
 # Labels the rules may group or match on: all bounded (docs/kpis.md section 8).
 GROUPING_LABELS = {"channel", "brand", "topic", "quick_reply", "agent", "policy", "target",
                    "reason", "author_type", "window", "le"}
-_HISTOGRAMS = ("first_response_seconds", "reply_wait_seconds", "resolution_seconds",
-               "agent_first_response_seconds")
-# Series the worker exposes (docs/kpis.md section 8, docs/metrics.md) plus Prometheus' own `up`.
-EXPOSED_METRICS = {
-    "up",
-    *(f"carepulse_{name}_total" for name in (
-        "messages_received", "replies_sent", "conversations_opened",
-        "conversations_resolved", "sla_breaches", "sla_met", "survey_responses",
-        "events_read", "events_rejected", "events_duplicate", "topic_messages",
-        "quick_replies", "agent_replies", "agent_resolutions",
-    )),
-    *(f"carepulse_{name}_{part}" for name in _HISTOGRAMS for part in ("bucket", "sum", "count")),
-    *(f"carepulse_{name}" for name in (
-        "open_conversations", "waiting_conversations", "oldest_waiting_seconds",
-        "sla_at_risk_conversations", "partitions_owned", "consumer_lag_records",
-        "window_messages_received", "window_answered_messages", "window_replies_sent",
-        "window_conversations_opened", "window_conversations_resolved",
-        "window_first_response_seconds_sum", "window_first_response_seconds_count",
-        "window_csat_responses", "window_csat_satisfied", "window_csat_score_sum",
-        "window_nps_responses", "window_nps_promoters", "window_nps_detractors",
-        "window_sentiment_positive", "window_sentiment_negative", "window_sentiment_rated",
-        "window_response_rate", "window_first_response_mean_seconds",
-        "window_csat_score", "window_nps_score", "window_net_sentiment",
-        "window_alternative_cost", "window_social_cost", "savings", "roi_ratio",
-        "window_end_timestamp_seconds",
-    )),
-}
+# Series the worker exposes (its metric catalogue, docs/metrics.md) plus Prometheus' own `up`.
+EXPOSED_METRICS = {"up", *(name for family in FAMILIES for name in sample_names(family))}
 
 
 def _tool(name: str) -> str:
@@ -164,3 +150,27 @@ def test_rules_use_only_exposed_metrics_and_bounded_labels() -> None:
         for clause in re.findall(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", expr):
             labels = {label.strip() for label in clause.split(",") if label.strip()}
             assert labels <= GROUPING_LABELS, (rule.get("alert") or rule["record"], labels)
+
+
+def test_promtool_finds_no_problem_in_a_scrape() -> None:
+    """`promtool check metrics` on the exposition of a worker with every family on (the
+    example configuration with agent series, seeded simulated traffic on two partitions):
+    no gauge carries a suffix reserved for histograms, every counter ends in `_total`."""
+    config = load_config(ROOT / "examples" / "carepulse.toml").model_copy(
+        update={"metrics": MetricsConfig(agent_series=True)}
+    )
+    owner = Owner(config, owned={0, 1})
+    owner.states = {partition: PartitionState(partition, config) for partition in owner.owned}
+    for line in generate_lines(3_000, seed=5, bad_fraction=0.01):
+        state = owner.states[len(line) % 2]
+        state.apply(state.next_offset, line)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(WorkerCollector(cast("LiveWorker", owner)))
+    scrape = generate_latest(registry).decode()
+    exposed = {line.split("{")[0].split(" ")[0] for line in scrape.splitlines()
+               if line and not line.startswith("#")}
+    assert exposed <= EXPOSED_METRICS, exposed - EXPOSED_METRICS
+    result = subprocess.run([_tool("promtool"), "check", "metrics"], input=scrape,
+                            capture_output=True, text=True, timeout=120, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and not output.strip(), output

@@ -18,6 +18,7 @@ from streams.config import (
 )
 from streams.kpi.engine import Engine
 from streams.kpi.timeutil import US_PER_SECOND, parse_iso_us
+from streams.metrics.catalogue import window_family
 from streams.state.windows import FIELDS, Counts, WindowTotals, gauge_values
 from streams.testing import Scenario
 
@@ -38,8 +39,8 @@ def message(windows: WindowTotals, time: str, channel: str = "facebook",
 
 
 def series(values: list[tuple[str, dict[str, str], float]], **labels: str) -> dict[str, float]:
-    """name -> value of the series with exactly these labels."""
-    return {name: value for name, got, value in values if got == labels}
+    """Metric name (without `carepulse_`) -> value of the series with exactly these labels."""
+    return {window_family(key).name: value for key, got, value in values if got == labels}
 
 
 def test_facts_fall_in_the_windows_whose_bucket_rounded_edges_hold_them() -> None:
@@ -109,8 +110,8 @@ def test_the_ratios_equal_hand_computed_values() -> None:
     zero = dict.fromkeys(
         ["window_messages_received", "window_answered_messages", "window_replies_sent",
          "window_conversations_opened", "window_conversations_resolved",
-         "window_first_response_seconds_sum", "window_first_response_seconds_count",
-         "window_csat_responses", "window_csat_score_sum", "window_csat_satisfied",
+         "window_first_response_sum_seconds", "window_first_responses",
+         "window_csat_responses", "window_csat_score_points", "window_csat_satisfied",
          "window_nps_responses", "window_nps_promoters", "window_nps_detractors",
          "window_sentiment_positive", "window_sentiment_negative", "window_sentiment_rated"],
         0.0,
@@ -118,9 +119,9 @@ def test_the_ratios_equal_hand_computed_values() -> None:
     facebook_1h = {
         **zero,
         "window_messages_received": 4.0, "window_answered_messages": 3.0,
-        "window_replies_sent": 1.0, "window_first_response_seconds_sum": 900.0,
-        "window_first_response_seconds_count": 2.0, "window_csat_responses": 3.0,
-        "window_csat_score_sum": 11.0, "window_csat_satisfied": 2.0,
+        "window_replies_sent": 1.0, "window_first_response_sum_seconds": 900.0,
+        "window_first_responses": 2.0, "window_csat_responses": 3.0,
+        "window_csat_score_points": 11.0, "window_csat_satisfied": 2.0,
         "window_nps_responses": 4.0, "window_nps_promoters": 2.0,
         "window_nps_detractors": 1.0, "window_sentiment_positive": 2.0,
         "window_sentiment_negative": 1.0, "window_sentiment_rated": 4.0,

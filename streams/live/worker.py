@@ -46,7 +46,7 @@ from streams.live.fetch_wait import FetchWait
 from streams.live.log_throttle import throttle_client_logs
 from streams.live.settings import faust_settings
 from streams.live.startup import wait_for_broker
-from streams.metrics.collector import series_bound
+from streams.metrics.catalogue import series_bound
 from streams.metrics.http_security import metrics_security
 from streams.metrics.server import MetricsServer
 from streams.state.partition import PartitionState

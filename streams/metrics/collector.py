@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
-from typing import Any, Protocol, get_args
+from typing import Any, Protocol
 
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -21,23 +21,15 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from schemas.events import AuthorType, ResolvedBy
 from schemas.rejections import REJECT_REASONS
 from streams.config import CarePulseConfig
-from streams.kpi.labels import NO_TOPIC, OTHER, LabelValues
+from streams.kpi.labels import OTHER, LabelValues
 from streams.kpi.sla import SlaBook
 from streams.kpi.timeutil import US_PER_SECOND
+from streams.metrics.catalogue import BY_NAME, FAMILIES, PREFIX, Family, window_family
 from streams.state.partition import PartitionState
-from streams.state.totals import AGENT_HISTOGRAM, BUCKET_BOUNDS_SECONDS, HISTOGRAMS, LiveTotals
-from streams.state.windows import (
-    CURRENCY_GAUGES,
-    GAUGE_HELP,
-    SERIES_GAUGES,
-    WINDOW_SECONDS,
-    gauge_values,
-)
-
-PREFIX = "carepulse_"
+from streams.state.totals import BUCKET_BOUNDS_SECONDS, LiveTotals
+from streams.state.windows import gauge_values
 
 
 class FetchWaitView(Protocol):
@@ -110,99 +102,55 @@ class WorkerCollector(Collector):
         yield from _histograms(totals, self._agent_series)
         yield from _conversation_gauges(self._worker)
         yield from _window_gauges(self._worker)
-        reasons = CounterMetricFamily(
-            PREFIX + "events_rejected", "Records rejected, by reason", labels=["reason"]
-        )
+        reasons = _family("events_rejected")
         for reason, count in sorted(rejected.items()):
             reasons.add_metric([reason], count)
         yield reasons
-        yield CounterMetricFamily(
-            PREFIX + "events_duplicate", "Events ignored as duplicates of an event_id",
-            value=duplicates,
-        )
-        yield CounterMetricFamily(
-            PREFIX + "events_read", "Input records read: accepted, rejected or duplicate",
-            value=accepted + duplicates + sum(rejected.values()),
-        )
-        at_risk_family = GaugeMetricFamily(
-            PREFIX + "sla_at_risk_conversations",
-            "Open SLA clocks past their at-risk fraction, not yet breached",
-            labels=["brand", "channel", "policy", "target"],
-        )
+        yield _family("events_duplicate", duplicates)
+        yield _family("events_read", accepted + duplicates + sum(rejected.values()))
+        at_risk_family = _family("sla_at_risk_conversations")
         for labels, count in sorted(at_risk.items()):
             at_risk_family.add_metric(list(labels), count)
         yield at_risk_family
-        yield GaugeMetricFamily(
-            PREFIX + "conversations_in_memory",
-            "Conversations held in state: open, or resolved within their grace period",
-            value=sum(len(state.engine.conversations) for state in states),
-        )
-        yield GaugeMetricFamily(
-            PREFIX + "partitions_owned", "Input partitions this worker owns",
-            value=len(self._worker.owned),
-        )
-        yield GaugeMetricFamily(
-            PREFIX + "partitions_recovering",
-            "Owned input partitions whose state is still being read from the changelog",
-            value=self._worker.recovering,
-        )
-        yield GaugeMetricFamily(
-            PREFIX + "fetch_wait_seconds",
-            "How long the consumer's fetches may wait (longer while the broker is slow)",
-            value=self._worker.fetch_wait.wait_ms / 1000,
-        )
-        yield GaugeMetricFamily(
-            PREFIX + "consumer_lag_records",
-            "Records of the owned input partitions not yet applied (at the last fetch)",
-            value=sum(state.lag_records for state in states),
-        )
+        yield _family("conversations_in_memory",
+                      sum(len(state.engine.conversations) for state in states))
+        yield _family("partitions_owned", len(self._worker.owned))
+        yield _family("partitions_recovering", self._worker.recovering)
+        yield _family("fetch_wait_seconds", self._worker.fetch_wait.wait_ms / 1000)
+        yield _family("consumer_lag_records", sum(state.lag_records for state in states))
 
 
-PLAIN_SERIES = 7  # events_duplicate, events_read, conversations_in_memory,
-# partitions_owned, partitions_recovering, fetch_wait_seconds, consumer_lag_records
-_SERIES = ["brand", "channel"]
-_AGENT = ["brand", "agent"]
+_KINDS: dict[str, Any] = {"counter": CounterMetricFamily, "gauge": GaugeMetricFamily,
+                          "histogram": HistogramMetricFamily}
+
+
+def _family(name: str | Family, value: float | None = None) -> Any:
+    """An empty metric family of the catalogue's `name`, or its one unlabelled value."""
+    family = BY_NAME[name] if isinstance(name, str) else name
+    metric_class = _KINDS[family.kind]
+    if value is not None:
+        return metric_class(PREFIX + family.name, family.help, value=value)
+    return metric_class(PREFIX + family.name, family.help, labels=list(family.labels))
 
 
 def _counters(totals: LiveTotals, agent_series: bool) -> Iterator[Metric]:
-    families: list[tuple[str, str, list[str], Counter[Any]]] = [
-        ("messages_received", "Inbound customer messages", _SERIES, totals.messages),
-        ("topic_messages", "Inbound customer messages by topic (none: without topic)",
-         [*_SERIES, "topic"], totals.topics),
-        ("replies_sent", "Replies by the brand", [*_SERIES, "author_type"], totals.replies),
-        ("quick_replies", "Replies using a quick reply", [*_SERIES, "quick_reply"],
-         totals.quick_replies),
-        ("conversations_opened", "Cycles opened (reopens included)", _SERIES, totals.opened),
-        ("conversations_resolved", "Cycles resolved", [*_SERIES, "resolved_by"],
-         totals.resolved),
-        ("survey_responses", "Survey answers", ["survey", "score"], totals.surveys),
-        ("sla_breaches", "SLA targets breached, at the deadline",
-         [*_SERIES, "policy", "target"], totals.sla_breaches),
-        ("sla_met", "SLA targets met, at the answering event", [*_SERIES, "policy", "target"],
-         totals.sla_met),
-    ]
-    if agent_series:
-        families += [
-            ("agent_replies", "Agent replies by agent", _AGENT, totals.agent_replies),
-            ("agent_resolutions", "Resolutions naming an agent, by agent", _AGENT,
-             totals.agent_resolutions),
-        ]
-    for name, documentation, labels, counts in families:
-        family = CounterMetricFamily(PREFIX + name, documentation, labels=labels)
+    for family in FAMILIES:
+        if family.kind != "counter" or family.source is None or (
+                family.agent_series and not agent_series):
+            continue
+        metric = _family(family)
+        counts: Counter[Any] = getattr(totals, family.source)
         for key, count in sorted(counts.items(), key=lambda item: str(item[0])):
-            family.add_metric([str(value) for value in key], count)
-        yield family
+            metric.add_metric([str(value) for value in key], count)
+        yield metric
 
 
 def _histograms(totals: LiveTotals, agent_series: bool) -> Iterator[Metric]:
     bounds = [str(float(bound)) for bound in BUCKET_BOUNDS_SECONDS] + ["+Inf"]
-    names = [(name, _SERIES) for name in HISTOGRAMS]
-    if agent_series:
-        names.append((AGENT_HISTOGRAM, _AGENT))
-    for name, labels in names:
-        family = HistogramMetricFamily(
-            PREFIX + name, f"{name.replace('_', ' ')} samples", labels=labels
-        )
+    for catalogued in FAMILIES:
+        if catalogued.kind != "histogram" or (catalogued.agent_series and not agent_series):
+            continue
+        name, family = catalogued.source, _family(catalogued)
         for (histogram_name, brand, label), histogram in sorted(totals.histograms.items()):
             if histogram_name != name:
                 continue
@@ -226,15 +174,13 @@ def _conversation_gauges(worker: WorkerView) -> Iterator[Metric]:
             if wait_us > oldest_wait_us.get(series, -1):
                 oldest_wait_us[series] = wait_us
     families = (
-        ("open_conversations", "Conversations with an open cycle", open_by_series),
-        ("waiting_conversations", "Conversations whose customer waits for an agent",
-         waiting_by_series),
+        ("open_conversations", open_by_series),
+        ("waiting_conversations", waiting_by_series),
         ("oldest_waiting_seconds",
-         "Wait of the longest-waiting customer (to the wall clock once caught up)",
          {series: wait_us / US_PER_SECOND for series, wait_us in oldest_wait_us.items()}),
     )
-    for name, documentation, values in families:
-        family = GaugeMetricFamily(PREFIX + name, documentation, labels=_SERIES)
+    for name, values in families:
+        family = _family(name)
         for series, value in sorted(values.items()):
             family.add_metric(list(series), value)
         yield family
@@ -250,39 +196,10 @@ def _window_gauges(worker: WorkerView) -> Iterator[Metric]:
         len(worker.owned), worker.topic_partitions,
     )
     families: dict[str, GaugeMetricFamily] = {}
-    for name, labels, value in values:
-        family = families.get(name)
+    for key, labels, value in values:
+        catalogued = window_family(key)
+        family = families.get(key)
         if family is None:
-            family = families[name] = GaugeMetricFamily(
-                PREFIX + name, GAUGE_HELP[name], labels=list(labels)
-            )
-        family.add_metric(list(labels.values()), value)
+            family = families[key] = _family(catalogued)
+        family.add_metric([labels[label] for label in catalogued.labels], value)
     yield from families.values()
-
-
-def series_bound(config: CarePulseConfig) -> int:
-    """Most series (exposition lines with a value) `/metrics` can show under `config`,
-    whatever the events carry (README, "Cardinality"). With B brands and C channels (each
-    allowlist + `other`), T topics (+ `other`, `none`), Q quick replies (+ `other`), A
-    agents (+ `other`; 0 when agent series are off), L SLA (channel, policy, target)
-    label sets and H = buckets + 3 lines per histogram:
-    B*C*(8 + 3*H + 3 + 3*G + T + Q) + 3*B*L + B*A*(2 + H) + 16 + R + P + 1 + 3*4,
-    where G is the windowed gauges per series and window, R the reject reasons and P
-    the PLAIN_SERIES."""
-    channels = sorted({*config.channels.allowlist, OTHER})
-    brands = len({*config.brands.allowlist, OTHER})
-    topics = len({*config.topics.allowlist, OTHER, NO_TOPIC})
-    quick_replies = len({*config.quick_replies.allowlist, OTHER})
-    agents = len({*config.agents.allowlist, OTHER}) if config.metrics.agent_series else 0
-    sla_label_sets = len(SlaBook(config.kpi_settings().sla_policies).label_sets(channels))
-    histogram = len(BUCKET_BOUNDS_SECONDS) + 3  # the buckets, +Inf, _sum and _count
-    windows = len(WINDOW_SECONDS)
-    counters = len(get_args(AuthorType)) + len(get_args(ResolvedBy)) + 2  # + messages, opened
-    per_series = (counters + len(HISTOGRAMS) * histogram + 3 + windows * SERIES_GAUGES
-                  + topics + quick_replies)
-    surveys = len(range(1, 6)) + len(range(11))
-    return (
-        brands * len(channels) * per_series + 3 * brands * sla_label_sets
-        + brands * agents * (2 + histogram)
-        + surveys + len(REJECT_REASONS) + PLAIN_SERIES + 1 + windows * len(CURRENCY_GAUGES)
-    )

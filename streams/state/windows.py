@@ -387,17 +387,17 @@ def gauge_values(
     topic_partitions: int,
     end_us: int | None = None,
 ) -> list[tuple[str, dict[str, str], float]]:
-    """(metric name without `carepulse_`, labels, value) of the windowed gauges over
+    """(gauge key, labels, value) of the windowed gauges over
     the partitions a worker owns, windows ending at max(end_us, newest now_us).
 
     Additive components are exported per (brand, channel) and window for every such
     series seen in any window (0 when absent), so dashboards can sum them over workers.
     Ratios are exact for this worker's partitions and left out when their denominator is 0.
-    `window_social_cost` is this worker's SHARE of the prorated monthly social cost
+    The social cost is this worker's SHARE of the prorated monthly social cost
     (owned / the input topic's partitions), so it sums to the whole over workers; with
     one worker owning every partition the currency series are docs/kpis.md section 6 over the
-    window, with several, roi = sum(savings) / sum(window_social_cost) over workers (a
-    worker's own `roi_ratio` is of its share only).
+    window, with several, roi = sum(savings) / sum(social cost) over workers (a
+    worker's own roi is of its share only).
 
     Called at every scrape, so it never raises on the counts: a worker may own more
     partitions than `topic_partitions` says (partitions added to the topic while it
@@ -418,12 +418,12 @@ def gauge_values(
     zero = [0] * len(FIELDS)
     values: list[tuple[str, dict[str, str], float]] = []
     if end != NO_INSTANT_US:
-        values.append(("window_end_timestamp_seconds", {}, end / US_PER_SECOND))
+        values.append((END_GAUGE, {}, end / US_PER_SECOND))
     for name, seconds in WINDOW_SECONDS.items():
         for series in all_series:
             row = windows[name].get(series, zero)
             labels = {"brand": series[0], "channel": series[1], "window": name}
-            for metric, index in _ADDITIVE:
+            for metric, index in ADDITIVE_GAUGES:
                 scale = US_PER_SECOND if index == FR_SUM_US else 1
                 values.append((metric, dict(labels), row[index] / scale))
             ratios = (
@@ -451,34 +451,18 @@ def gauge_values(
     return values
 
 
-RATIO_GAUGES: Final = ("window_response_rate", "window_first_response_mean_seconds",
-                       "window_csat_score", "window_nps_score", "window_net_sentiment")
-CURRENCY_GAUGES: Final = ("window_alternative_cost", "window_social_cost", "savings",
-                          "roi_ratio")  # per window
-_ADDITIVE: Final = (
-    ("window_messages_received", MESSAGES), ("window_answered_messages", ANSWERED),
-    ("window_replies_sent", REPLIES), ("window_conversations_opened", OPENED),
-    ("window_conversations_resolved", RESOLVED),
-    ("window_first_response_seconds_sum", FR_SUM_US),
-    ("window_first_response_seconds_count", FR_COUNT),
-    ("window_csat_responses", CSAT_N), ("window_csat_score_sum", CSAT_SUM),
-    ("window_csat_satisfied", CSAT_OK), ("window_nps_responses", NPS_N),
-    ("window_nps_promoters", NPS_PRO), ("window_nps_detractors", NPS_DET),
-    ("window_sentiment_positive", SENT_POS), ("window_sentiment_negative", SENT_NEG),
-    ("window_sentiment_rated", SENT_N),
+# The windowed gauges by key (gauge_values' first element); their metric names, help
+# texts and labels are in the metrics layer's catalogue (streams/metrics/catalogue.py).
+END_GAUGE: Final = "end"  # the windows' event-time end, unlabelled
+ADDITIVE_GAUGES: Final = (  # per (brand, channel) and window: (key, Row index)
+    ("messages", MESSAGES), ("answered", ANSWERED), ("replies", REPLIES),
+    ("opened", OPENED), ("resolved", RESOLVED),
+    ("first_response_sum_seconds", FR_SUM_US), ("first_responses", FR_COUNT),
+    ("csat_responses", CSAT_N), ("csat_score_points", CSAT_SUM), ("csat_satisfied", CSAT_OK),
+    ("nps_responses", NPS_N), ("nps_promoters", NPS_PRO), ("nps_detractors", NPS_DET),
+    ("sentiment_positive", SENT_POS), ("sentiment_negative", SENT_NEG),
+    ("sentiment_rated", SENT_N),
 )
-SERIES_GAUGES: Final = len(_ADDITIVE) + len(RATIO_GAUGES)  # per (brand, channel), window
-GAUGE_HELP: Final = {
-    "window_end_timestamp_seconds": "Event-time end (now) of this worker's windows",
-    **{name: f"{name.removeprefix('window_').replace('_', ' ')} in the window (additive)"
-       for name, _ in _ADDITIVE},
-    "window_response_rate": "Answered messages / messages received in the window",
-    "window_first_response_mean_seconds": "Mean first response in the window",
-    "window_csat_score": "Share of CSAT responses >= the satisfied threshold",
-    "window_nps_score": "100 x (promoters - detractors) / NPS responses",
-    "window_net_sentiment": "(positive - negative) / rated inbound messages",
-    "window_alternative_cost": "Resolutions x alternative cost of their channel",
-    "window_social_cost": "This worker's share of the prorated monthly social cost",
-    "savings": "Alternative cost - social cost share, over the window",
-    "roi_ratio": "savings / window_social_cost of this worker",
-}
+RATIO_GAUGES: Final = ("response_rate", "first_response_mean_seconds", "csat_score",
+                       "nps_score", "net_sentiment")  # per (brand, channel) and window
+CURRENCY_GAUGES: Final = ("alternative_cost", "social_cost", "savings", "roi")  # per window
