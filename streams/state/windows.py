@@ -30,7 +30,17 @@ from typing import Any, Final
 
 import orjson
 
-from streams.kpi.settings import MONTH_SECONDS, Savings, Thresholds
+from streams.kpi.formulas import (
+    alternative_cost,
+    csat_score,
+    mean_seconds,
+    net_sentiment,
+    nps_score,
+    response_rate,
+    savings_and_roi,
+    social_cost,
+)
+from streams.kpi.settings import Savings, Thresholds
 from streams.kpi.sla import SlaTarget
 from streams.kpi.timeutil import US_PER_SECOND
 from streams.state.checkpoint.keys import Record, window_name
@@ -427,24 +437,23 @@ def gauge_values(
                 scale = US_PER_SECOND if index == FR_SUM_US else 1
                 values.append((metric, dict(labels), row[index] / scale))
             ratios = (
-                (row[ANSWERED], row[MESSAGES]),
-                (row[FR_SUM_US] / US_PER_SECOND, row[FR_COUNT]),
-                (row[CSAT_OK], row[CSAT_N]),
-                (100 * (row[NPS_PRO] - row[NPS_DET]), row[NPS_N]),
-                (row[SENT_POS] - row[SENT_NEG], row[SENT_N]),
+                response_rate(row[ANSWERED], row[MESSAGES]),
+                mean_seconds(row[FR_SUM_US], row[FR_COUNT]),
+                csat_score(row[CSAT_OK], row[CSAT_N]),
+                nps_score(row[NPS_PRO], row[NPS_DET], row[NPS_N]),
+                net_sentiment(row[SENT_POS], row[SENT_NEG], row[SENT_N]),
             )
-            for metric, (numerator, denominator) in zip(RATIO_GAUGES, ratios, strict=True):
-                if denominator:
-                    values.append((metric, dict(labels), numerator / denominator))
-        alternative = float(sum(
-            row[RESOLVED] * savings.alternative_cost(channel)
-            for (_, channel), row in sorted(windows[name].items())
-        ))
-        social = (savings.monthly_total * seconds / MONTH_SECONDS
-                  * owned_partitions / topic_partitions)
-        net = alternative - social
+            for metric, ratio in zip(RATIO_GAUGES, ratios, strict=True):
+                if ratio is not None:
+                    values.append((metric, dict(labels), ratio))
+        resolved = sorted(windows[name].items())
+        alternative = alternative_cost(
+            savings, [(channel, row[RESOLVED]) for (_, channel), row in resolved]
+        )
+        social = social_cost(savings.monthly_total, seconds, owned_partitions, topic_partitions)
+        net, roi = savings_and_roi(alternative, social)
         labels = {"currency": savings.currency, "window": name}
-        currency_values = (alternative, social, net, net / social if social else None)
+        currency_values = (alternative, social, net, roi)
         values += [(metric, dict(labels), value)
                    for metric, value in zip(CURRENCY_GAUGES, currency_values, strict=True)
                    if value is not None]
