@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-import orjson
-
 from streams.kpi.formulas import (
     alternative_cost,
     csat_score,
@@ -43,6 +41,11 @@ from streams.kpi.formulas import (
 from streams.kpi.settings import Savings, Thresholds
 from streams.kpi.sla import SlaTarget
 from streams.kpi.timeutil import US_PER_SECOND
+from streams.state.checkpoint.codec import (
+    decode_window_bucket,
+    encode_window_bucket,
+    window_bucket_rows,
+)
 from streams.state.checkpoint.keys import Record, window_name
 
 MINUTE_US: Final = 60 * US_PER_SECOND
@@ -331,7 +334,7 @@ class WindowTotals:
                 slot = 1 - buckets.slots.get(index, 1)
                 flips.append((buckets, index, slot))
                 rows = [[*series, row] for series, row in buckets.by_index[index].items()]
-                value = orjson.dumps([sequence, rows])
+                value = encode_window_bucket(sequence, rows)
                 records.append((prefix + window_name(buckets.tag, index, slot), value))
             gone += [window_name(buckets.tag, index, slot)
                      for index in sorted(buckets.evicted) for slot in (0, 1)]
@@ -361,7 +364,7 @@ class WindowTotals:
         """Restores this fresh instance from its records (names without the prefix, any
         order), the sequence of the last meta record and its `commit()` part; returns the
         highest sequence of any record, committed or not. Records written before brands
-        were labels ({channel: row}) get `legacy_brand`."""
+        were labels get `legacy_brand` (checkpoint/codec.py's version-1 migration)."""
         if meta is not None:
             self.now_us, self.late_dropped = meta["now_us"], meta["late_dropped"]
         newest: dict[tuple[bytes, int], tuple[int, int, Any]] = {}
@@ -371,19 +374,18 @@ class WindowTotals:
             parts = name.split(b"/")
             if len(parts) != 4 or parts[0] != b"w" or parts[1] not in tags:
                 raise ValueError(f"not a window record: {name!r}")
-            sequence, data = orjson.loads(value)
+            sequence, data = decode_window_bucket(value)
             highest_sequence = max(highest_sequence, sequence)
             index = int(parts[2])
             if meta is None or sequence > committed_sequence:
                 self._to_delete.append(name)  # of a checkpoint that was not committed
             elif sequence > newest.get((parts[1], index), (-1,))[0]:
                 newest[(parts[1], index)] = sequence, int(parts[3]), data
-        width = len(FIELDS)  # tolerates rows written with fewer or more fields
+        width = len(FIELDS)
         for (tag, index), (_, slot, data) in newest.items():
-            rows = ([[legacy_brand, channel, values] for channel, values in data.items()]
-                    if isinstance(data, dict) else data)
-            tags[tag].put(index, {(brand, channel): [*values[:width], *[0] * (width - len(values))]
-                                  for brand, channel, values in rows}, slot)
+            rows = window_bucket_rows(data, width, legacy_brand)
+            tags[tag].put(index, {(brand, channel): values for brand, channel, values in rows},
+                          slot)
         for buckets in tags.values():  # evicted when committed, deletes still due
             buckets.evict_before(buckets.oldest_kept(self.now_us))
         return highest_sequence
