@@ -31,7 +31,7 @@ from streams.kpi.engine import Engine
 from streams.kpi.labels import LabelValues
 from streams.kpi.timeutil import US_PER_SECOND
 from streams.metrics.catalogue import series_bound
-from streams.state.checkpoint.snapshot import dump_conversation, load_conversation
+from streams.state.checkpoint.codec import dump_conversation, load_conversation
 from streams.state.totals import AGENT_HISTOGRAM, LiveTotals
 from streams.state.windows import Counts, WindowTotals
 from streams.testing import Scenario

@@ -16,7 +16,7 @@ from schemas.rejections import RejectReason
 from streams.audit.sink import ReportSink
 from streams.config import CarePulseConfig
 from streams.kpi.engine import Engine
-from streams.kpi.settings import MONTH_SECONDS
+from streams.kpi.formulas import alternative_cost, savings_and_roi, social_cost
 from streams.kpi.stats import canonical, ratio
 from streams.kpi.tally import ChannelTally
 from streams.kpi.timeutil import US_PER_SECOND, iso_from_us
@@ -130,19 +130,19 @@ class AuditRun:
         savings = self.settings.savings
         channels = sorted(self.sink.channels.items())
         resolved = sum(tally.resolved for _, tally in channels)
-        alternative_cost = sum(
-            tally.resolved * savings.alternative_cost(channel) for channel, tally in channels
+        alternative = alternative_cost(
+            savings, [(channel, tally.resolved) for channel, tally in channels]
         )
         range_seconds = (self.sink.to_us - self.sink.from_us) / US_PER_SECOND
-        social_cost = savings.monthly_total * range_seconds / MONTH_SECONDS
-        net = alternative_cost - social_cost
+        social = social_cost(savings.monthly_total, range_seconds)
+        net, roi = savings_and_roi(alternative, social)
         return {
             "currency": savings.currency,
             "resolved_on_social": resolved,
-            "alternative_cost": float(alternative_cost),
-            "social_cost": float(social_cost),
+            "alternative_cost": alternative,
+            "social_cost": float(social),
             "savings": float(net),
-            "roi": ratio(net, social_cost),
+            "roi": roi,
         }
 
 

@@ -10,6 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
+from streams.kpi.formulas import (
+    csat_mean,
+    csat_score,
+    mean_seconds,
+    net_sentiment,
+    nps_score,
+    response_rate,
+)
 from streams.kpi.settings import Thresholds
 from streams.kpi.stats import duration_stats, ratio
 from streams.kpi.timeutil import US_PER_SECOND
@@ -69,7 +77,7 @@ class ChannelTally:
             "replies_sent": sum(self.replies.values()),
             "replies_by_author": dict(self.replies),
             "answered_messages": self.answered,
-            "response_rate": ratio(self.answered, self.messages),
+            "response_rate": response_rate(self.answered, self.messages),
             "conversations_opened": self.opened,
             "conversations_reopened": self.reopened,
             "conversations_resolved": self.resolved,
@@ -79,23 +87,21 @@ class ChannelTally:
             "resolution_seconds": duration_stats(self.resolution_us),
             "csat": {
                 "responses": csat_responses,
-                "mean": ratio(csat_total, csat_responses),
-                "score": ratio(satisfied, csat_responses),
+                "mean": csat_mean(csat_total, csat_responses),
+                "score": csat_score(satisfied, csat_responses),
             },
             "nps": {
                 "responses": nps_responses,
                 "promoters": promoters,
                 "passives": nps_responses - promoters - detractors,
                 "detractors": detractors,
-                "score": None if not nps_responses else (
-                    100 * (promoters - detractors) / nps_responses
-                ),
+                "score": nps_score(promoters, detractors, nps_responses),
             },
             "sentiment": {
                 "positive": self.sentiment_positive,
                 "neutral": self.sentiment_neutral,
                 "negative": self.sentiment_negative,
-                "net": ratio(self.sentiment_positive - self.sentiment_negative, rated),
+                "net": net_sentiment(self.sentiment_positive, self.sentiment_negative, rated),
             },
             "sales": {
                 "count": self.sales,
@@ -125,8 +131,8 @@ class AgentTally:
         return {
             "replies": self.replies,
             "first_responses": self.first_responses,
-            "first_response_mean": ratio(
-                self.first_response_sum_us / US_PER_SECOND, self.first_responses
+            "first_response_mean": mean_seconds(
+                self.first_response_sum_us, self.first_responses
             ),
             "first_response_max": (
                 self.first_response_max_us / US_PER_SECOND if self.first_responses else None

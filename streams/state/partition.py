@@ -1,5 +1,5 @@
 """The live state of one input partition, and its checkpoint records (their key layout:
-streams/state/checkpoint/keys.py; the conversation and counter encoding: snapshot.py).
+streams/state/checkpoint/keys.py; their encoding, version and migrations: codec.py).
 
 All events of a conversation share a partition (the key is `conversation_id`), so each
 partition has its own engine and totals and moves between workers as a whole. Hot state
@@ -24,14 +24,24 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-import orjson
-
 from schemas.rejections import Rejection, RejectReason, parse_event
 from streams.config import CarePulseConfig
 from streams.kpi.conversation import Conversation
 from streams.kpi.engine import Engine
 from streams.kpi.labels import LabelValues
 from streams.kpi.sink import TeeSink
+from streams.state.checkpoint.codec import (
+    FORMAT_VERSION,
+    decode_conversation,
+    decode_meta,
+    decode_segment,
+    dump_counters,
+    encode_conversation,
+    encode_meta,
+    encode_segment,
+    load_conversation,
+    load_counters,
+)
 from streams.state.checkpoint.keys import (
     CONVERSATION_KINDS,
     META,
@@ -43,12 +53,6 @@ from streams.state.checkpoint.keys import (
     meta_key,
     segment_key,
     split_name,
-)
-from streams.state.checkpoint.snapshot import (
-    dump_conversation,
-    dump_counters,
-    load_conversation,
-    load_counters,
 )
 from streams.state.open_gauges import OpenGauges
 from streams.state.totals import LiveTotals
@@ -90,6 +94,8 @@ class PartitionState:
         self._sequence = 0  # the highest checkpoint sequence written
         self._slot_flips: list[tuple[Conversation, int]] = []
         self._checkpointed_offset = 0
+        self.restored_version: int | None = None
+        """The format version of the checkpoint this state was restored from, if any."""
 
     def apply(
         self, offset: int, value: bytes | None, produced_at_us: int | None = None
@@ -166,13 +172,13 @@ class PartitionState:
                 continue
             slot = 0 if conv.checkpoint_slot == 1 else 1
             self._slot_flips.append((conv, slot))
-            value = orjson.dumps([sequence, dump_conversation(conv)])
+            value = encode_conversation(sequence, conv)
             records.append(
                 (conversation_key(self._prefix, slot, conversation_id.encode()), value)
             )
         self._changed.clear()
         if self._new_ids:
-            records.append((self._segment_key(sequence), orjson.dumps(self._new_ids)))
+            records.append((self._segment_key(sequence), encode_segment(self._new_ids)))
             self._segments.append([sequence, len(self._new_ids)])
             self._new_ids = []
             while sum(size for _, size in self._segments[1:]) >= self._dedupe_capacity:
@@ -203,7 +209,7 @@ class PartitionState:
             elif conv.checkpoint_slot != -1:
                 slot = 0 if conv.checkpoint_slot == 1 else 1
                 key = conversation_key(self._prefix, slot, conversation_id.encode())
-                records.append((key, orjson.dumps([sequence, None])))
+                records.append((key, encode_conversation(sequence, None)))
         return records
 
     def _meta_record(self) -> Record:
@@ -222,7 +228,7 @@ class PartitionState:
             "segments": self._segments,
             "produced_at_us": self.produced_at_us,
         }
-        return meta_key(self._prefix), orjson.dumps(meta)
+        return meta_key(self._prefix), encode_meta(meta)
 
     def _segment_key(self, sequence: int) -> bytes:
         return segment_key(self._prefix, sequence)
@@ -234,29 +240,30 @@ class PartitionState:
         """The state of the last committed checkpoint in this partition's table records
         (any order); records of a checkpoint that was not committed are ignored."""
         state = cls(partition, config)
-        meta: dict[str, Any] = {"sequence": 0}
+        meta: dict[str, Any] = {"sequence": 0, "windows": None, "version": FORMAT_VERSION}
         segments: dict[int, bytes] = {}
         versions: dict[bytes, list[tuple[int, int, Any]]] = {}  # id -> (sequence, slot, data)
         window_records: list[tuple[bytes, bytes]] = []
         for key, value in records:
             kind, name = split_name(key.removeprefix(state._prefix))
             if kind in CONVERSATION_KINDS:
-                sequence, data = orjson.loads(value)
+                sequence, data = decode_conversation(value)
                 versions.setdefault(name, []).append((sequence, int(kind[1:]), data))
             elif kind == SEGMENTS:
                 segments[int(name)] = value
             elif kind == META:
-                meta = orjson.loads(value)
+                meta = decode_meta(value)
             elif kind == WINDOWS:
                 window_records.append((key.removeprefix(state._prefix), value))
         state._restore_conversations(versions, meta["sequence"])
         state.watch.rearm()
         state.gauges.recount()
         highest_window_sequence = state.windows.restore(
-            window_records, meta["sequence"], meta.get("windows"), state._legacy_brand
+            window_records, meta["sequence"], meta["windows"], state._legacy_brand
         )
         if meta["sequence"]:
             state._restore_meta(meta, segments)
+            state.restored_version = meta["version"]
         state._uncommitted_keys += [
             state._segment_key(sequence) for sequence in segments if sequence > meta["sequence"]
         ]
@@ -297,9 +304,9 @@ class PartitionState:
         self.next_offset = self._checkpointed_offset = meta["next_offset"]
         load_counters(self.engine, meta["counters"])
         self.rejected.update(meta["rejected"])
-        self.totals.load_json(meta["totals"])
+        self.totals.load_json(meta["totals"], meta["version"])
         self._segments = meta["segments"]
         self.produced_at_us = meta["produced_at_us"]
         for sequence, _ in self._segments:
-            self.engine.remember(orjson.loads(segments[sequence]))
+            self.engine.remember(decode_segment(segments[sequence]))
 

@@ -15,6 +15,7 @@ from typing import Any, Final
 from streams.kpi.labels import OTHER, LabelValues
 from streams.kpi.sla import SlaTarget
 from streams.kpi.timeutil import US_PER_SECOND
+from streams.state.checkpoint.codec import LEGACY_VERSION, decode_totals
 
 BUCKET_BOUNDS_SECONDS: tuple[int, ...] = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400)
 _BOUNDS_US = tuple(seconds * US_PER_SECOND for seconds in BUCKET_BOUNDS_SECONDS)
@@ -54,8 +55,7 @@ class Histogram:
         return histogram
 
 
-# counter families whose key starts with the brand, and their key length: checkpoints
-# written before brands were labels have keys one shorter
+# counter families whose key starts with the brand, and their key length
 _BRANDED: Final = {"messages": 2, "replies": 3, "opened": 2, "resolved": 3, "sla_breaches": 4,
                    "sla_met": 4}
 _AGENT_FAMILIES: Final = ("agent_replies", "agent_resolutions")
@@ -185,25 +185,20 @@ class LiveTotals:
             "histograms": [[*key, h.to_json()] for key, h in self.histograms.items()],
         }
 
-    def load_json(self, data: dict[str, Any]) -> None:
-        """Adds checkpointed totals (into a fresh instance: restores them). Families
-        newer than the checkpoint start at 0; agent families are left out when agent
-        series are off."""
-        legacy_brand = self._legacy_brand
+    def load_json(self, data: dict[str, Any], version: int = LEGACY_VERSION) -> None:
+        """Adds checkpointed totals (into a fresh instance: restores them), written in
+        checkpoint format `version` (streams/state/checkpoint/codec.py; unversioned data
+        is version 1). Families newer than the checkpoint start at 0; agent families are
+        left out when agent series are off."""
+        data = decode_totals(data, version, self._legacy_brand)
         for name in _COUNTERS:
             if self._agents is None and name in _AGENT_FAMILIES:
                 continue
             counter = getattr(self, name)
             for row in data.get(name, ()):
-                key = tuple(row[:-1])
-                if len(key) < _BRANDED.get(name, 0):
-                    key = (legacy_brand, *key)
-                counter[key] += row[-1]
+                counter[tuple(row[:-1])] += row[-1]
         for row in data["histograms"]:
-            names: list[str] = list(row[:-1])
-            if len(names) == 2:  # (name, channel): written before brands were labels
-                names.insert(1, legacy_brand)
-            name, brand, label = names
+            name, brand, label = row[:-1]
             if self._agents is None and name == AGENT_HISTOGRAM:
                 continue
             self._histogram(name, brand, label).add(Histogram.from_json(row[-1]))

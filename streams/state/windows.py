@@ -28,11 +28,24 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-import orjson
-
-from streams.kpi.settings import MONTH_SECONDS, Savings, Thresholds
+from streams.kpi.formulas import (
+    alternative_cost,
+    csat_score,
+    mean_seconds,
+    net_sentiment,
+    nps_score,
+    response_rate,
+    savings_and_roi,
+    social_cost,
+)
+from streams.kpi.settings import Savings, Thresholds
 from streams.kpi.sla import SlaTarget
 from streams.kpi.timeutil import US_PER_SECOND
+from streams.state.checkpoint.codec import (
+    decode_window_bucket,
+    encode_window_bucket,
+    window_bucket_rows,
+)
 from streams.state.checkpoint.keys import Record, window_name
 
 MINUTE_US: Final = 60 * US_PER_SECOND
@@ -321,7 +334,7 @@ class WindowTotals:
                 slot = 1 - buckets.slots.get(index, 1)
                 flips.append((buckets, index, slot))
                 rows = [[*series, row] for series, row in buckets.by_index[index].items()]
-                value = orjson.dumps([sequence, rows])
+                value = encode_window_bucket(sequence, rows)
                 records.append((prefix + window_name(buckets.tag, index, slot), value))
             gone += [window_name(buckets.tag, index, slot)
                      for index in sorted(buckets.evicted) for slot in (0, 1)]
@@ -351,7 +364,7 @@ class WindowTotals:
         """Restores this fresh instance from its records (names without the prefix, any
         order), the sequence of the last meta record and its `commit()` part; returns the
         highest sequence of any record, committed or not. Records written before brands
-        were labels ({channel: row}) get `legacy_brand`."""
+        were labels get `legacy_brand` (checkpoint/codec.py's version-1 migration)."""
         if meta is not None:
             self.now_us, self.late_dropped = meta["now_us"], meta["late_dropped"]
         newest: dict[tuple[bytes, int], tuple[int, int, Any]] = {}
@@ -361,19 +374,18 @@ class WindowTotals:
             parts = name.split(b"/")
             if len(parts) != 4 or parts[0] != b"w" or parts[1] not in tags:
                 raise ValueError(f"not a window record: {name!r}")
-            sequence, data = orjson.loads(value)
+            sequence, data = decode_window_bucket(value)
             highest_sequence = max(highest_sequence, sequence)
             index = int(parts[2])
             if meta is None or sequence > committed_sequence:
                 self._to_delete.append(name)  # of a checkpoint that was not committed
             elif sequence > newest.get((parts[1], index), (-1,))[0]:
                 newest[(parts[1], index)] = sequence, int(parts[3]), data
-        width = len(FIELDS)  # tolerates rows written with fewer or more fields
+        width = len(FIELDS)
         for (tag, index), (_, slot, data) in newest.items():
-            rows = ([[legacy_brand, channel, values] for channel, values in data.items()]
-                    if isinstance(data, dict) else data)
-            tags[tag].put(index, {(brand, channel): [*values[:width], *[0] * (width - len(values))]
-                                  for brand, channel, values in rows}, slot)
+            rows = window_bucket_rows(data, width, legacy_brand)
+            tags[tag].put(index, {(brand, channel): values for brand, channel, values in rows},
+                          slot)
         for buckets in tags.values():  # evicted when committed, deletes still due
             buckets.evict_before(buckets.oldest_kept(self.now_us))
         return highest_sequence
@@ -427,24 +439,23 @@ def gauge_values(
                 scale = US_PER_SECOND if index == FR_SUM_US else 1
                 values.append((metric, dict(labels), row[index] / scale))
             ratios = (
-                (row[ANSWERED], row[MESSAGES]),
-                (row[FR_SUM_US] / US_PER_SECOND, row[FR_COUNT]),
-                (row[CSAT_OK], row[CSAT_N]),
-                (100 * (row[NPS_PRO] - row[NPS_DET]), row[NPS_N]),
-                (row[SENT_POS] - row[SENT_NEG], row[SENT_N]),
+                response_rate(row[ANSWERED], row[MESSAGES]),
+                mean_seconds(row[FR_SUM_US], row[FR_COUNT]),
+                csat_score(row[CSAT_OK], row[CSAT_N]),
+                nps_score(row[NPS_PRO], row[NPS_DET], row[NPS_N]),
+                net_sentiment(row[SENT_POS], row[SENT_NEG], row[SENT_N]),
             )
-            for metric, (numerator, denominator) in zip(RATIO_GAUGES, ratios, strict=True):
-                if denominator:
-                    values.append((metric, dict(labels), numerator / denominator))
-        alternative = float(sum(
-            row[RESOLVED] * savings.alternative_cost(channel)
-            for (_, channel), row in sorted(windows[name].items())
-        ))
-        social = (savings.monthly_total * seconds / MONTH_SECONDS
-                  * owned_partitions / topic_partitions)
-        net = alternative - social
+            for metric, ratio in zip(RATIO_GAUGES, ratios, strict=True):
+                if ratio is not None:
+                    values.append((metric, dict(labels), ratio))
+        resolved = sorted(windows[name].items())
+        alternative = alternative_cost(
+            savings, [(channel, row[RESOLVED]) for (_, channel), row in resolved]
+        )
+        social = social_cost(savings.monthly_total, seconds, owned_partitions, topic_partitions)
+        net, roi = savings_and_roi(alternative, social)
         labels = {"currency": savings.currency, "window": name}
-        currency_values = (alternative, social, net, net / social if social else None)
+        currency_values = (alternative, social, net, roi)
         values += [(metric, dict(labels), value)
                    for metric, value in zip(CURRENCY_GAUGES, currency_values, strict=True)
                    if value is not None]

@@ -1,2 +1,3 @@
-"""The changelog record format of the partition states: key layout and the
-(de)serialisation of conversations and engine counters."""
+"""The changelog record format of the partition states: the key layout (keys.py) and the
+versioned encoding of every record kind, with its migrations from older versions
+(codec.py)."""

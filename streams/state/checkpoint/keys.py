@@ -8,7 +8,8 @@ Changelog partition p holds the records of input partition p, every key starting
     meta                                          the record that commits a checkpoint
     w/m/<minute index>/<slot>, w/h/<hour index>/<slot>   a window bucket, two slots
 
-Why two slots, sequences and the meta record: streams/state/partition.py.
+Why two slots, sequences and the meta record: streams/state/partition.py. What the
+values hold, the format version and its migrations: codec.py.
 """
 
 from __future__ import annotations
