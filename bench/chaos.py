@@ -1,6 +1,6 @@
 """Chaos: do 3 workers sharing 6 partitions count exactly through kills and restarts?
 
-Runs N seeded schedules (tests/chaos.py, the harness the suite's chaos tests use), each
+Runs N seeded schedules (tests/live/chaos.py, the harness the suite's chaos tests use), each
 on a fresh embedded broker: an input topic of 6 partitions created first, 3 `carepulse
 worker` processes of one group, --events simulated events (1 % malformed, 3 % of the
 lines re-sent) produced raw at 2,500-5,000 events/s while a worker is SIGKILLed (two at
@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the harness lives with the tests it serves
 
 from streams.kafka.broker import EmbeddedBroker, free_port  # noqa: E402
-from tests.chaos import Limits, ScheduleResult, random_schedule, run_schedule  # noqa: E402
+from tests.live.chaos import Limits, ScheduleResult, random_schedule, run_schedule  # noqa: E402
 
 BROKER_LOGS = {
     "warn": "warn",

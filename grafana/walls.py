@@ -1,6 +1,6 @@
 """The CarePulse dashboards: Care wall, SLA, Channels and topics, Team, ROI.
 
-Rules every expression follows (tests/test_dashboards.py checks them):
+Rules every expression follows (tests/contract/test_dashboards.py checks them):
 - ratios are ratios of sums over every worker and series, never averages of ratios: the
   per-worker ratio gauges (`window_response_rate`, `roi_ratio` ...) are not used;
 - percentiles come from the histograms' buckets (`histogram_quantile` over summed rates);
@@ -51,7 +51,7 @@ BELOW_ZERO_RED = Thresholds(RED, ((0, GREEN),))  # money: red only when it is lo
 
 # The currencies with a unit of their own in Grafana (`currency<CODE>`, its symbol), as in
 # Grafana 11.3 (docker-compose.yml's image); any other ISO 4217 code is written before
-# the amount (`prefix:`). tests/test_dashboards.py checks them against Grafana's models.
+# the amount (`prefix:`). tests/contract/test_dashboards.py checks them against Grafana's models.
 GRAFANA_CURRENCIES = frozenset({
     "USD", "GBP", "EUR", "JPY", "RUB", "UAH", "BRL", "DKK", "ISK", "NOK", "SEK", "CZK",
     "CHF", "PLN", "ZAR", "INR", "KRW",

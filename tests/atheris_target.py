@@ -14,7 +14,7 @@ import atheris
 with atheris.instrument_imports(include=["schemas", "streams"]):
     from schemas.rejections import Rejection, parse_event
     from streams.audit.report import AuditRun
-    from tests.test_fuzz import CONFIG
+    from tests.unit.audit.test_fuzz import CONFIG
 
 
 def one_input(data: bytes) -> None:

@@ -8,9 +8,9 @@ import pytest
 
 from streams.kafka.broker import EmbeddedBroker, free_port
 
-pytest.register_assert_rewrite("tests.live_fixtures")  # its helpers' asserts explain
-# the live fixtures for every test file (imported after the rewrite is registered)
-from tests.live_fixtures import broker, start_worker, started_workers  # noqa: E402, F401
+# The live fixtures (broker, start_worker, started_workers) for every test file; a
+# plugin's asserts are rewritten, so its helpers' failures explain themselves.
+pytest_plugins = ["tests.live.fixtures"]
 
 
 @pytest.fixture(scope="session")

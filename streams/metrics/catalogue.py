@@ -5,7 +5,7 @@ text, labels, the meaning docs/metrics.md shows and, where it reads the state la
 state's key for it (a `LiveTotals` counter, a histogram, a window gauge). The collector
 takes names, help texts and labels from here, `series_bound` counts the families' label
 values, and `python -m streams.metrics.catalogue --markdown` writes docs/metrics.md's
-table (tests/test_docs.py fails when the committed table differs).
+table (tests/contract/test_docs.py fails when the committed table differs).
 """
 
 from __future__ import annotations

@@ -1,0 +1,39 @@
+"""The live worker forgets resolved conversations as the replay does: same totals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from streams.config import CarePulseConfig, WorkerConfig
+from tests.live.fixtures import (
+    AnyBroker,
+    WorkerProcess,
+    assert_metrics_equal_replay,
+    produce_simulated,
+    replayed,
+    total,
+)
+
+pytestmark = pytest.mark.broker
+
+
+def test_a_worker_with_a_short_grace_holds_few_conversations_and_equals_the_replay(
+    tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    produce_simulated(broker, "expiry.events", tmp_path / "events.jsonl", 20_000, seed=41,
+                      bad_fraction=0.005)
+    config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0))
+    run = replayed(broker, "expiry.events", config)
+    opened = run.report()["totals"]["conversations_opened"]
+    worker = start_worker("expiry", resolved_grace_seconds=600, checkpoint_events=2000)
+    m = worker.wait_for(lambda m: total(m, "carepulse_events_read_total") == 20_000)
+    m = worker.wait_for(lambda _: True)  # one more scrape once caught up
+    assert_metrics_equal_replay(m, run)
+    assert run.report()["events"]["ignored"] > 0  # reopens of forgotten conversations
+    in_memory = total(m, "carepulse_conversations_in_memory")
+    # both forget by each partition's newest event time: the same conversations
+    assert in_memory == len(run.engine.conversations) < opened / 2
+    assert worker.stop() == 0

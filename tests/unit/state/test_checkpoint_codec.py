@@ -1,0 +1,91 @@
+"""The checkpoint format's version: a meta record without one is version 1, a meta record
+written now carries FORMAT_VERSION, and a newer version is refused by name."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from streams.config import CarePulseConfig
+from streams.state.checkpoint.codec import (
+    FORMAT_VERSION,
+    LEGACY_VERSION,
+    CheckpointVersionError,
+    decode_meta,
+    decode_totals,
+    encode_meta,
+)
+from streams.state.checkpoint.keys import meta_key
+from streams.state.partition import PartitionState
+from streams.testing.simulate import generate_lines
+from tests.contract.test_checkpoint_fixture import PARTITION, fixture_config, read_fixture
+
+CONFIG = CarePulseConfig()
+
+
+def written_table(events: int = 200) -> dict[bytes, bytes]:
+    state = PartitionState(0, CONFIG)
+    for offset, line in enumerate(generate_lines(events, 3, 0.0)):
+        state.apply(offset, line)
+    data, meta = state.checkpoint()
+    return {key: value for key, value in [*data, meta] if value is not None}
+
+
+def test_the_current_version_is_2_and_unversioned_is_1() -> None:
+    assert (LEGACY_VERSION, FORMAT_VERSION) == (1, 2)
+
+
+def test_a_meta_record_without_version_restores_as_version_1() -> None:
+    records = read_fixture()  # written by be04154, before the version field
+    meta = dict(records)[meta_key(b"%d/" % PARTITION)]
+    assert "version" not in orjson.loads(meta)
+    assert decode_meta(meta)["version"] == 1
+    restored = PartitionState.restore(PARTITION, fixture_config(), records)
+    assert restored.restored_version == 1
+    # its next checkpoint is written in the current version
+    _, (_, value) = restored.checkpoint()
+    assert value is not None and orjson.loads(value)["version"] == FORMAT_VERSION
+
+
+def test_a_meta_record_written_now_carries_the_current_version_and_restores_as_it() -> None:
+    table = written_table()
+    meta = orjson.loads(table[b"0/meta"])
+    assert meta["version"] == FORMAT_VERSION == 2
+    # the only addition to the version-1 layout: the same keys, then "version"
+    assert list(meta) == ["sequence", "next_offset", "counters", "rejected", "totals",
+                          "windows", "segments", "produced_at_us", "version"]
+    restored = PartitionState.restore(0, CONFIG, table.items())
+    assert restored.restored_version == FORMAT_VERSION
+    assert restored.next_offset == 200
+    assert PartitionState.restore(0, CONFIG, []).restored_version is None
+
+
+def test_an_unknown_future_version_is_refused_naming_the_version() -> None:
+    table = written_table()
+    meta = orjson.loads(table[b"0/meta"])
+    table[b"0/meta"] = orjson.dumps({**meta, "version": 3})
+    with pytest.raises(CheckpointVersionError, match=r"checkpoint format version 3 is newer "
+                       r"than this CarePulse can read \(versions 1 to 2\)"):
+        PartitionState.restore(0, CONFIG, table.items())
+    with pytest.raises(CheckpointVersionError, match="version 'two' is not valid"):
+        decode_meta(orjson.dumps({"sequence": 1, "version": "two"}))
+    with pytest.raises(CheckpointVersionError, match="version 7 is newer"):
+        decode_totals({"histograms": []}, 7, "default")
+
+
+def test_encode_meta_adds_only_the_version() -> None:
+    meta = {"sequence": 4, "windows": None}
+    assert encode_meta(meta) == orjson.dumps({**meta, "version": FORMAT_VERSION})
+    assert decode_meta(encode_meta(meta)) == {**meta, "version": FORMAT_VERSION}
+
+
+def test_version_1_totals_are_migrated_and_version_2_totals_are_taken_as_written() -> None:
+    brandless = {"messages": [["x", 2]], "histograms": [["reply_wait_seconds", "x", [[1], 7]]]}
+    assert decode_totals(brandless, 1, "default") == {
+        "messages": [["default", "x", 2]],
+        "histograms": [["reply_wait_seconds", "default", "x", [[1], 7]]],
+    }
+    branded = {"messages": [["acme", "x", 2]],
+               "histograms": [["reply_wait_seconds", "acme", "x", [[1], 7]]]}
+    assert decode_totals(branded, 1, "default") == branded
+    assert decode_totals(branded, 2, "default") is branded
