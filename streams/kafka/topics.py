@@ -141,15 +141,20 @@ def topic_partition_count(
 
 def prepare_topics(config: CarePulseConfig, changelog_topic: str | None = None) -> int:
     """Before Faust starts: creates the input topic with `[kafka] partitions` if it is
-    missing and the state changelog with the input topic's real count if it is missing;
-    returns that count, the one the worker must work with. TopicSetupError (one line)
-    when the changelog exists with another count or the broker cannot create a topic."""
+    missing, the state changelog with the input topic's real count, and the DLQ and
+    alerts topics with one partition each, if they are missing (declared by a Faust task
+    instead, a SIGTERM during start-up stopped the producer under it and the worker
+    crashed); returns the input's count, the one the worker must work with.
+    TopicSetupError (one line) when the changelog exists with another count or the
+    broker cannot create a topic."""
     kafka = config.kafka
     changelog = changelog_topic or changelog_topic_name(kafka)
     with admin_client(kafka.bootstrap_servers, client_security(kafka),
                       client_id="carepulse-worker-topics") as admin:
         partitions = ensure_topic(admin, kafka.input_topic, kafka.partitions)
         changelog_partitions = ensure_topic(admin, changelog, partitions, CHANGELOG_CONFIGS)
+        for single in (kafka.dlq_topic, kafka.alerts_topic):
+            ensure_topic(admin, single, 1)
     if changelog_partitions != partitions:
         raise TopicSetupError(
             f"the changelog {changelog!r} has {changelog_partitions} partitions and the "

@@ -476,11 +476,6 @@ def build_app(config: CarePulseConfig) -> tuple[faust.App, LiveWorker, MetricsSe
             await asyncio.sleep(SUMMARY_SECONDS)
             log.info("%s", worker.summary())
 
-    @app.task
-    async def declare_topics() -> None:
-        for topic in (worker.dlq, worker.alerts):
-            await topic.maybe_declare()
-
-    del apply_events, ticker, on_revoked, on_assigned, on_before_shutdown, declare_topics
+    del apply_events, ticker, on_revoked, on_assigned, on_before_shutdown
     del log_summary
     return app, worker, metrics

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.broker
 def config_for(broker_url: str, name: str, partitions: int) -> CarePulseConfig:
     return CarePulseConfig.model_validate({"kafka": {
         "bootstrap_servers": broker_url, "app_id": name, "input_topic": f"{name}.events",
-        "partitions": partitions,
+        "dlq_topic": f"{name}.dlq", "alerts_topic": f"{name}.alerts", "partitions": partitions,
     }})
 
 
@@ -51,6 +51,8 @@ def test_a_missing_input_topic_and_its_changelog_are_created_with_the_configured
     assert prepare_topics(config) == 6
     assert topic_partition_count(embedded_broker.url, "prepare-missing.events") == 6
     assert topic_partition_count(embedded_broker.url, "prepare-missing-state-changelog") == 6
+    for single in (config.kafka.dlq_topic, config.kafka.alerts_topic):  # before Faust starts
+        assert topic_partition_count(embedded_broker.url, single) == 1
     assert prepare_topics(config) == 6  # a second start finds them as they are
 
 
