@@ -353,3 +353,20 @@ def test_the_readme_is_a_short_entry_point_that_links_every_doc() -> None:
     assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     linked = {target.partition("#")[0] for target in LINK.findall(text)}
     assert {f"docs/{page.name}" for page in DOCS.glob("*.md")} <= linked
+
+
+def test_the_report_lists_every_agent_and_the_ten_busiest_topics_as_documented() -> None:
+    """The docs once said `agents` was a top 10 like `topics` and `quick_replies`: 12
+    agents and 12 topics give 12 agents and 10 topics, and docs/kpis.md says so."""
+    s = Scenario()
+    for number in range(12):
+        conversation = f"c-{number}"
+        s.message(f"10:{number:02d}", conversation, topic=f"topic-{number:02d}")
+        s.agent_reply(f"10:{number:02d}:30", conversation, agent=f"a-{number:02d}")
+    report = report_of(s.events)
+    assert len(report["agents"]) == 12
+    assert [topic for topic, _ in report["topics"]] == [f"topic-{n:02d}" for n in range(10)]
+    kpis = (DOCS / "kpis.md").read_text(encoding="utf-8")
+    agents = re.search(r"^- `agents`:(.*?)(?=^- `)", kpis, re.MULTILINE | re.DOTALL)
+    assert agents is not None and "top" not in agents.group(1)
+    assert "top 10 by count, then by name" in kpis
