@@ -11,7 +11,7 @@ from typing import IO
 from streams.audit.render import render_table
 from streams.audit.replay import replay_file
 from streams.audit.report import AuditRun
-from streams.cli.arguments import bootstrap_servers
+from streams.cli.arguments import bootstrap_servers, instant_us
 from streams.cli.common import (
     CONFIG_HELP,
     EXAMPLE_INSTANT,
@@ -21,19 +21,10 @@ from streams.cli.common import (
     UsageError,
     add_command,
     check_input_file,
+    repeated_dead_letters_note,
 )
 from streams.config import CarePulseConfig, load_config
 from streams.kafka.settings import client_security, kafka_settings
-from streams.kpi.timeutil import parse_iso_us
-
-
-def _instant_us(text: str) -> int:
-    try:
-        return parse_iso_us(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an RFC 3339 timestamp with UTC offset"
-        ) from error
 
 
 def add_parser(commands: Commands) -> None:
@@ -47,11 +38,11 @@ def add_parser(commands: Commands) -> None:
     replay.add_argument("--broker", metavar="HOST:PORT", type=bootstrap_servers,
                         help="bootstrap servers for --topic (default: CAREPULSE_BROKER, else "
                              "kafka.bootstrap_servers of --config, else 127.0.0.1:9092)")
-    replay.add_argument("--from", dest="from_us", type=_instant_us, metavar="TIMESTAMP",
+    replay.add_argument("--from", dest="from_us", type=instant_us, metavar="TIMESTAMP",
                         help="range start, inclusive: RFC 3339 with a UTC offset, e.g. "
                              f"{EXAMPLE_INSTANT} or 2026-11-02T01:00:00+01:00 (default: the "
                              "earliest event time)")
-    replay.add_argument("--to", dest="to_us", type=_instant_us, metavar="TIMESTAMP",
+    replay.add_argument("--to", dest="to_us", type=instant_us, metavar="TIMESTAMP",
                         help="range end, exclusive: RFC 3339 with a UTC offset, like --from "
                              "(default: the latest event time + 1 s)")
     replay.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
@@ -131,6 +122,4 @@ def _replay_topic(
     except TopicReadError as error:
         raise UsageError(str(error)) from error
     if repeated:
-        print(f"carepulse replay: skipped {repeated} repeated dead letter"
-              f"{'s' * (repeated > 1)} (same source topic, partition and offset as an "
-              "earlier one)", file=sys.stderr)
+        print(f"carepulse replay: {repeated_dead_letters_note(repeated)}", file=sys.stderr)

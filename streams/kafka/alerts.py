@@ -8,13 +8,17 @@ raises again what its last checkpoint had not covered, and consumers drop repeat
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from typing import Any, get_args
 
 import orjson
 
-from streams.kpi.timeutil import iso_from_us
-from streams.state.watch import SlaAlert
+from streams.kpi.sla import SlaTarget
+from streams.kpi.timeutil import iso_from_us, parse_iso_us
+from streams.state.watch import AlertKind, SlaAlert
 
 ALERT_SCHEMA = "carepulse.alert/v1"
+_TEXT_FIELDS = ("alert_id", "policy", "channel", "brand", "priority")
 
 
 def alert_record(alert: SlaAlert) -> tuple[bytes, bytes]:
@@ -35,3 +39,39 @@ def alert_record(alert: SlaAlert) -> tuple[bytes, bytes]:
         "conversation_id": alert.conversation_id,
     }
     return alert.conversation_id.encode(), orjson.dumps(body)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """An alert as a reader of the alerts topic sees it: every field of the record except
+    the conversation id, which readers never show (docs/cli.md, `carepulse alerts`)."""
+
+    alert_id: str
+    kind: AlertKind
+    policy: str
+    target: SlaTarget
+    channel: str
+    brand: str
+    priority: str
+    deadline_us: int
+    raised_at_us: int
+
+
+def read_alert(value: bytes | None) -> AlertRecord | None:
+    """The alert of a record's value; None when it is not a `carepulse.alert/v1` record
+    (not JSON, another schema, a field missing or of the wrong type)."""
+    try:
+        body: Any = orjson.loads(value or b"")
+        if not isinstance(body, dict) or body.get("schema") != ALERT_SCHEMA:
+            return None
+        texts = [body[name] for name in _TEXT_FIELDS]
+        kind, target = body["kind"], body["target"]
+        deadline_us, raised_at_us = parse_iso_us(body["deadline"]), parse_iso_us(body["raised_at"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    if (not all(isinstance(text, str) for text in texts) or kind not in get_args(AlertKind)
+            or target not in get_args(SlaTarget)):
+        return None
+    alert_id, policy, channel, brand, priority = texts
+    return AlertRecord(alert_id, kind, policy, target, channel, brand, priority,
+                       deadline_us, raised_at_us)

@@ -14,22 +14,29 @@ or rebalance (the events after the last checkpoint are) is dead-lettered again, 
 DLQ may hold several copies of one rejected record. Its source topic, partition and
 offset headers identify it: `dead_letter_source` gives that key, and readers keep the
 first record of each (`replay --topic` on the DLQ does; `dlq_records_unique`).
+`read_dead_letter` gives a reader all the headers say (`carepulse dlq`, and the source
+positions `replay --topic` writes for a dead letter in its rejects file).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from schemas.rejections import Rejection
+from schemas.rejections import REJECT_REASONS, Rejection, RejectReason
 
 Headers = list[tuple[str, bytes]]
 DeadLetter = tuple[bytes | None, bytes | None, Headers]
 SOURCE_TOPIC = "carepulse-source-topic"
 SOURCE_PARTITION = "carepulse-source-partition"
 SOURCE_OFFSET = "carepulse-source-offset"
+REASON = "carepulse-reason"
+FIELD = "carepulse-field"
+KEY_BYTES = "carepulse-key-bytes"
+VALUE_BYTES = "carepulse-value-bytes"
 Source = tuple[bytes, bytes, bytes]
 """A dead letter's source topic, partition and offset, as their header bytes."""
 
@@ -43,14 +50,14 @@ def dead_letter(
         (SOURCE_TOPIC, topic.encode()),
         (SOURCE_PARTITION, str(partition).encode()),
         (SOURCE_OFFSET, str(offset).encode()),
-        ("carepulse-reason", rejection.reason.encode()),
-        ("carepulse-field", rejection.field.encode()),
+        (REASON, rejection.reason.encode()),
+        (FIELD, rejection.field.encode()),
     ]
     if DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers) <= max_request_bytes:
         return key, b"" if key is None and value is None else value, headers
     sizes = [
-        ("carepulse-key-bytes", str(_size(key)).encode()),
-        ("carepulse-value-bytes", str(_size(value)).encode()),
+        (KEY_BYTES, str(_size(key)).encode()),
+        (VALUE_BYTES, str(_size(value)).encode()),
     ]
     return None, b"", headers + sizes
 
@@ -73,6 +80,68 @@ def dead_letter_source(headers: Iterable[tuple[str, bytes | None]]) -> Source | 
     if topic is None or partition is None or offset is None:
         return None
     return topic, partition, offset
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterHeaders:
+    """What a dead letter's headers say: where the rejected record lies, why it was
+    rejected, and, for a reference, the sizes of the record left at its source."""
+
+    topic: str
+    partition: int
+    offset: int
+    reason: RejectReason
+    field: str
+    key_bytes: int | None = None
+    value_bytes: int | None = None
+
+    @property
+    def is_reference(self) -> bool:
+        return self.value_bytes is not None
+
+    def rejection(self, revalidated: Rejection) -> Rejection:
+        """The record's rejection: `revalidated` (the reader's validation of the value),
+        except for a reference, whose empty value says nothing: too large, with its sizes."""
+        if self.value_bytes is None:
+            return revalidated
+        return Rejection("too_large", self.field,
+                         f"a reference: key {self.key_bytes or 0} bytes, value "
+                         f"{self.value_bytes} bytes, too large to copy; the record stays at "
+                         "its source offset")
+
+
+def read_dead_letter(headers: Iterable[tuple[str, bytes | None]]) -> DeadLetterHeaders | None:
+    """The headers of a CarePulse dead letter; None when one of the source, reason or
+    field headers is missing or malformed (not a CarePulse dead letter)."""
+    found = {name: value for name, value in headers if value is not None}
+    try:
+        reason = found[REASON].decode()
+        partition, offset = int(found[SOURCE_PARTITION]), int(found[SOURCE_OFFSET])
+        topic, field_path = found[SOURCE_TOPIC].decode(), found[FIELD].decode()
+        sizes = [int(found[name]) if name in found else None
+                 for name in (KEY_BYTES, VALUE_BYTES)]
+    except (KeyError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+    if reason not in REJECT_REASONS or partition < 0 or offset < 0:
+        return None
+    return DeadLetterHeaders(topic, partition, offset, reason, field_path,
+                             *sizes)
+
+
+@dataclass(slots=True)
+class DeadLetterRepeats:
+    """The dead letters a reader has seen, by source, and how many later copies it met."""
+
+    seen: set[tuple[str, int, int]] = field(default_factory=set)
+    repeated: int = 0
+
+    def is_repeat(self, letter: DeadLetterHeaders) -> bool:
+        source = (letter.topic, letter.partition, letter.offset)
+        if source in self.seen:
+            self.repeated += 1
+            return True
+        self.seen.add(source)
+        return False
 
 
 class HasHeaders(Protocol):
