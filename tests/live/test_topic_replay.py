@@ -244,6 +244,36 @@ def test_a_dlq_replays_each_dead_letter_once_however_often_it_was_sent(
     raws = sorted(json.loads(line)["raw"] for line in rejects.read_text().splitlines())
     assert raws == ["{no headers", "{no headers", "{not json 10", "{not json 11",
                     "{not json 12"]
+    # a dead letter is listed where its record lies on the input topic, not on the DLQ;
+    # the records without headers at theirs: partition 0 got 4 dead letters, then them
+    where = sorted((entry.get("topic", ""), entry["partition"], entry["offset"])
+                   for entry in map(json.loads, rejects.read_text().splitlines()))
+    assert where == [("", 0, 4), ("", 0, 5), ("care.events", 1, 10), ("care.events", 1, 11),
+                     ("care.events", 1, 12)]
+
+
+def test_a_dlq_reference_is_counted_and_listed_as_too_large_with_its_sizes(
+    embedded_broker: EmbeddedBroker, topic: str, tmp_path: Path,
+) -> None:
+    """A record too large to copy is dead-lettered as a reference with an empty value:
+    the replay counts the reason the worker found, not the empty value's."""
+    ensure_topic(embedded_broker.url, topic, 1)
+    key, value, headers = dead_letter(Rejection("too_large", "", "record of 1020000 bytes"),
+                                      "care.events", 2, 40, b"c-1", b"x" * 1_020_000, 1_000_000)
+    producer = KafkaProducer(bootstrap_servers=embedded_broker.url)
+    producer.send(topic, key=key, value=value, headers=headers)
+    producer.flush()
+    producer.close()
+    run = AuditRun(CarePulseConfig())
+    rejects = tmp_path / "rejects.jsonl"
+    with rejects.open("w", encoding="utf-8") as out:
+        replay_topic(embedded_broker.url, topic, run, out)
+    assert run.rejected == {"too_large": 1}
+    assert json.loads(rejects.read_text(encoding="utf-8")) == {
+        "topic": "care.events", "partition": 2, "offset": 40, "reason": "too_large",
+        "field": "", "detail": "a reference: key 3 bytes, value 1020000 bytes, too large to "
+                               "copy; the record stays at its source offset", "raw": "",
+    }
 
 
 def test_an_empty_topic_has_nothing_to_report_unless_allowed(
