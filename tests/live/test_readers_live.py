@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
 
 from schemas.rejections import Rejection, parse_event
 from streams.kafka.produce import ensure_topic
@@ -249,3 +249,19 @@ def test_followers_print_new_records_until_a_signal_and_exit_cleanly(
                 process.kill()
                 process.wait()
     assert drained.worker.stop() == 0
+
+
+@pytest.mark.parametrize("command", ["alerts", "dlq"])
+def test_a_missing_topic_is_a_one_line_error_and_is_not_created(
+    capsys: pytest.CaptureFixture[str], broker: AnyBroker, command: str
+) -> None:
+    topic = f"readers.missing.{command}"
+    code, out, err = run_cli(capsys, command, "--topic", topic, "--broker", broker.url)
+    assert (code, out) == (2, "")
+    assert err == (f"carepulse {command}: error: topic {topic!r} does not exist on "
+                   f"{broker.url}\n")
+    consumer = KafkaConsumer(bootstrap_servers=broker.url)
+    try:
+        assert topic not in consumer.topics()
+    finally:
+        consumer.close()

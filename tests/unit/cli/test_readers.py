@@ -14,12 +14,15 @@ import pytest
 from schemas.rejections import Rejection
 from streams.cli.alerts import alert_json, alert_line, human_duration
 from streams.cli.dlq import dead_letter_line, foreign_line
+from streams.cli.main import main
 from streams.cli.preview import safe_preview
 from streams.cli.reading import safe_text
 from streams.kafka.alerts import AlertRecord, alert_record, read_alert
+from streams.kafka.broker import free_port
 from streams.kafka.dlq import DeadLetterHeaders, dead_letter, read_dead_letter
 from streams.kpi.timeutil import parse_iso_us
 from streams.state.watch import SlaAlert
+from tests.helpers import run_cli
 
 SECOND_US = 1_000_000
 
@@ -170,3 +173,23 @@ def test_text_from_headers_has_its_control_characters_escaped_and_is_cut() -> No
     assert safe_text("tags[3]\n\x1b[31m\u2028ok") == "tags[3]\\n\\x1b[31m\\u2028ok"
     assert safe_text("é" * 100) == "é" * 77 + "..."
     assert safe_text("x" * 80) == "x" * 80
+
+
+def test_a_since_without_utc_offset_is_a_one_line_error_naming_the_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["alerts", "--since", "2026-11-02T10:00:00"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "carepulse alerts: error: argument --since: '2026-11-02T10:00:00' is not an RFC 3339 "
+        "timestamp with UTC offset")
+
+
+@pytest.mark.parametrize("command", ["alerts", "dlq"])
+def test_an_unreachable_broker_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    url = f"127.0.0.1:{free_port()}"
+    code, out, err = run_cli(capsys, command, "--broker", url)
+    assert (code, out, err) == (2, "", f"carepulse {command}: error: broker {url} unreachable\n")
