@@ -19,6 +19,7 @@ from streams.cli.reading import add_reader_options, read_topic, safe_text
 from streams.config import load_config
 from streams.kafka.alerts import AlertRecord, read_alert
 from streams.kpi.timeutil import US_PER_SECOND, iso_from_us
+from streams.state.watch import SlaAlert
 
 UNITS_SECONDS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
 
@@ -63,21 +64,21 @@ class _AlertPrinter:
     first_foreign: str = ""
 
     def take(self, record: Record) -> None:
-        alert = read_alert(record.value)
-        if alert is None:
+        found = read_alert(record.value)
+        if found is None:
             self.foreign += 1
             self.first_foreign = self.first_foreign or (
                 f"partition {record.partition} offset {record.offset}")
             return
-        if alert.alert_id in self.seen:
+        if found.alert_id in self.seen:
             self.repeated += 1
             return
-        self.seen.add(alert.alert_id)
-        if self.since_us is None or alert.raised_at_us >= self.since_us:
-            print(alert_json(alert) if self.as_json else alert_line(alert), flush=True)
+        self.seen.add(found.alert_id)
+        if self.since_us is None or found.alert.raised_at_us >= self.since_us:
+            print(alert_json(found) if self.as_json else alert_line(found.alert), flush=True)
 
 
-def alert_line(alert: AlertRecord) -> str:
+def alert_line(alert: SlaAlert) -> str:
     """`2026-11-02T10:15:00Z  breached  policy fast  target first_response  channel x
     deadline 2026-11-02T10:03:00Z  12 min late` (one line): times to the second."""
     texts = [safe_text(text) for text in (alert.policy, alert.channel)]
@@ -86,7 +87,7 @@ def alert_line(alert: AlertRecord) -> str:
             f"{lateness(alert)}")
 
 
-def lateness(alert: AlertRecord) -> str:
+def lateness(alert: SlaAlert) -> str:
     """How the alert's time stands to its deadline, in human units: `12 min late`, `due in
     2 min` (at risk), `2 min before the deadline` (cleared)."""
     late_us = alert.raised_at_us - alert.deadline_us
@@ -114,11 +115,12 @@ def human_duration(duration_us: int) -> str:
     return " ".join(part for part in parts if not part.startswith("0 "))
 
 
-def alert_json(alert: AlertRecord) -> str:
+def alert_json(found: AlertRecord) -> str:
     """The alert's record without its conversation id, plus `late_seconds` (raised_at -
     deadline, negative before the deadline)."""
+    alert = found.alert
     return json.dumps({
-        "alert_id": alert.alert_id, "kind": alert.kind, "policy": alert.policy,
+        "alert_id": found.alert_id, "kind": alert.kind, "policy": alert.policy,
         "target": alert.target, "channel": alert.channel, "brand": alert.brand,
         "priority": alert.priority, "deadline": iso_from_us(alert.deadline_us),
         "raised_at": iso_from_us(alert.raised_at_us),

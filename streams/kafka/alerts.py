@@ -18,7 +18,7 @@ from streams.kpi.timeutil import iso_from_us, parse_iso_us
 from streams.state.watch import AlertKind, SlaAlert
 
 ALERT_SCHEMA = "carepulse.alert/v1"
-_TEXT_FIELDS = ("alert_id", "policy", "channel", "brand", "priority")
+_TEXT_FIELDS = ("alert_id", "policy", "channel", "brand", "priority", "conversation_id")
 
 
 def alert_record(alert: SlaAlert) -> tuple[bytes, bytes]:
@@ -43,18 +43,11 @@ def alert_record(alert: SlaAlert) -> tuple[bytes, bytes]:
 
 @dataclass(frozen=True, slots=True)
 class AlertRecord:
-    """An alert as a reader of the alerts topic sees it: every field of the record except
-    the conversation id, which readers never show (docs/cli.md, `carepulse alerts`)."""
+    """An alert read back from the alerts topic: its id and the alert (whose conversation
+    id the readers never show)."""
 
     alert_id: str
-    kind: AlertKind
-    policy: str
-    target: SlaTarget
-    channel: str
-    brand: str
-    priority: str
-    deadline_us: int
-    raised_at_us: int
+    alert: SlaAlert
 
 
 def read_alert(value: bytes | None) -> AlertRecord | None:
@@ -72,6 +65,6 @@ def read_alert(value: bytes | None) -> AlertRecord | None:
     if (not all(isinstance(text, str) for text in texts) or kind not in get_args(AlertKind)
             or target not in get_args(SlaTarget)):
         return None
-    alert_id, policy, channel, brand, priority = texts
-    return AlertRecord(alert_id, kind, policy, target, channel, brand, priority,
-                       deadline_us, raised_at_us)
+    alert_id, policy, channel, brand, priority, conversation_id = texts
+    return AlertRecord(alert_id, SlaAlert(kind, policy, target, channel, brand, priority,
+                                          deadline_us, conversation_id, raised_at_us))

@@ -199,18 +199,27 @@ def test_records_produced_after_the_start_are_left_out(
     assert run.rejected == {}
 
 
-def test_a_record_without_value_is_rejected_and_reported_with_raw_null(
-    embedded_broker: EmbeddedBroker, topic: str, tmp_path: Path
-) -> None:
-    ensure_topic(embedded_broker.url, topic, 1)
-    producer = KafkaProducer(bootstrap_servers=embedded_broker.url)
-    producer.send(topic, key=b"c-1", value=None)
+def replay_one_record(
+    broker: EmbeddedBroker, topic: str, tmp_path: Path, key: bytes | None,
+    value: bytes | None, headers: list[tuple[str, bytes]],
+) -> tuple[AuditRun, Path]:
+    """Sends one record to `topic` and replays it: the run and its rejects file."""
+    producer = KafkaProducer(bootstrap_servers=broker.url)
+    producer.send(topic, key=key, value=value, headers=headers)
     producer.flush()
     producer.close()
     run = AuditRun(CarePulseConfig())
     rejects = tmp_path / "rejects.jsonl"
     with rejects.open("w", encoding="utf-8") as out:
-        replay_topic(embedded_broker.url, topic, run, out)
+        replay_topic(broker.url, topic, run, out)
+    return run, rejects
+
+
+def test_a_record_without_value_is_rejected_and_reported_with_raw_null(
+    embedded_broker: EmbeddedBroker, topic: str, tmp_path: Path
+) -> None:
+    ensure_topic(embedded_broker.url, topic, 1)
+    run, rejects = replay_one_record(embedded_broker, topic, tmp_path, b"c-1", None, [])
     assert run.rejected == {"invalid_json": 1}
     entry = json.loads(rejects.read_text(encoding="utf-8"))
     assert (entry["partition"], entry["offset"], entry["raw"]) == (0, 0, None)
@@ -260,14 +269,7 @@ def test_a_dlq_reference_is_counted_and_listed_as_too_large_with_its_sizes(
     ensure_topic(embedded_broker.url, topic, 1)
     key, value, headers = dead_letter(Rejection("too_large", "", "record of 1020000 bytes"),
                                       "care.events", 2, 40, b"c-1", b"x" * 1_020_000, 1_000_000)
-    producer = KafkaProducer(bootstrap_servers=embedded_broker.url)
-    producer.send(topic, key=key, value=value, headers=headers)
-    producer.flush()
-    producer.close()
-    run = AuditRun(CarePulseConfig())
-    rejects = tmp_path / "rejects.jsonl"
-    with rejects.open("w", encoding="utf-8") as out:
-        replay_topic(embedded_broker.url, topic, run, out)
+    run, rejects = replay_one_record(embedded_broker, topic, tmp_path, key, value, headers)
     assert run.rejected == {"too_large": 1}
     assert json.loads(rejects.read_text(encoding="utf-8")) == {
         "topic": "care.events", "partition": 2, "offset": 40, "reason": "too_large",

@@ -44,12 +44,18 @@ def test_durations_are_the_two_largest_whole_units(duration_us: int, text: str) 
     assert human_duration(duration_us) == text
 
 
-def alert(kind: str, raised_at: str, deadline: str = "2026-11-02T10:03:00Z") -> AlertRecord:
+def read_back(kind: str, raised_at: str, deadline: str = "2026-11-02T10:03:00Z") -> AlertRecord:
+    """The alert record of an alert, read back as the reader reads it."""
     raw = SlaAlert(kind, "fast", "first_response", "x", "acme", "high",  # type: ignore[arg-type]
                    parse_iso_us(deadline), "c-secret-1", parse_iso_us(raised_at))
     found = read_alert(alert_record(raw)[1])
     assert found is not None
+    assert found.alert == raw
     return found
+
+
+def alert(kind: str, raised_at: str, deadline: str = "2026-11-02T10:03:00Z") -> SlaAlert:
+    return read_back(kind, raised_at, deadline).alert
 
 
 def test_a_breach_line_says_how_late_it_was_raised() -> None:
@@ -77,10 +83,11 @@ def test_live_times_are_shown_to_the_second_and_a_breach_at_its_first_instant_is
 
 
 def test_the_json_line_is_the_record_without_the_conversation_id_plus_late_seconds() -> None:
-    text = alert_json(alert("breached", "2026-11-02T10:15:00.5Z"))
+    found = read_back("breached", "2026-11-02T10:15:00.5Z")
+    text = alert_json(found)
     assert "c-secret-1" not in text
     assert json.loads(text) == {
-        "alert_id": alert("breached", "2026-11-02T10:15:00.5Z").alert_id,
+        "alert_id": found.alert_id,
         "kind": "breached", "policy": "fast", "target": "first_response", "channel": "x",
         "brand": "acme", "priority": "high", "deadline": "2026-11-02T10:03:00Z",
         "raised_at": "2026-11-02T10:15:00.500000Z", "late_seconds": 720.5,
@@ -93,7 +100,7 @@ def test_policy_and_channel_from_a_record_cannot_break_the_line() -> None:
     body["policy"] = "fast\n2026-11-02T00:00:00Z  breached\x1b[2J"
     found = read_alert(orjson.dumps(body))
     assert found is not None
-    assert alert_line(found) == (
+    assert alert_line(found.alert) == (
         "1970-01-01T00:00:01Z  breached  policy fast\\n2026-11-02T00:00:00Z  breached\\x1b[2J"
         "  target first_response  channel x  deadline 1970-01-01T00:00:00Z  1 s late")
 
@@ -105,6 +112,7 @@ def test_policy_and_channel_from_a_record_cannot_break_the_line() -> None:
     {"deadline": "2026-11-02T10:03:00"},  # no UTC offset
     {"raised_at": 5},
     {"policy": None},
+    {"conversation_id": 7},
 ])
 def test_records_that_are_not_v1_alerts_are_not_read(change: dict[str, object]) -> None:
     body = json.loads(alert_record(SlaAlert(
