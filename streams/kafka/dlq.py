@@ -12,10 +12,10 @@ send a record without both).
 Dead letters are at least once: a rejected record applied again after a crash, restart
 or rebalance (the events after the last checkpoint are) is dead-lettered again, so the
 DLQ may hold several copies of one rejected record. Its source topic, partition and
-offset headers identify it: `dead_letter_source` gives that key, and readers keep the
-first record of each (`replay --topic` on the DLQ does; `dlq_records_unique`).
-`read_dead_letter` gives a reader all the headers say (`carepulse dlq`, and the source
-positions `replay --topic` writes for a dead letter in its rejects file).
+offset headers identify it, and readers keep the first record of each (`replay --topic`
+on the DLQ and `carepulse dlq` do; `dlq_records_unique`). `read_dead_letter` gives a
+reader all the headers say (the source positions `replay --topic` and `carepulse dlq`
+write in their rejects files).
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ REASON = "carepulse-reason"
 FIELD = "carepulse-field"
 KEY_BYTES = "carepulse-key-bytes"
 VALUE_BYTES = "carepulse-value-bytes"
-Source = tuple[bytes, bytes, bytes]
-"""A dead letter's source topic, partition and offset, as their header bytes."""
 
 
 def dead_letter(
@@ -64,22 +62,6 @@ def dead_letter(
 
 def _size(data: bytes | None) -> int:
     return 0 if data is None else len(data)
-
-
-def dead_letter_source(headers: Iterable[tuple[str, bytes | None]]) -> Source | None:
-    """The (source topic, partition, offset) that identify a dead letter; None for a
-    record without all three headers (not a CarePulse dead letter)."""
-    topic = partition = offset = None
-    for name, value in headers:
-        if name == SOURCE_TOPIC:
-            topic = value
-        elif name == SOURCE_PARTITION:
-            partition = value
-        elif name == SOURCE_OFFSET:
-            offset = value
-    if topic is None or partition is None or offset is None:
-        return None
-    return topic, partition, offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +136,10 @@ R = TypeVar("R", bound=HasHeaders)
 
 def dlq_records_unique(records: Iterable[R]) -> Iterator[R]:
     """The records of a DLQ without the later copies of a dead letter (same source
-    topic, partition and offset as an earlier one); records without those headers all
-    pass."""
-    seen: set[Source] = set()
+    topic, partition and offset as an earlier one); records that are not CarePulse dead
+    letters all pass."""
+    repeats = DeadLetterRepeats()
     for record in records:
-        source = dead_letter_source(record.headers)
-        if source is not None:
-            if source in seen:
-                continue
-            seen.add(source)
-        yield record
+        letter = read_dead_letter(record.headers)
+        if letter is None or not repeats.is_repeat(letter):
+            yield record

@@ -12,7 +12,6 @@ from streams.kafka.dlq import (
     DeadLetterHeaders,
     DeadLetterRepeats,
     dead_letter,
-    dead_letter_source,
     dlq_records_unique,
     read_dead_letter,
 )
@@ -48,13 +47,6 @@ def test_a_record_without_key_and_value_gets_an_empty_value() -> None:
 class Record:
     offset: int
     headers: list[tuple[str, bytes | None]]
-
-
-def test_a_dead_letter_is_identified_by_its_source_topic_partition_and_offset() -> None:
-    _, _, headers = dead_letter(REJECTION, "care.events", 3, 1234, b"c-1", b"x", 6000)
-    assert dead_letter_source(headers) == (b"care.events", b"3", b"1234")
-    assert dead_letter_source(headers[1:]) is None  # not a CarePulse dead letter
-    assert dead_letter_source([]) is None
 
 
 def test_later_copies_of_a_dead_letter_are_dropped_and_records_without_headers_kept() -> None:
