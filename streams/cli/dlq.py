@@ -50,9 +50,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"carepulse dlq: {repeated_dead_letters_note(printer.repeats.repeated)}",
               file=sys.stderr)
     if printer.foreign:
-        print(f"carepulse dlq: {printer.foreign:,} record{'s' * (printer.foreign > 1)} "
-              "without CarePulse's dead-letter headers, shown with their DLQ position and "
-              "not written to --rejects", file=sys.stderr)
+        one = printer.foreign == 1
+        print(f"carepulse dlq: {printer.foreign:,} record{'' if one else 's'} without "
+              f"CarePulse's dead-letter headers, shown with {'its' if one else 'their'} DLQ "
+              "position and not written to --rejects", file=sys.stderr)
     return 0
 
 

@@ -25,7 +25,11 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from schemas.rejections import Rejection, parse_event
+from streams.kafka.alerts import alert_record
+from streams.kafka.dlq import dead_letter
 from streams.kafka.produce import ensure_topic
+from streams.kpi.timeutil import parse_iso_us
+from streams.state.watch import SlaAlert
 from streams.testing import Scenario
 from tests.helpers import run_cli
 from tests.live.fixtures import AnyBroker, WorkerProcess, read_topic, total
@@ -265,3 +269,45 @@ def test_a_missing_topic_is_a_one_line_error_and_is_not_created(
         assert topic not in consumer.topics()
     finally:
         consumer.close()
+
+
+def test_repeats_and_foreign_records_are_printed_once_or_not_and_counted_on_stderr(
+    capsys: pytest.CaptureFixture[str], broker: AnyBroker
+) -> None:
+    """Alerts and dead letters are at least once: a restarted worker writes some again.
+    Records that are not CarePulse's are never taken for theirs."""
+    name = f"readers{next(_names)}"
+    for topic in (f"{name}.alerts", f"{name}.dlq"):
+        ensure_topic(broker.url, topic, 1)
+    raised = SlaAlert("breached", "fast", "first_response", "x", "acme", "high",
+                      parse_iso_us("2026-11-20T10:01:00Z"), "c-1",
+                      parse_iso_us("2026-11-20T10:05:00Z"))
+    _, body = alert_record(raised)
+    send(broker, f"{name}.alerts", 0, [body, b"{not an alert", body, body, b"[]"])
+    letter = dead_letter(Rejection("invalid_json", "", "x"), "shop.events", 3, 70, b"c-1",
+                         NOT_JSON, 1_000_000)
+    producer = KafkaProducer(bootstrap_servers=broker.url)
+    for _ in range(3):
+        producer.send(f"{name}.dlq", key=letter[0], value=letter[1], headers=letter[2])
+    producer.send(f"{name}.dlq", key=None, value=NOT_JSON)
+    producer.flush()
+    producer.close()
+    code, out, err = run_cli(capsys, "alerts", "--topic", f"{name}.alerts",
+                             "--broker", broker.url)
+    assert (code, out) == (0, "2026-11-20T10:05:00Z  breached  policy fast  target "
+                              "first_response  channel x  deadline 2026-11-20T10:01:00Z  "
+                              "4 min late\n")
+    assert err == (
+        "carepulse alerts: skipped 2 repeated alerts (same alert_id as an earlier one)\n"
+        "carepulse alerts: skipped 2 records that are not a carepulse.alert/v1 alert (the "
+        "first at partition 0 offset 1)\n")
+    code, out, err = run_cli(capsys, "dlq", "--topic", f"{name}.dlq", "--broker", broker.url)
+    assert (code, out.splitlines()) == (0, [
+        "shop.events partition 3 offset 70  invalid_json  not JSON, 9 bytes",
+        f"{name}.dlq partition 0 offset 3  (no dead-letter headers)  not JSON, 9 bytes",
+    ])
+    assert err == (
+        "carepulse dlq: skipped 2 repeated dead letters (same source topic, partition and "
+        "offset as an earlier one)\n"
+        "carepulse dlq: 1 record without CarePulse's dead-letter headers, shown with its "
+        "DLQ position and not written to --rejects\n")
