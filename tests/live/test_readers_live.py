@@ -27,7 +27,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from schemas.rejections import Rejection, parse_event
 from streams.kafka.alerts import alert_record
 from streams.kafka.dlq import dead_letter
-from streams.kafka.produce import ensure_topic
+from streams.kafka.produce import ensure_topic_at
 from streams.kpi.timeutil import parse_iso_us
 from streams.state.watch import SlaAlert
 from streams.testing import Scenario
@@ -115,7 +115,7 @@ def drained(
     two good ones (partition 1: offsets 1, 3 and 4), its 4 alerts and 3 dead letters
     written."""
     name = f"readers{next(_names)}"
-    ensure_topic(broker.url, f"{name}.events", 4)
+    ensure_topic_at(broker.url, f"{name}.events", 4)
     send(broker, f"{name}.events", 0, lines_of(sla_story().events))
     other = Scenario()
     other.message("09:00:00", conversation="c-9", event_id="p1-1")
@@ -278,7 +278,7 @@ def test_repeats_and_foreign_records_are_printed_once_or_not_and_counted_on_stde
     Records that are not CarePulse's are never taken for theirs."""
     name = f"readers{next(_names)}"
     for topic in (f"{name}.alerts", f"{name}.dlq"):
-        ensure_topic(broker.url, topic, 1)
+        ensure_topic_at(broker.url, topic, 1)
     raised = SlaAlert("breached", "fast", "first_response", "x", "acme", "high",
                       parse_iso_us("2026-11-20T10:01:00Z"), "c-1",
                       parse_iso_us("2026-11-20T10:05:00Z"))

@@ -27,7 +27,7 @@ from streams.cli.main import main
 from streams.config import CarePulseConfig
 from streams.kafka.broker import EmbeddedBroker, free_port
 from streams.kafka.dlq import dead_letter
-from streams.kafka.produce import ensure_topic, record_key
+from streams.kafka.produce import ensure_topic_at, record_key
 from streams.testing import Scenario
 from streams.testing.simulate import generate_lines
 from tests.helpers import run_cli
@@ -52,7 +52,7 @@ def publish_in_batches(
     """Sends `lines` as `carepulse produce` places them (key = conversation_id, murmur2;
     unkeyed lines by line number), but in batches of `records_per_batch` records, so the
     last batch of a partition holds several. Returns each line's (partition, offset)."""
-    ensure_topic(broker.url, topic, PARTITIONS)
+    ensure_topic_at(broker.url, topic, PARTITIONS)
     by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
     for number, line in enumerate(lines):
         key = record_key(line)
@@ -218,7 +218,7 @@ def replay_one_record(
 def test_a_record_without_value_is_rejected_and_reported_with_raw_null(
     embedded_broker: EmbeddedBroker, topic: str, tmp_path: Path
 ) -> None:
-    ensure_topic(embedded_broker.url, topic, 1)
+    ensure_topic_at(embedded_broker.url, topic, 1)
     run, rejects = replay_one_record(embedded_broker, topic, tmp_path, b"c-1", None, [])
     assert run.rejected == {"invalid_json": 1}
     entry = json.loads(rejects.read_text(encoding="utf-8"))
@@ -232,7 +232,7 @@ def test_a_dlq_replays_each_dead_letter_once_however_often_it_was_sent(
     """Dead letters are at least once: a worker that restarts dead-letters the rejects
     after its last checkpoint again. `replay --topic <dlq>` lists and counts each source
     record once; a rejected record without the source headers is never merged."""
-    ensure_topic(embedded_broker.url, topic, 2)
+    ensure_topic_at(embedded_broker.url, topic, 2)
     producer = KafkaProducer(bootstrap_servers=embedded_broker.url)
     rejection = Rejection("invalid_json", "", "expected value")
     for offset in (10, 11, 10, 12, 11, 10):  # three dead letters, sent 3, 2 and 1 times
@@ -266,7 +266,7 @@ def test_a_dlq_reference_is_counted_and_listed_as_too_large_with_its_sizes(
 ) -> None:
     """A record too large to copy is dead-lettered as a reference with an empty value:
     the replay counts the reason the worker found, not the empty value's."""
-    ensure_topic(embedded_broker.url, topic, 1)
+    ensure_topic_at(embedded_broker.url, topic, 1)
     key, value, headers = dead_letter(Rejection("too_large", "", "record of 1020000 bytes"),
                                       "care.events", 2, 40, b"c-1", b"x" * 1_020_000, 1_000_000)
     run, rejects = replay_one_record(embedded_broker, topic, tmp_path, key, value, headers)
@@ -281,7 +281,7 @@ def test_a_dlq_reference_is_counted_and_listed_as_too_large_with_its_sizes(
 def test_an_empty_topic_has_nothing_to_report_unless_allowed(
     capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str
 ) -> None:
-    ensure_topic(embedded_broker.url, topic, PARTITIONS)
+    ensure_topic_at(embedded_broker.url, topic, PARTITIONS)
     code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url)
     assert (code, out) == (3, "")
     assert err == (f"carepulse replay: topic {topic!r}: no event accepted: 0 records read; "
