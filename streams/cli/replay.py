@@ -53,7 +53,8 @@ def add_parser(commands: Commands) -> None:
                         help="write the report to FILE (default: stdout)")
     replay.add_argument("--rejects", type=Path, metavar="FILE",
                         help="write each rejected record to FILE, one JSON object per line: "
-                             "line (or partition and offset), reason, field, raw (default: "
+                             "line (or partition and offset; for a dead letter its source "
+                             "topic, partition and offset), reason, field, raw (default: "
                              "not written; they are counted in the report)")
     replay.add_argument("--allow-empty", action="store_true",
                         help="write the empty report and exit 0 when no event is accepted "
