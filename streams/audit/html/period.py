@@ -9,8 +9,8 @@ from streams.audit.report import AuditRun
 from streams.kpi.timeutil import iso_from_us
 
 NO_FIXED_RANGE = (
-    "no previous period: the range has no fixed start and end (give --from and --to, "
-    "or --compare-from and --compare-to)"
+    "no previous period in the input: the range has no fixed start and end (give --from "
+    "and --to, or --compare-from and --compare-to)"
 )
 
 

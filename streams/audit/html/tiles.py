@@ -54,6 +54,10 @@ def first(report: dict[str, Any]) -> dict[str, Any]:
     return report["totals"]["first_response_seconds"]  # type: ignore[no-any-return]
 
 
+def answers(responses: int) -> str:
+    return f"{count(responses)} answer{'s' * (responses != 1)}"
+
+
 def specs(report: dict[str, Any]) -> list[Spec]:
     later = [  # contract 1.1 keys, shown when the report has them
         Spec("Requester wait, median", "duration", False,
@@ -83,9 +87,9 @@ def specs(report: dict[str, Any]) -> list[Spec]:
             for target in targets
         ),
         Spec("CSAT", "rate", True, lambda r: totals(r)["csat"]["score"],
-             lambda r: f"satisfied, of {count(totals(r)['csat']['responses'])} answers"),
+             lambda r: f"satisfied, of {answers(totals(r)['csat']['responses'])}"),
         Spec("NPS", "score", True, lambda r: totals(r)["nps"]["score"],
-             lambda r: f"of {count(totals(r)['nps']['responses'])} answers"),
+             lambda r: f"of {answers(totals(r)['nps']['responses'])}"),
         Spec("Savings", "money", True, lambda r: r["savings"]["savings"],
              lambda r: f"{count(r['savings']['resolved_on_social'])} resolved on social, "
                        f"cost {money(r['savings']['social_cost'], currency)}"),
