@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.audit.units import count, duration, money, number, percent
+from streams.audit.units import count, counted, duration, money, number, percent
 
 TABLE_AGENTS = 10
 DURATIONS = (
@@ -56,10 +56,10 @@ def _kpi_rows(kpis: dict[str, Any]) -> list[tuple[str, str]]:
     rows += [
         ("CSAT", "no answers yet" if not csat["responses"] else
          f"{percent(csat['score'])} satisfied, mean {number(csat['mean'])} of 5 "
-         f"({count(csat['responses'])} answers)"),
+         f"({counted(csat['responses'], 'answer')})"),
         ("NPS", "no answers yet" if not nps["responses"] else
-         f"{number(nps['score'], 0)} ({count(nps['promoters'])} promoters, "
-         f"{count(nps['detractors'])} detractors of {count(nps['responses'])})"),
+         f"{number(nps['score'], 0)} ({counted(nps['promoters'], 'promoter')}, "
+         f"{counted(nps['detractors'], 'detractor')} of {counted(nps['responses'], 'answer')})"),
         ("net sentiment", percent(kpis["sentiment"]["net"], "no rated messages")),
         ("sales", count(kpis["sales"]["count"])),
     ]
@@ -79,7 +79,8 @@ def _sla_rows(targets: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _agent_rows(agents: dict[str, Any]) -> list[tuple[str, str]]:
     return [
-        (agent, f"{count(a['replies'])} replies, {count(a['conversations'])} conversations, "
+        (agent, f"{counted(a['replies'], 'reply')}, "
+                f"{counted(a['conversations'], 'conversation')}, "
                 f"{count(a['resolutions'])} resolved, first response mean "
                 f"{duration(a['first_response_mean'], 'no first responses')}")
         for agent, a in busiest_agents(agents, TABLE_AGENTS)

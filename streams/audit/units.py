@@ -43,6 +43,14 @@ def count(value: int) -> str:
     return f"{value:,}"
 
 
+def counted(value: int, noun: str) -> str:
+    """`1 answer`, `2 answers`, `1,204 replies` (nouns of this report: +s, y -> ies)."""
+    if value == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2] not in "aeiou" else noun + "s"
+    return f"{count(value)} {plural}"
+
+
 def number(value: float | None, decimals: int = 2, none: str = "no data") -> str:
     if value is None:
         return none

@@ -69,11 +69,13 @@ def add_parser(commands: Commands) -> None:
                              "(default: the period of the same length before --from, when "
                              "--from and --to are given)")
     replay.add_argument("--compare-to", type=_instant_us, metavar="TIMESTAMP",
-                        help="--format html: end (exclusive) of that period")
+                        help="--format html: end (exclusive) of that period (default: "
+                             "--from; give both or neither)")
     replay.add_argument("--ledger", type=Path, metavar="FILE",
                         help="also write one row per conversation cycle of the range to "
                              "FILE, CSV or JSON lines by its extension (.csv, .jsonl); its "
-                             "sha256 is printed on stderr with the report digest")
+                             "sha256 is printed on stderr with the report digest (default: "
+                             "no ledger)")
     replay.add_argument("--out", type=Path, metavar="FILE",
                         help="write the report to FILE (default: stdout)")
     replay.add_argument("--rejects", type=Path, metavar="FILE",

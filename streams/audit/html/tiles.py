@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
-from streams.audit.units import count, duration, money, number, percent
+from streams.audit.units import count, counted, duration, money, number, percent
 
 MINUS = "\u2212"  # the typographic minus sign
 Kind = Literal["count", "duration", "rate", "score", "money"]
@@ -54,10 +54,6 @@ def first(report: dict[str, Any]) -> dict[str, Any]:
     return report["totals"]["first_response_seconds"]  # type: ignore[no-any-return]
 
 
-def answers(responses: int) -> str:
-    return f"{count(responses)} answer{'s' * (responses != 1)}"
-
-
 def specs(report: dict[str, Any]) -> list[Spec]:
     later = [  # contract 1.1 keys, shown when the report has them
         Spec("Requester wait, median", "duration", False,
@@ -87,9 +83,9 @@ def specs(report: dict[str, Any]) -> list[Spec]:
             for target in targets
         ),
         Spec("CSAT", "rate", True, lambda r: totals(r)["csat"]["score"],
-             lambda r: f"satisfied, of {answers(totals(r)['csat']['responses'])}"),
+             lambda r: f"satisfied, of {counted(totals(r)['csat']['responses'], 'answer')}"),
         Spec("NPS", "score", True, lambda r: totals(r)["nps"]["score"],
-             lambda r: f"of {answers(totals(r)['nps']['responses'])}"),
+             lambda r: f"of {counted(totals(r)['nps']['responses'], 'answer')}"),
         Spec("Savings", "money", True, lambda r: r["savings"]["savings"],
              lambda r: f"{count(r['savings']['resolved_on_social'])} resolved on social, "
                        f"cost {money(r['savings']['social_cost'], currency)}"),
