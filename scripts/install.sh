@@ -69,20 +69,20 @@ python scripts/compile_core.py || true
 # prometheus-alertmanager), chromium for the HTML report's rendering test. No daemon may
 # start (Prometheus would take ports 9090/9093): a policy-rc.d that denies starts is in
 # place during the install (an existing one is kept).
-# Usage: install_debian_tools WHAT TESTS PACKAGE...
+# Usage: install_debian_tools WHAT WHAT_FAILS PACKAGE...
 install_debian_tools() {
-  local what=$1 tests=$2; shift 2
+  local what=$1 fails=$2; shift 2
   local sudo="" log rc=0 policy=/usr/sbin/policy-rc.d own_policy=""
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null; then sudo="sudo"; else
       echo "setup: $what missing and not root (no sudo): install the Debian" \
-        "package(s) $*; $tests fail until then" >&2
+        "package(s) $*; $fails until then" >&2
       return 0
     fi
   fi
   if ! command -v apt-get >/dev/null; then
-    echo "setup: $what missing and no apt-get: install $what on PATH; $tests fail" \
-      "until then" >&2
+    echo "setup: $what missing and no apt-get: install $what on PATH; $fails until" \
+      "then" >&2
     return 0
   fi
   echo "setup: installing $what (Debian: $*)"
@@ -102,9 +102,10 @@ install_debian_tools() {
   return "$rc"
 }
 if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then
-  install_debian_tools "promtool and amtool" "the rule tests" prometheus \
+  install_debian_tools "promtool and amtool" "the rule tests fail" prometheus \
     prometheus-alertmanager
 fi
 if ! command -v chromium >/dev/null; then
-  install_debian_tools chromium "the HTML report's rendering test" chromium fonts-liberation
+  install_debian_tools chromium "the HTML report's rendering test fails" chromium \
+    fonts-liberation
 fi

@@ -25,7 +25,7 @@ header p,.note,footer{color:var(--muted);margin:2px 0}
 margin:16px 0}
 .tile{background:var(--tile);border:1px solid var(--line);border-radius:6px;padding:10px}
 .tile .label{font-size:12px;color:var(--muted)}
-.tile .value{font-size:22px;font-weight:600;margin:2px 0}
+.tile .value{font-size:20px;font-weight:600;margin:2px 0;white-space:nowrap}
 .tile .note,.tile .change{font-size:11px;color:var(--muted)}
 .tile .better{color:var(--met)}.tile .worse{color:var(--breach)}
 section{margin:18px 0;break-inside:avoid;page-break-inside:avoid}

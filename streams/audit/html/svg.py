@@ -10,6 +10,7 @@ from html import escape
 COLUMN_WIDTH_PX = 720
 COLUMN_HEIGHT_PX = 160
 LABEL_BAND_PX = 34
+MAX_COLUMN_PX = 90
 BAR_ROW_PX = 22
 BAR_LABEL_PX = 230
 BAR_VALUE_PX = 150
@@ -33,9 +34,11 @@ def columns(
     for index, (label, value) in enumerate(points):
         bar_px = 0.0 if not peak else value / peak * (height - 14)
         x = index * slot
+        bar_width = min(slot * 0.76, MAX_COLUMN_PX)
         parts.append(
-            f'<rect class="bar" x="{x + slot * 0.12:.1f}" y="{height - bar_px:.1f}" '
-            f'width="{slot * 0.76:.1f}" height="{bar_px:.1f}"><title>{escape(label)}: '
+            f'<rect class="bar" x="{x + (slot - bar_width) / 2:.1f}" '
+            f'y="{height - bar_px:.1f}" width="{bar_width:.1f}" height="{bar_px:.1f}">'
+            f'<title>{escape(label)}: '
             f'{value:,}</title></rect>'
         )
         if index % label_every == 0:
