@@ -32,6 +32,7 @@ class Spec:
     higher_is_better: bool
     read: Callable[[dict[str, Any]], float | None]
     note: Callable[[dict[str, Any]], str]
+    none: str = "no data"  # said instead of a missing value
 
 
 def _sla_compliance(report: dict[str, Any], target: str) -> float | None:
@@ -58,7 +59,8 @@ def specs(report: dict[str, Any]) -> list[Spec]:
     later = [  # contract 1.1 keys, shown when the report has them
         Spec("Requester wait, median", "duration", False,
              lambda r: totals(r)["requester_wait_seconds"]["p50"],
-             lambda r: f"{count(totals(r)['requester_wait_seconds']['count'])} resolutions"),
+             lambda r: f"{count(totals(r)['requester_wait_seconds']['count'])} resolutions",
+             "none yet"),
     ] if "requester_wait_seconds" in report["totals"] else []
     targets = sorted({target for policy in report["sla"].values() for target in policy},
                      key=("first_response", "next_response", "resolution").index)
@@ -68,40 +70,47 @@ def specs(report: dict[str, Any]) -> list[Spec]:
              lambda r: f"conversations opened ({count(totals(r)['conversations_reopened'])} "
                        "reopened)"),
         Spec("First response, median", "duration", False, lambda r: first(r)["p50"],
-             lambda r: f"{count(first(r)['count'])} first responses"),
+             lambda r: f"{count(first(r)['count'])} first responses", "no responses yet"),
         Spec("First response, 90 % within", "duration", False, lambda r: first(r)["p90"],
-             lambda r: f"longest {duration(first(r)['max'], 'none yet')}"),
+             lambda r: f"longest {duration(first(r)['max'], 'none yet')}", "no responses yet"),
         Spec("Response rate", "rate", True, lambda r: totals(r)["response_rate"],
              lambda r: f"{count(totals(r)['answered_messages'])} of "
-                       f"{count(totals(r)['messages_received'])} messages answered"),
+                       f"{count(totals(r)['messages_received'])} messages answered",
+             "no messages"),
         Spec("Resolution rate", "rate", True, lambda r: totals(r)["resolution_rate"],
-             lambda r: f"{count(totals(r)['conversations_resolved'])} resolved"),
+             lambda r: f"{count(totals(r)['conversations_resolved'])} resolved",
+             "none opened"),
         *later,
         *(
             Spec(f"SLA {target.replace('_', ' ')}", "rate", True,
-                 partial(_sla_compliance, target=target), partial(_sla_note, target=target))
+                 partial(_sla_compliance, target=target), partial(_sla_note, target=target),
+                 "no outcome yet")
             for target in targets
         ),
         Spec("CSAT", "rate", True, lambda r: totals(r)["csat"]["score"],
-             lambda r: f"satisfied, of {counted(totals(r)['csat']['responses'], 'answer')}"),
+             lambda r: f"satisfied, of {counted(totals(r)['csat']['responses'], 'answer')}",
+             "no answers yet"),
         Spec("NPS", "score", True, lambda r: totals(r)["nps"]["score"],
-             lambda r: f"of {counted(totals(r)['nps']['responses'], 'answer')}"),
+             lambda r: f"of {counted(totals(r)['nps']['responses'], 'answer')}",
+             "no answers yet"),
         Spec("Savings", "money", True, lambda r: r["savings"]["savings"],
              lambda r: f"{count(r['savings']['resolved_on_social'])} resolved on social, "
                        f"cost {money(r['savings']['social_cost'], currency)}"),
         Spec("ROI", "rate", True, lambda r: r["savings"]["roi"],
-             lambda r: "savings per unit of social cost"),
+             lambda r: "savings per unit of social cost", "no social cost configured"),
     ]
 
 
-def show(kind: Kind, value: float | None, currency: str) -> str:
-    if kind == "count":
-        return "no data" if value is None else count(int(value))
-    if kind == "duration":
-        return duration(value, "no responses yet")
-    if kind == "rate":
+def show(spec: Spec, value: float | None, currency: str) -> str:
+    if value is None:
+        return spec.none
+    if spec.kind == "count":
+        return count(int(value))
+    if spec.kind == "duration":
+        return duration(value)
+    if spec.kind == "rate":
         return percent(value)
-    if kind == "score":
+    if spec.kind == "score":
         return number(value, 0)
     return money(value, currency)
 
@@ -130,12 +139,12 @@ def tiles(report: dict[str, Any], previous: dict[str, Any] | None) -> list[Tile]
         if previous is not None:
             before = spec.read(previous)
             if value is None or before is None:
-                change = f"previous: {show(spec.kind, before, currency)}"
+                change = f"previous: {show(spec, before, currency)}"
             else:
                 change = (f"{_difference(spec.kind, value, before, currency)} vs "
-                          f"{show(spec.kind, before, currency)}")
+                          f"{show(spec, before, currency)}")
                 better = (value > before) == spec.higher_is_better
                 trend = "same" if value == before else "better" if better else "worse"
-        result.append(Tile(spec.label, show(spec.kind, value, currency), spec.note(report),
+        result.append(Tile(spec.label, show(spec, value, currency), spec.note(report),
                            change, trend))
     return result

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from streams.audit.html import sections
 from streams.cli.main import main
 from tests.unit.audit.html_story import HOSTILE_AGENT, HOSTILE_TOPIC, RANGE, write_story
 
@@ -47,8 +48,8 @@ def test_the_tiles_and_their_changes_against_the_previous_two_hours(page: str) -
         ("Resolution rate", "33 %", "1 resolved", "worse", "\u221216.7 pts vs 50 %"),
         ("SLA first response", "67 %", "2 met, 1 breached", "better", "+66.7 pts vs 0 %"),
         ("SLA resolution", "50 %", "1 met, 1 breached", "same", "\u00b10.0 pts vs 50 %"),
-        ("CSAT", "100 %", "satisfied, of 1 answer", "", "previous: no data"),
-        ("NPS", "100", "of 1 answer", "", "previous: no data"),
+        ("CSAT", "100 %", "satisfied, of 1 answer", "", "previous: no answers yet"),
+        ("NPS", "100", "of 1 answer", "", "previous: no answers yet"),
         ("Savings", "10.00 EUR", "1 resolved on social, cost 10.00 EUR", "same",
          "\u00b10.00 EUR vs 10.00 EUR"),
         ("ROI", "100 %", "savings per unit of social cost", "same", "\u00b10.0 pts vs 100 %"),
@@ -127,3 +128,43 @@ def test_option_mistakes_are_one_line_errors(
     events, _ = write_story(tmp_path)
     assert main(["replay", "--input", str(events), *options]) == 2
     assert capsys.readouterr().err == f"carepulse replay: error: {error}\n"
+
+
+def test_without_configuration_or_events_the_page_says_what_is_missing(tmp_path: Path) -> None:
+    events, _ = write_story(tmp_path)
+    out = tmp_path / "r.html"
+    assert main(["replay", "--input", str(events), "--format", "html", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert '<div class="label">ROI</div><div class="value">no social cost configured' in page
+    assert "<p>No SLA policy is configured.</p>" in page
+    assert "SLA first response" not in page
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert main(["replay", "--input", str(empty), "--allow-empty", "--format", "html",
+                 "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert [(label, value) for label, value, *_ in TILE.findall(page)][:3] == [
+        ("Customers served", "0"), ("First response, median", "no responses yet"),
+        ("First response, 90 % within", "no responses yet")]
+    assert "<p>No first responses yet.</p>" in page
+    assert "<p>No agent replied in the range.</p>" in page
+
+
+def test_a_report_with_teams_gets_a_teams_table_by_volume_with_escaped_names() -> None:
+    stats = {"count": 2, "mean": 90.0, "p50": 60.0, "p90": 120.0, "max": 120.0}
+    report = {"by_team": {
+        "none": {"replies": 1, "first_response_seconds": stats, "conversations_resolved": 0,
+                 "requester_wait_seconds": stats, "one_touch_resolutions": 0, "sla": {}},
+        "<i>care</i>": {"replies": 9, "first_response_seconds": stats,
+                        "conversations_resolved": 4, "requester_wait_seconds": stats,
+                        "one_touch_resolutions": 1,
+                        "sla": {"first_response": {"met": 3, "breached": 1,
+                                                   "compliance": 0.75}}},
+    }}
+    rows = re.findall(r"<tr>(.*?)</tr>", sections.teams(report))
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in rows[1:]]
+    assert cells == [
+        ["&lt;i&gt;care&lt;/i&gt;", "9", "1 min", "4", "1 min", "75 %", "no outcome"],
+        ["none", "1", "1 min", "0", "1 min", "no outcome", "no outcome"],
+    ]
+    assert sections.teams({"agents": {}}) == ""
