@@ -25,12 +25,13 @@ from streams.kpi.stats import canonical, duration_stats
 from streams.kpi.timeutil import US_PER_SECOND, parse_iso_us
 from streams.testing import Scenario
 from streams.testing.simulate import write_file
+from tests.unit.audit.html_story import RANGE, write_story
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_CONFIG = ROOT / "examples" / "carepulse.toml"
 SEEDS = (3, 7, 29)
 EVENTS = 30_000
-RANGE = ("2026-11-02T03:00:00Z", "2026-11-02T05:30:00Z")
+SIMULATED_RANGE = ("2026-11-02T03:00:00Z", "2026-11-02T05:30:00Z")
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +47,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
 def ledger_and_report(
     path: Path, bounded: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any], tuple[int, int]]:
-    from_us, to_us = (parse_iso_us(RANGE[0]), parse_iso_us(RANGE[1])) if bounded else (
-        None, None)
+    from_us, to_us = (None, None)
+    if bounded:
+        from_us, to_us = (parse_iso_us(SIMULATED_RANGE[0]), parse_iso_us(SIMULATED_RANGE[1]))
     ledger = Ledger()
     run = AuditRun(load_config(EXAMPLE_CONFIG), from_us, to_us, cycles=ledger)
     replay_file(path, run)
@@ -156,3 +158,48 @@ def test_a_ledger_file_without_csv_or_jsonl_extension_is_a_one_line_error(
     assert main(["replay", "--input", str(events), "--ledger", str(tmp_path / "l.txt")]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
         "l.txt: name a .csv or .jsonl file (the extension chooses the format)")
+
+
+def test_the_sla_columns_of_a_hand_computed_story_as_json_lines(tmp_path: Path) -> None:
+    """html_story.py over 10:00-12:00 (first response 15 min, resolution 1 h): p-1 and p-2
+    have every fact before 10:00 and are left out; c-3's resolution deadline (12:00) is
+    the range's end, outside it."""
+    events, config = write_story(tmp_path)
+    ledger = tmp_path / "ledger.jsonl"
+    assert main(["replay", "--input", str(events), "--config", str(config), "--from",
+                 RANGE[0], "--to", RANGE[1], "--ledger", str(ledger),
+                 "--out", str(tmp_path / "report.json")]) == 0
+    rows = [json.loads(line) for line in ledger.read_text(encoding="utf-8").splitlines()]
+    common = {"brand": "default", "team": None, "assignee": None, "reopen": False,
+              "policy": "default", "first_response_business_seconds": None,
+              "requester_wait_seconds": None, "next_response_deadline": None,
+              "next_response_met": 0, "next_response_breached": 0}
+    day = "2026-11-20T"
+    assert rows == [
+        {**common, "conversation_id": "c-1", "channel": "facebook",
+         "cycle_start": f"{day}10:00:00Z", "first_response_at": f"{day}10:05:00Z",
+         "first_response_seconds": "300.000000", "resolved_at": f"{day}10:30:00Z",
+         "resolution_seconds": "1800.000000",
+         "first_response_deadline": f"{day}10:15:00Z", "first_response_met": 1,
+         "first_response_breached": 0, "resolution_deadline": f"{day}11:00:00Z",
+         "resolution_met": 1, "resolution_breached": 0},
+        {**common, "conversation_id": "c-2", "channel": "x",
+         "cycle_start": f"{day}10:10:00Z", "first_response_at": f"{day}11:33:20Z",
+         "first_response_seconds": "5000.000000", "resolved_at": None,
+         "resolution_seconds": None,
+         "first_response_deadline": f"{day}10:25:00Z", "first_response_met": 0,
+         "first_response_breached": 1, "resolution_deadline": f"{day}11:10:00Z",
+         "resolution_met": 0, "resolution_breached": 1},
+        {**common, "conversation_id": "c-3", "channel": "facebook",
+         "cycle_start": f"{day}11:00:00Z", "first_response_at": f"{day}11:10:00Z",
+         "first_response_seconds": "600.000000", "resolved_at": None,
+         "resolution_seconds": None,
+         "first_response_deadline": f"{day}11:15:00Z", "first_response_met": 1,
+         "first_response_breached": 0, "resolution_deadline": f"{day}12:00:00Z",
+         "resolution_met": 0, "resolution_breached": 0},
+    ]
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["sla"]["default"]["first_response"] == {
+        "met": 2, "breached": 1, "compliance": 0.666667}
+    assert report["sla"]["default"]["resolution"] == {
+        "met": 1, "breached": 1, "compliance": 0.5}
