@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -43,11 +44,14 @@ def chromium() -> str:
 
 
 def run_chromium(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [chromium(), "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
-         "--no-first-run", f"--window-size={WIDTH_PX},{HEIGHT_PX}", *arguments],
-        capture_output=True, text=True, timeout=120, check=True,
-    )
+    """One headless Chromium run with a profile of its own (no HOME needed)."""
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [chromium(), "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
+             "--no-first-run", f"--user-data-dir={profile}",
+             f"--window-size={WIDTH_PX},{HEIGHT_PX}", *arguments],
+            capture_output=True, text=True, timeout=120, check=True,
+        )
 
 
 def errors_in(page: Path) -> str:
