@@ -14,6 +14,8 @@ DURATIONS = (
     ("first_response_business_seconds", "first response (business time)", "no responses yet"),
     ("reply_wait_seconds", "reply wait", "no answered waits yet"),
     ("resolution_seconds", "resolution time", "no resolutions yet"),
+    ("requester_wait_seconds", "requester wait", "no resolutions yet"),  # contract 1.1
+    ("time_to_assignment_seconds", "time to assignment", "no assignments yet"),  # 1.1
 )
 
 
@@ -52,6 +54,12 @@ def _kpi_rows(kpis: dict[str, Any]) -> list[tuple[str, str]]:
         ("resolution rate", percent(kpis["resolution_rate"], "no conversations opened")),
     ]
     rows += [(label, _stats(kpis[key], none)) for key, label, none in DURATIONS if key in kpis]
+    if "one_touch_rate" in kpis:  # contract 1.1
+        rows += [
+            ("one-touch resolutions", f"{count(kpis['one_touch_resolutions'])} "
+                                      f"({percent(kpis['one_touch_rate'], 'none resolved')})"),
+            ("reassignments", count(kpis["reassignments"])),
+        ]
     csat, nps = kpis["csat"], kpis["nps"]
     rows += [
         ("CSAT", "no answers yet" if not csat["responses"] else
@@ -111,6 +119,14 @@ def render_table(report: dict[str, Any]) -> str:
     lines += _rows("Top topics (messages)", [(name, count(n)) for name, n in report["topics"]])
     lines += _rows("Top quick replies (uses)",
                    [(name, count(n)) for name, n in report["quick_replies"]])
+    for team, t in sorted(report.get("by_team", {}).items()):  # contract 1.1
+        lines += _rows(f"Team {team}", [
+            ("agent replies", count(t["replies"])),
+            ("first response", _stats(t["first_response_seconds"], "no responses yet")),
+            ("conversations resolved", count(t["conversations_resolved"])),
+            ("requester wait", _stats(t["requester_wait_seconds"], "no resolutions yet")),
+            *_sla_rows({f"SLA {target}": v for target, v in t["sla"].items()}),
+        ])
     agents = report["agents"]
     shown = min(len(agents), TABLE_AGENTS)
     lines += _rows(f"Agents: the {shown} busiest of {len(agents)} by replies "

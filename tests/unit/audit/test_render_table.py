@@ -58,3 +58,35 @@ def test_units() -> None:
     assert [counted(n, noun) for n, noun in ((1, "reply"), (2, "reply"), (1_204, "answer"))] == [
         "1 reply", "2 replies", "1,204 answers"]
     assert money(1234.5, "EUR") == "1,234 EUR" and money(17.777, "EUR") == "17.78 EUR"
+
+
+def test_contract_1_1_keys_get_their_rows_and_teams_their_sections() -> None:
+    s = Scenario()
+    s.message("10:00")
+    s.agent_reply("10:05")
+    report = report_of(s.events)
+    stats = {"count": 1, "mean": 300.0, "p50": 300.0, "p90": 300.0, "max": 300.0}
+    none = {"count": 0, "mean": None, "p50": None, "p90": None, "max": None}
+    report["totals"].update(requester_wait_seconds=none, time_to_assignment_seconds=stats,
+                            one_touch_resolutions=0, one_touch_rate=None, reassignments=2)
+    report["by_team"] = {"tier1": {
+        "replies": 1, "first_response_seconds": stats, "conversations_resolved": 0,
+        "requester_wait_seconds": none, "one_touch_resolutions": 0,
+        "sla": {"first_response": {"met": 1, "breached": 0, "compliance": 1.0}}}}
+    lines = render_table(report).splitlines()
+    totals = lines[lines.index("Totals") + 1:lines.index("Channel facebook")]
+    assert "  requester wait          no resolutions yet" in totals
+    assert ("  time to assignment      median 5 min, 90 % within 5 min, mean 5 min, longest "
+            "5 min (1)") in totals
+    assert "  one-touch resolutions   0 (none resolved)" in totals
+    assert "  reassignments           2" in totals
+    team = lines.index("Team tier1")
+    assert lines[team + 1:team + 7] == [
+        "  agent replies           1",
+        "  first response          median 5 min, 90 % within 5 min, mean 5 min, longest 5 min "
+        "(1)",
+        "  conversations resolved  0",
+        "  requester wait          no resolutions yet",
+        "  SLA first response      100 % met (1 met, 0 breached)",
+        "",
+    ]
