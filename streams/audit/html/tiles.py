@@ -61,6 +61,9 @@ def specs(report: dict[str, Any]) -> list[Spec]:
              lambda r: totals(r)["requester_wait_seconds"]["p50"],
              lambda r: f"{count(totals(r)['requester_wait_seconds']['count'])} resolutions",
              "none yet"),
+        Spec("One-touch resolutions", "rate", True, lambda r: totals(r)["one_touch_rate"],
+             lambda r: f"{count(totals(r)['one_touch_resolutions'])} resolved with one reply",
+             "none resolved"),
     ] if "requester_wait_seconds" in report["totals"] else []
     targets = sorted({target for policy in report["sla"].values() for target in policy},
                      key=("first_response", "next_response", "resolution").index)

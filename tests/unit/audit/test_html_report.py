@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from streams.audit.html import sections
+from streams.audit.html.tiles import tiles
 from streams.cli.main import main
 from tests.unit.audit.html_story import HOSTILE_AGENT, HOSTILE_TOPIC, RANGE, write_story
 
@@ -168,3 +169,24 @@ def test_a_report_with_teams_gets_a_teams_table_by_volume_with_escaped_names() -
         ["none", "1", "1 min", "0", "1 min", "no outcome", "no outcome"],
     ]
     assert sections.teams({"agents": {}}) == ""
+
+
+def test_contract_1_1_totals_add_the_requester_wait_and_one_touch_tiles(tmp_path: Path) -> None:
+    report = json.loads(replay(tmp_path, "--format", "json"))
+    previous = json.loads(json.dumps(report))
+    for body, (wait_s, one_touch) in ((report, (4980.0, 0.5)), (previous, (5040.0, None))):
+        body["totals"].update(
+            requester_wait_seconds={"count": 2, "mean": wait_s, "p50": wait_s,
+                                    "p90": wait_s, "max": wait_s},
+            one_touch_resolutions=1, one_touch_rate=one_touch)
+    shown = {tile.label: tile for tile in tiles(report, previous)}
+    wait = shown["Requester wait, median"]
+    assert (wait.value, wait.note, wait.change, wait.trend) == (
+        "1 h 23 min", "2 resolutions", "\u22121 min vs 1 h 24 min", "better")
+    one_touch = shown["One-touch resolutions"]
+    assert (one_touch.value, one_touch.change, one_touch.trend) == (
+        "50 %", "previous: none resolved", "")
+    assert "Requester wait, median" not in {
+        tile.label for tile in tiles(previous | {"totals": {
+            k: v for k, v in previous["totals"].items() if k != "requester_wait_seconds"}},
+            None)}
