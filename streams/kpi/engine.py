@@ -339,11 +339,14 @@ class Engine:
             business_us = None if calendar is None else calendar.business_us_between(
                 start_us, at_us
             )
-            duration_us = self._duration_us(start_us, at_us)
-            sink.first_response(channel, brand, at_us, duration_us, business_us, event.agent_id)
-            if self._cycles is not None:
+            sink.first_response(
+                channel, brand, at_us, self._duration_us(start_us, at_us), business_us,
+                event.agent_id,
+            )
+            if self._cycles is not None:  # the same duration (and skew flag) again
                 self._cycles.first_response(
-                    event.conversation_id, at_us, duration_us, business_us
+                    event.conversation_id, at_us, self._duration_us(start_us, at_us),
+                    business_us,
                 )
         if conv.waiting_since_us is not None:
             sink.reply_wait(
@@ -382,10 +385,14 @@ class Engine:
             return
         conv.last_event_us = at_us
         sink = self._sink
-        duration_us = self._duration_us(conv.cycle_start_us, at_us)
-        sink.resolution(channel, brand, at_us, duration_us, event.resolved_by, event.agent_id)
-        if self._cycles is not None:
-            self._cycles.resolved(event.conversation_id, at_us, duration_us)
+        sink.resolution(
+            channel, brand, at_us, self._duration_us(conv.cycle_start_us, at_us),
+            event.resolved_by, event.agent_id,
+        )
+        if self._cycles is not None:  # the same duration (and skew flag) again
+            self._cycles.resolved(
+                event.conversation_id, at_us, self._duration_us(conv.cycle_start_us, at_us)
+            )
         sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, conv.cycle_start_us, at_us)
         self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)
         self._end_clock(event.conversation_id, conv, "resolution", at_us)
