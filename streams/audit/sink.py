@@ -1,6 +1,8 @@
 """The audit report's sink: keeps the facts attributed to instants inside [from, to),
 in the tallies of streams/kpi/tally.py (per reported channel only; totals are the merge
-of the channels at the end, so the per-event path does the work once).
+of the channels at the end, so the per-event path does the work once). With `charts`
+(the HTML report) it also counts inbound messages by quarter hour of UTC, which any time
+zone's hours and days are made of; the JSON report does not show them.
 """
 
 from __future__ import annotations
@@ -10,12 +12,17 @@ from collections import Counter
 from streams.kpi.settings import Thresholds
 from streams.kpi.sla import SlaTarget
 from streams.kpi.tally import MICROS_PER_UNIT, AgentTally, ChannelTally, Tallies
+from streams.kpi.timeutil import US_PER_SECOND
+
+QUARTER_HOUR_US = 900 * US_PER_SECOND
 
 
 class ReportSink:
     """A KpiSink that keeps what belongs to [from_us, to_us)."""
 
-    def __init__(self, from_us: int, to_us: int, thresholds: Thresholds) -> None:
+    def __init__(
+        self, from_us: int, to_us: int, thresholds: Thresholds, charts: bool = False
+    ) -> None:
         self.from_us = from_us
         self.to_us = to_us
         self._positive_above = thresholds.sentiment_positive_above
@@ -25,7 +32,7 @@ class ReportSink:
         self.topics: Counter[str] = Counter()
         self.quick_replies: Counter[str] = Counter()
         self.sla: dict[tuple[str, SlaTarget], list[int]] = {}  # -> [met, breached]
-
+        self.inbound_by_quarter_hour: Counter[int] | None = Counter() if charts else None
 
     def message(
         self, channel: str, brand: str, at_us: int, sentiment: float | None, topic: str | None
@@ -34,6 +41,8 @@ class ReportSink:
             return
         tally = self.channels[channel]
         tally.messages += 1
+        if self.inbound_by_quarter_hour is not None:
+            self.inbound_by_quarter_hour[at_us // QUARTER_HOUR_US] += 1
         if sentiment is not None:
             if sentiment > self._positive_above:
                 tally.sentiment_positive += 1

@@ -35,7 +35,7 @@ from schemas.events import (
 from streams.kpi.conversation import Clock, Conversation
 from streams.kpi.dedupe import RecentIds
 from streams.kpi.labels import OTHER, LabelValues
-from streams.kpi.observers import ClockWatch, OpenCounts
+from streams.kpi.observers import ClockWatch, CycleObserver, OpenCounts
 from streams.kpi.settings import KpiSettings
 from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaBook, SlaTarget
@@ -69,6 +69,7 @@ class Engine:
     settled. With `keep_forgotten`, forgotten conversations are listed in `forgotten`
     (id and last state) for the caller to take: the live worker drops their checkpoint
     records. With `gauges`, open and waiting conversations are counted as they change.
+    With `cycles` (the audit ledger), each cycle's facts are told with its conversation id.
     `conversations` is the dict the engine keeps them in (the one the watch and the
     gauges were given), a new one by default."""
 
@@ -76,8 +77,10 @@ class Engine:
         self, settings: KpiSettings, sink: KpiSink, watch: ClockWatch | None = None,
         keep_forgotten: bool = False, gauges: OpenCounts | None = None,
         conversations: dict[str, Conversation] | None = None,
+        cycles: CycleObserver | None = None,
     ) -> None:
         self._sink = sink
+        self._cycles = cycles
         labels = LabelValues(settings.labels)
         self._channels, self._brands = labels.channels, labels.brands
         self._sla = SlaBook(settings.sla_policies)
@@ -224,6 +227,8 @@ class Engine:
         if self.gauges is not None:
             self.gauges.opened((brand, channel))
         policy = conv.policy = self._sla.match(channel, priority)
+        if self._cycles is not None:
+            self._cycles.opened(conversation_id, conv, reopen)
         if policy is not None:
             self._start_response_clock(conversation_id, conv, "first_response", at_us)
             self._start_clock(conversation_id, conv, "resolution", "resolution", at_us)
@@ -257,6 +262,8 @@ class Engine:
             conv.resolution_deadline_us, conv.resolution_risk_us = deadline_us, risk_us
         if self.watch is not None:
             self.watch.armed(conversation_id, conv, clock)
+        if self._cycles is not None:
+            self._cycles.armed(conversation_id, target, deadline_us)
 
     def _end_clock(
         self, conversation_id: str, conv: Conversation, clock: Clock, at_us: int,
@@ -273,10 +280,14 @@ class Engine:
             self._sink.sla_outcome(
                 conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False, deadline_us
             )
+            if self._cycles is not None:
+                self._cycles.settled(conversation_id, target, False, deadline_us)
         elif count_met:
             self._sink.sla_outcome(
                 conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, True, at_us
             )
+            if self._cycles is not None:
+                self._cycles.settled(conversation_id, target, True, at_us)
         if self.watch is not None:
             self.watch.stopped(conversation_id, conv, clock, at_us)
         conv.clear_clock(clock)
@@ -332,6 +343,11 @@ class Engine:
                 channel, brand, at_us, self._duration_us(start_us, at_us), business_us,
                 event.agent_id,
             )
+            if self._cycles is not None:  # the same duration (and skew flag) again
+                self._cycles.first_response(
+                    event.conversation_id, at_us, self._duration_us(start_us, at_us),
+                    business_us,
+                )
         if conv.waiting_since_us is not None:
             sink.reply_wait(
                 channel, brand, at_us, self._duration_us(conv.waiting_since_us, at_us)
@@ -373,6 +389,10 @@ class Engine:
             channel, brand, at_us, self._duration_us(conv.cycle_start_us, at_us),
             event.resolved_by, event.agent_id,
         )
+        if self._cycles is not None:  # the same duration (and skew flag) again
+            self._cycles.resolved(
+                event.conversation_id, at_us, self._duration_us(conv.cycle_start_us, at_us)
+            )
         sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, conv.cycle_start_us, at_us)
         self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)
         self._end_clock(event.conversation_id, conv, "resolution", at_us)

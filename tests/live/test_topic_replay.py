@@ -322,3 +322,27 @@ def test_replay_takes_exactly_one_of_input_and_topic(
             main(argv)
         assert exit_info.value.code == 2
         assert "--input" in capsys.readouterr().err
+
+
+def test_the_html_page_and_the_ledger_of_a_topic_are_those_of_its_file(
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker,
+    filled: tuple[str, Path, Placement], tmp_path: Path,
+) -> None:
+    topic, path, _ = filled
+    bounds = ("--from", "2026-11-02T03:00:00Z", "--to", "2026-11-02T05:00:00Z")
+    outputs = {}
+    for name, source in (("topic", ("--topic", topic, "--broker", embedded_broker.url)),
+                         ("file", ("--input", path))):
+        (tmp_path / name).mkdir()
+        page, ledger = tmp_path / name / "report.html", tmp_path / name / "ledger.csv"
+        code, _, err = run_cli(capsys, "replay", *source, *bounds, "--format", "html",
+                               "--tz", "Europe/Rome", "--out", page, "--ledger", ledger)
+        assert code == 0
+        outputs[name] = (page.read_bytes(), ledger.read_bytes(),
+                         err.replace(str(ledger), "LEDGER"))
+    assert outputs["topic"] == outputs["file"]
+    page, ledger, err = outputs["file"]
+    assert b"Changes: against 2026-11-02T01:00:00Z to 2026-11-02T03:00:00Z</p>" in page
+    assert len(ledger.splitlines()) > 100
+    assert b"<br>ledger ledger.csv sha256:" in page
+    assert err.startswith("carepulse replay: report sha256:")
