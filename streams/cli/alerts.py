@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from streams.audit.units import duration
 from streams.cli.arguments import instant_us
 from streams.cli.common import EXAMPLE_INSTANT, Commands, add_command
 from streams.cli.reading import add_reader_options, read_topic, safe_text
@@ -20,8 +21,6 @@ from streams.config import load_config
 from streams.kafka.alerts import AlertRecord, read_alert
 from streams.kpi.timeutil import US_PER_SECOND, iso_from_us
 from streams.state.watch import SlaAlert
-
-UNITS_SECONDS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
 
 if TYPE_CHECKING:
     from streams.kafka.reader import Record
@@ -99,20 +98,11 @@ def lateness(alert: SlaAlert) -> str:
 
 
 def human_duration(duration_us: int) -> str:
-    """The two largest whole units of a non-negative duration: `1 d 3 h`, `1 h 23 min`,
-    `4 min 5 s`, `59 s`; `<1 s` under a second, `0 s` for none."""
-    if duration_us == 0:
-        return "0 s"
-    if duration_us < US_PER_SECOND:
+    """The report's two largest whole units (`1 h 23 min`, `59 s`); `<1 s` under a
+    second, `0 s` for none."""
+    if 0 < duration_us < US_PER_SECOND:
         return "<1 s"
-    rest, parts = duration_us // US_PER_SECOND, list[str]()
-    for unit, seconds in UNITS_SECONDS:
-        count, rest = divmod(rest, seconds)
-        if count or parts:
-            parts.append(f"{count} {unit}")
-        if len(parts) == 2:
-            break
-    return " ".join(part for part in parts if not part.startswith("0 "))
+    return duration(duration_us // US_PER_SECOND)
 
 
 def alert_json(found: AlertRecord) -> str:
