@@ -55,11 +55,11 @@ def add_parser(commands: Commands) -> None:
     replay.add_argument("--tz", type=zone, metavar="ZONE",
                         help="--format html: the IANA time zone of its dates and hourly "
                              "chart, e.g. Europe/Paris (default: UTC)")
-    replay.add_argument("--compare-from", type=_instant_us, metavar="TIMESTAMP",
+    replay.add_argument("--compare-from", type=instant_us, metavar="TIMESTAMP",
                         help="--format html: start of the period the tiles compare with "
                              "(default: the period of the same length before --from, when "
                              "--from and --to are given)")
-    replay.add_argument("--compare-to", type=_instant_us, metavar="TIMESTAMP",
+    replay.add_argument("--compare-to", type=instant_us, metavar="TIMESTAMP",
                         help="--format html: end (exclusive) of that period (default: "
                              "--from; give both or neither)")
     replay.add_argument("--ledger", type=Path, metavar="FILE",
