@@ -125,6 +125,7 @@ def render_table(report: dict[str, Any]) -> str:
             ("first response", _stats(t["first_response_seconds"], "no responses yet")),
             ("conversations resolved", count(t["conversations_resolved"])),
             ("requester wait", _stats(t["requester_wait_seconds"], "no resolutions yet")),
+            ("one-touch resolutions", count(t["one_touch_resolutions"])),
             *_sla_rows({f"SLA {target}": v for target, v in t["sla"].items()}),
         ])
     agents = report["agents"]

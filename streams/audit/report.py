@@ -27,7 +27,7 @@ from streams.kpi.stats import canonical, ratio
 from streams.kpi.tally import ChannelTally
 from streams.kpi.timeutil import US_PER_SECOND, iso_from_us
 
-REPORT_SCHEMA = "carepulse.report/v1"
+REPORT_SCHEMA = "carepulse.report/v1.1"
 TOP_N = 10
 _UNBOUNDED_US = 1 << 62
 
@@ -96,12 +96,12 @@ class AuditRun:
         for deadline in engine.open_deadlines():
             sink.sla_outcome(
                 deadline.policy, deadline.target, deadline.channel, deadline.brand, False,
-                deadline.deadline_us,
+                deadline.deadline_us, deadline.team,
             )
             if previous is not None:
                 previous.sla_outcome(
                     deadline.policy, deadline.target, deadline.channel, deadline.brand, False,
-                    deadline.deadline_us,
+                    deadline.deadline_us, deadline.team,
                 )
         if previous is not None:
             self._previous_report = canonical(self._body(previous))
@@ -137,6 +137,9 @@ class AuditRun:
             },
             "topics": top(sink.topics),
             "quick_replies": top(sink.quick_replies),
+            "by_team": {
+                team: sink.teams[team].summary() for team in sorted(sink.team_names)
+            },
             "sla": self._sla(sink),
             "savings": self._savings(sink),
         }

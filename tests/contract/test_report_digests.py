@@ -1,4 +1,4 @@
-"""Behaviour unchanged: fixed seeded files give the same report bytes as at commit be04154.
+"""Behaviour unchanged: fixed seeded files give the recorded report bytes.
 
 Simulated files (streams.testing.simulate.write_file, three seeds, with malformed lines) are
 replayed in-process through the audit path (the file source into an AuditRun, as
@@ -7,10 +7,17 @@ replayed in-process through the audit path (the file source into an AuditRun, as
 social costs) and with that file plus a short resolved grace (conversations forgotten
 and met again), over the whole file and over a bounded range. The sha256 of the bytes
 `carepulse replay` writes (`--format json` and `--format table`) must equal the digests
-below, RECORDED: the JSON from commit be04154 (before the packages were reorganised into
-layers), the table from the commit that wrote it in human units (issue 17: durations as
-`1 h 23 min`, rates as `94 %`, the ten busiest agents): any change of a number, of a key
-or of a byte of the output fails here.
+below: any change of a number, of a key or of a byte of the output fails here.
+
+The JSON digests were recorded from commit be04154 (before the packages were reorganised
+into layers) and recorded again once, for report contract 1.1: the schema string became
+`carepulse.report/v1.1`, every KPI block gained `requester_wait_seconds`,
+`time_to_assignment_seconds`, `reassignments`, `one_touch_resolutions` and
+`one_touch_rate`, the report gained `by_team`. Every version 1 key kept its value in all
+18 cases (the reports compared without the new keys, the schema string and the digest
+were identical before and after). The table digests are those of the table in human
+units (durations as `1 h 23 min`, rates as `94 %`, the ten busiest agents) with the 1.1
+rows.
 
 `python tests/contract/test_report_digests.py` prints the digests of the current code.
 """
@@ -40,79 +47,79 @@ CONFIGS = ("defaults", "example", "example-short-grace")
 RANGE = ("2026-11-02T06:00:00Z", "2026-11-02T09:30:00+01:00")  # --from, --to
 
 # (seed, configuration, range) -> (sha256 of the JSON output, sha256 of the table output),
-# the JSON recorded from commit be04154, the table from its human-units rewrite.
+# recorded for report contract 1.1.
 RECORDED: dict[tuple[int, str, str], tuple[str, str]] = {
     (3, 'defaults', 'all'): (
-        "47dbec87ef223e52bcbe44634befde9eec5e63196d131b46e8fafcafb5b46257",
-        "8c789d21186839233380be018c2f81aaecb2a47d3d44287bc18c87bf3fc81c9e",
+        "68640dea0525f57d2445df7f429126759e3faaf2e1cb5a23675b587622df8dc6",
+        "c70d9a3d7b04968d048bafaa4060b299cead79c5a2b0eebc37b943f9918bebdf",
     ),
     (3, 'defaults', 'range'): (
-        "3dafbcc17a87b887221ed5383c0518c203a18f06eb8ea3862bfefa48f5d131ed",
-        "3ce300f59b2825f329f2f96d69f835ee23cddbc9e57a54a2248f6d6e29b80f4a",
+        "88d75bf282346c1c80a816dc4d58ce41bd4f0eb2fe3c5b01b81298f7968dcad5",
+        "087b27171e4bef9ed411389ea9cb70bfdeaf7d0a663e448ae63e2553f338c44c",
     ),
     (3, 'example', 'all'): (
-        "64816d2aa8da75e0369aea2be0d8cd37f96880644a987a59f626ebb0910ca099",
-        "9179aa8969fe6992ec20b5e70d72ea44d6fbf0c0e855ca36ec950e10b4cdea71",
+        "7f50c8abd658bd07a6d9ad72929c056a9c11a2a2ba795c00665a51cdadc793ef",
+        "99bcc49d7b7582ee7695067d0f636affd0a1762df68decabaa693a14111f8869",
     ),
     (3, 'example', 'range'): (
-        "176d1886fc1025a3e8c7afb889d4f822834c04f901da5f1e35f0fcbd9d80cb99",
-        "8291a248b77e61c719331952b9b4637aa11d7713f17695100645bb6c0b825a13",
+        "b87f2d4851b88d3dd72a3400cf1840791c2e8be0ffdff425b3ae204806cc7d42",
+        "fe00378066d7ba198d98069a555de0dc5a2dde0e1a280e2e966c5b05321ed87f",
     ),
     (3, 'example-short-grace', 'all'): (
-        "f3568d620be4c62a8198c3c6d9e37814bd50f4412d364c9c33a7206e0b71e104",
-        "30d4b6c203d4173b3234f2e189dfdd8071fa5822dac0f7bda58fe0e0c5f7220e",
+        "85e7eaa86aa27bf3316ef89db98b7ba57dbc76ad7f94bf0dd70a411464d77cd4",
+        "e8789b9b77cb583c1657caebf31e2b92685fde943cbacd65d2908238a1c5b943",
     ),
     (3, 'example-short-grace', 'range'): (
-        "1f466e3aff85c637ca531abb3aba5cd7dc0547c42175533f3609362289ad53d4",
-        "eacc6c0d075c25405707b047bf79449b089d520833134ab371fdf85ec086614e",
+        "113f895aa6d86536b78642fe4f67d0a189beb6e864fe287e80fde593209319cb",
+        "6e6d87cbf57e49ab1d222dff847890cb1facfc4ba1a6f4950408e981bf203a0f",
     ),
     (7, 'defaults', 'all'): (
-        "b83f187b4118826edc11ac8898d286cb54ff4e550f29b161e09461b380599080",
-        "239c991b90225c511f3dc4d5f04ca4b72673dbf11adb4ca4540eece467f51acf",
+        "875f0673a7cab4013fbd7e453aa9aff58a2fe756a7031431c4a9b072270c9002",
+        "12efc04a2e370cbd472d7042d22fe57b5c5f02312a48c70e7ea36aa9392346de",
     ),
     (7, 'defaults', 'range'): (
-        "1512eb569a18b6d20a9412605735bfea1cd7089807f5db44a5a012c087409f78",
-        "be8bc66979d0215120cf354436937e319f272a3f41534a9c9c32290410b6dddd",
+        "64bc6cd2374a91230c8aa3114cb1b67c403fb04d2fb1049ae5005fe9069c4519",
+        "9043752958c0687f192065778d1f13ac6aeccaab0c1fd20117e22f16686bab59",
     ),
     (7, 'example', 'all'): (
-        "8f1becaefdfad77e8cde36916843529a15dff88f9c2b80b1d9b6e440542dcc52",
-        "3a0c5b22c1a4881bb8c9f10198dad7a2f08b49ac56f39b567dcb4c56ea2e7ad4",
+        "26cc89f22a8d3c4084d9f1c84bf3c8c8e117797a88bbf4c69d9af35d9974e932",
+        "49a9b452cb091db9ceedc17a1ab67ac98a84a98731201d4ddd8d0fb675e04192",
     ),
     (7, 'example', 'range'): (
-        "889024a3dc8be4066a56967117d9c596183280e82c859c6cd42392810615da23",
-        "1c95f96f5efc9b8d7f49c700f9992c7ab1338e2fa13e4bcb317781959c2cf846",
+        "5174a5cee4cbd3c3d45fae246ebfd51a53c78553cac6fae1a6be890a02855ab7",
+        "946d634f9a67ed60c2f533cdbc93fb02e8ff0262360fc34a9370b28e2e3cde94",
     ),
     (7, 'example-short-grace', 'all'): (
-        "356e3e2fe13f7c2f9c1c8db2b282aa13ea469eabfdd9318c51b1fd04da859108",
-        "1d1c08314445162cbee2c7716c63503e2e7550d185b7f6a4e58ce28ab1937f66",
+        "f8729b76fabbade42c8b9fad89500835f75b49ec17858a085cec99ca2caf2aa2",
+        "a417683a2c6afa3c406c725ba0a61c21639bd80d4e01e0ac15795420fa5e563e",
     ),
     (7, 'example-short-grace', 'range'): (
-        "9ca632a75bff3086823c90f0282620c651a1511501a48229df6674b35c97ed64",
-        "db703d8e3b9ad93176a63b5a4f55d0e040e75088337dd8e84ea526bd14dfe7db",
+        "acd363b488dc7460d9ee07eb6064fc663709f2d663b19e241c9aaeea8e6b7524",
+        "1d5dacf28e7f98057986c31e081873c661a87d1f64723ffe997acd47944e595b",
     ),
     (29, 'defaults', 'all'): (
-        "caeafe29c52ea0b44165636a5356339fdce0f4f8cd45aa25b270cd9603a6d701",
-        "743fb232f74f991dbce0c36517d4f6fb66d1add57f704af060d33d2e34d0bf2b",
+        "27f924b46a4dae51cd5e1e0ba8d6bb7717b4b3aeb6d13c759dfa237a1bf8b4c0",
+        "fd8a09c4fbc95581b1691723ddf349ce2d091937baf2ba03faf695b7769e4378",
     ),
     (29, 'defaults', 'range'): (
-        "f1a0e6c9779fb339b05fa2bedd1a91ad6b0e6a31682abb9c15ef28a74d368f22",
-        "e0a137564dfe31f4ff3b63f15565061f1c58a2baabeed6112e9214c74d153dc8",
+        "7e4b20461759934ec86c07904ac1aabe2956fe44e622c9c99484cfb0fd530449",
+        "99205514c0bfa09f83fb9ed80bcaf1af18415ceffceac1d150c92cf8941291c4",
     ),
     (29, 'example', 'all'): (
-        "3bb3b37b552ec8d6a082fa132225139989ed412b32b327dde1e57250369a7b47",
-        "427e2566f46eb9c0ac0e1a0b7518dada7e440ef025c87fe07bd1366399649009",
+        "43263bd5904fbb2ca3404bf1fec05695aa82362da9072a0cdd07ff47f7577489",
+        "e59f68af9756670ac21624269dda08256e67d42162ed29b3b309ec92c8ca5fc4",
     ),
     (29, 'example', 'range'): (
-        "aecc10c54fc3655d0e714292f2783c1ba59c95550b27f9a74fab499daca42992",
-        "721e86fcc797b799e90cdbeead835b327676868dc9bb4b0045e7c116465542c8",
+        "add59b6ad9755d3c0b5386e56519c35d8e86645a2ed6c3444b786024911a21db",
+        "7c3174f6f97daa8319fd5d98dee57ed632cc76a47f3df52d877e4e7c8eb0b03e",
     ),
     (29, 'example-short-grace', 'all'): (
-        "c5ab06304664a6c156aa50534681c5a97252414d04d5ff6d4f52f2314c3cee8d",
-        "ecec63a04921fe03abe9ce8d9a10a1edf93a8b5a06f89ea056d70812e1945f93",
+        "1d083058958bdb19e43ebadc3f890c65de513cf090e1fef9ae66a83daa56f3b2",
+        "9e02e78997aab86986545b25b0995161fd0b28bb6703a279a910f5e2cd66aa6c",
     ),
     (29, 'example-short-grace', 'range'): (
-        "2a6fffca3a8d20bba77e1f08e8a9cc0e5b656d97549d6795170938a01a469876",
-        "f42895eec56c00609cfc4f3aea7a32428c03d881ced9dbb17a8c0c7a118fb964",
+        "ddbe0b7727c4fd64c23b6d5e4382776d94210b1cb978ebabae30cc46b33a3d49",
+        "939182d0492520492fa1feadab66c366427db91e980679112e666a6d40916dfa",
     ),
 }
 
@@ -154,7 +161,7 @@ CASES = [(seed, config, span) for seed in FILES for config in CONFIGS
 
 
 @pytest.mark.parametrize(("seed", "config", "span"), CASES)
-def test_report_bytes_are_those_recorded_from_be04154(
+def test_report_bytes_are_those_recorded(
     files: dict[int, Path], seed: int, config: str, span: str
 ) -> None:
     digests = output_digests(files[seed], config_of(config), span == "range")

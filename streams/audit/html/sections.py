@@ -15,7 +15,8 @@ from streams.audit.html.data import (
     inbound_by_hour,
 )
 from streams.audit.render import busiest_agents
-from streams.audit.units import count, duration, number, percent
+from streams.audit.units import count, counted, duration, number, percent
+from streams.kpi.labels import NO_TEAM
 from streams.kpi.timeutil import parse_iso_us
 
 MAX_DAY_LABELS = 16
@@ -107,11 +108,11 @@ def channels(report: dict[str, Any]) -> str:
 
 def top_lists(report: dict[str, Any]) -> str:
     parts = []
-    for key, title, unit in (("topics", "Top topics", "messages"),
-                             ("quick_replies", "Top quick replies", "uses")):
+    for key, title, unit in (("topics", "Top topics", "message"),
+                             ("quick_replies", "Top quick replies", "use")):
         entries = report[key]
         body = svg.stacked_bars(
-            [(name, [n], f"{count(n)} {unit}") for name, n in entries], title
+            [(name, [n], counted(n, unit)) for name, n in entries], title
         ) if entries else "<p>None in the range.</p>"
         parts.append(section(title, body))
     return "".join(parts)
@@ -121,6 +122,10 @@ def teams(report: dict[str, Any]) -> str:
     by_team = report.get("by_team")
     if by_team is None:
         return ""
+    if set(by_team) <= {NO_TEAM}:
+        return section("Teams by volume", "<p>No event named a team.</p>")
+    targets = [target for target in ("first_response", "resolution")
+               if any(target in targets for targets in report["sla"].values())]
     ordered = sorted(by_team.items(), key=lambda item: (-item[1].get("replies", 0), item[0]))
     rows = [
         [team, count(t.get("replies", 0)),
@@ -128,12 +133,13 @@ def teams(report: dict[str, Any]) -> str:
          count(t.get("conversations_resolved", 0)),
          duration(t.get("requester_wait_seconds", {}).get("p50"), "none yet"),
          *(percent(t.get("sla", {}).get(target, {}).get("compliance"), "no outcome")
-           for target in ("first_response", "resolution"))]
+           for target in targets)]
         for team, t in ordered
     ]
     return section("Teams by volume", table(
         ["team", "agent replies", "first response, median", "resolved",
-         "requester wait, median", "SLA first response", "SLA resolution"], rows))
+         "requester wait, median", *(f"SLA {target.replace('_', ' ')}" for target in targets)],
+        rows))
 
 
 def agents(report: dict[str, Any]) -> str:

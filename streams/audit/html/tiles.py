@@ -59,7 +59,7 @@ def specs(report: dict[str, Any]) -> list[Spec]:
     later = [  # contract 1.1 keys, shown when the report has them
         Spec("Requester wait, median", "duration", False,
              lambda r: totals(r)["requester_wait_seconds"]["p50"],
-             lambda r: f"{count(totals(r)['requester_wait_seconds']['count'])} resolutions",
+             lambda r: counted(totals(r)['requester_wait_seconds']['count'], 'resolution'),
              "none yet"),
         Spec("One-touch resolutions", "rate", True, lambda r: totals(r)["one_touch_rate"],
              lambda r: f"{count(totals(r)['one_touch_resolutions'])} resolved with one reply",

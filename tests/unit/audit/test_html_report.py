@@ -47,6 +47,10 @@ def test_the_tiles_and_their_changes_against_the_previous_two_hours(page: str) -
          "+1 h 3 min vs 20 min"),
         ("Response rate", "100 %", "3 of 3 messages answered", "better", "+50.0 pts vs 50 %"),
         ("Resolution rate", "33 %", "1 resolved", "worse", "\u221216.7 pts vs 50 %"),
+        # c-1 10:00-10:30 and, before, p-1 08:00-09:00, never pending; one reply each
+        ("Requester wait, median", "30 min", "1 resolution", "better", "\u221230 min vs 1 h"),
+        ("One-touch resolutions", "100 %", "1 resolved with one reply", "same",
+         "\u00b10.0 pts vs 100 %"),
         ("SLA first response", "67 %", "2 met, 1 breached", "better", "+66.7 pts vs 0 %"),
         ("SLA resolution", "50 %", "1 met, 1 breached", "same", "\u00b10.0 pts vs 50 %"),
         ("CSAT", "100 %", "satisfied, of 1 answer", "", "previous: no answers yet"),
@@ -161,7 +165,7 @@ def test_a_report_with_teams_gets_a_teams_table_by_volume_with_escaped_names() -
                         "one_touch_resolutions": 1,
                         "sla": {"first_response": {"met": 3, "breached": 1,
                                                    "compliance": 0.75}}},
-    }}
+    }, "sla": {"default": {"first_response": {}, "resolution": {}}}}
     rows = re.findall(r"<tr>(.*?)</tr>", sections.teams(report))
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in rows[1:]]
     assert cells == [
@@ -169,6 +173,10 @@ def test_a_report_with_teams_gets_a_teams_table_by_volume_with_escaped_names() -
         ["none", "1", "1 min", "0", "1 min", "no outcome", "no outcome"],
     ]
     assert sections.teams({"agents": {}}) == ""
+    no_policy = sections.teams({**report, "sla": {}})
+    assert "SLA" not in no_policy and "<td class=num>9</td>" in no_policy
+    assert "<p>No event named a team.</p>" in sections.teams(
+        {"by_team": {"none": report["by_team"]["none"]}, "sla": {}})
 
 
 def test_contract_1_1_totals_add_the_requester_wait_and_one_touch_tiles(tmp_path: Path) -> None:

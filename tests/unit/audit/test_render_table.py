@@ -81,12 +81,13 @@ def test_contract_1_1_keys_get_their_rows_and_teams_their_sections() -> None:
     assert "  one-touch resolutions   0 (none resolved)" in totals
     assert "  reassignments           2" in totals
     team = lines.index("Team tier1")
-    assert lines[team + 1:team + 7] == [
+    assert lines[team + 1:team + 8] == [
         "  agent replies           1",
         "  first response          median 5 min, 90 % within 5 min, mean 5 min, longest 5 min "
         "(1)",
         "  conversations resolved  0",
         "  requester wait          no resolutions yet",
+        "  one-touch resolutions   0",
         "  SLA first response      100 % met (1 met, 0 breached)",
         "",
     ]
