@@ -7,8 +7,8 @@ durations and instants as the report's sink. Each figure of a row counts in the 
 when its own instant lies in the range (docs/kpis.md section 2): the cycle start for
 `opened`, the first response and resolution instants for their samples, the deadline
 (breached) or the answer (met) for SLA outcomes; the SLA columns count only the outcomes
-inside the range. Team, assignee and requester wait stay empty: contract v1's core does
-not track them.
+inside the range. Team and assignee are the cycle's at its resolution, or after the last
+event for a cycle still open; empty when none was assigned (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ class Cycle:
     first_response_business_us: int | None = None
     resolved_at_us: int | None = None
     resolution_us: int | None = None
+    requester_wait_us: int | None = None
+    team: str | None = None
+    assignee: str | None = None
     deadlines_us: dict[str, int] = field(default_factory=dict)  # target -> last armed
     outcomes: list[tuple[SlaTarget, bool, int]] = field(default_factory=list)
 
@@ -88,10 +91,15 @@ class Ledger:
         cycle.first_response_us = duration_us
         cycle.first_response_business_us = business_us
 
-    def resolved(self, conversation_id: str, at_us: int, duration_us: int) -> None:
+    def resolved(
+        self, conversation_id: str, at_us: int, duration_us: int, requester_wait_us: int,
+        team: str | None, assignee: str | None,
+    ) -> None:
         cycle = self._open[conversation_id]  # its clocks are settled after this
         cycle.resolved_at_us = at_us
         cycle.resolution_us = duration_us
+        cycle.requester_wait_us = requester_wait_us
+        cycle.team, cycle.assignee = team, assignee
 
     def finish(
         self, conversations: Iterable[tuple[str, Conversation]], from_us: int, to_us: int
@@ -103,11 +111,13 @@ class Ledger:
 
     def _settle_open(self, conversations: Iterable[tuple[str, Conversation]]) -> None:
         """Deadlines still running after the last event are breached at the deadline, as
-        the report settles them (streams/audit/report.py)."""
+        the report settles them (streams/audit/report.py); an open cycle's team and
+        assignee are those after the last event."""
         for conversation_id, conv in conversations:
             cycle = self._open.get(conversation_id)
             if cycle is None or not conv.cycle_open:
                 continue
+            cycle.team, cycle.assignee = conv.team, conv.assignee
             if conv.response_deadline_us is not None and conv.response_target is not None:
                 cycle.outcomes.append((conv.response_target, False, conv.response_deadline_us))
             if conv.resolution_deadline_us is not None:
@@ -140,8 +150,8 @@ def _row(cycle: Cycle, from_us: int, to_us: int) -> dict[str, Any]:
         "conversation_id": cycle.conversation_id,
         "channel": cycle.channel,
         "brand": cycle.brand,
-        "team": None,
-        "assignee": None,
+        "team": cycle.team,
+        "assignee": cycle.assignee,
         "cycle_start": iso_from_us(cycle.start_us),
         "reopen": cycle.reopen,
         "policy": cycle.policy,
@@ -150,7 +160,7 @@ def _row(cycle: Cycle, from_us: int, to_us: int) -> dict[str, Any]:
         "first_response_business_seconds": _seconds(cycle.first_response_business_us),
         "resolved_at": _instant(cycle.resolved_at_us),
         "resolution_seconds": _seconds(cycle.resolution_us),
-        "requester_wait_seconds": None,
+        "requester_wait_seconds": _seconds(cycle.requester_wait_us),
     }
     for target in SLA_TARGETS:
         inside = [

@@ -426,12 +426,12 @@ class Engine:
         pending_us = conv.pending_us
         if conv.status == PENDING and at_us > conv.pending_since_us:
             pending_us += at_us - conv.pending_since_us
-        sink.requester_wait(
-            channel, brand, at_us, self._duration_us(start_us + pending_us, at_us), team
-        )
-        if self._cycles is not None:  # the same duration (and skew flag) again
+        requester_wait_us = self._duration_us(start_us + pending_us, at_us)
+        sink.requester_wait(channel, brand, at_us, requester_wait_us, team)
+        if self._cycles is not None:  # the same durations (and skew flag) again
             self._cycles.resolved(
-                event.conversation_id, at_us, self._duration_us(start_us, at_us)
+                event.conversation_id, at_us, self._duration_us(start_us, at_us),
+                requester_wait_us, team, conv.assignee,
             )
         sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, start_us, at_us)
         self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)

@@ -62,4 +62,8 @@ class CycleObserver(Protocol):
         self, conversation_id: str, at_us: int, duration_us: int, business_us: int | None
     ) -> None: ...
 
-    def resolved(self, conversation_id: str, at_us: int, duration_us: int) -> None: ...
+    def resolved(
+        self, conversation_id: str, at_us: int, duration_us: int, requester_wait_us: int,
+        team: str | None, assignee: str | None,
+    ) -> None:
+        """The resolution, with the cycle's requester wait and its team and assignee then."""

@@ -88,6 +88,11 @@ def test_the_ledger_rows_add_up_to_the_report(
         samples = [micros(row[f"{sample}_seconds"]) for row in rows if inside(row[instant])]
         assert canonical(duration_stats(samples)) == totals[f"{sample}_seconds"]
         assert len(samples) == totals[f"{sample}_seconds"]["count"] > 50
+    waits = [micros(row["requester_wait_seconds"]) for row in resolved]
+    assert canonical(duration_stats(waits)) == totals["requester_wait_seconds"]
+    for team, figures in report["by_team"].items():  # a cycle's team at its resolution
+        of_team = [row for row in resolved if (row["team"] or "none") == team]
+        assert len(of_team) == figures["conversations_resolved"]
     business = [micros(row["first_response_business_seconds"]) for row in rows
                 if inside(row["first_response_at"])
                 and row["first_response_business_seconds"] is not None]
@@ -130,8 +135,11 @@ def test_a_hand_computed_ledger_and_its_digest_printed_beside_the_report_digest(
 ) -> None:
     s = Scenario()
     s.message("10:00", conversation="c-1", channel="x")
+    s.assign("10:01", "a-7", conversation="c-1", channel="x", team="tier1")
     s.agent_reply("10:04:30.5", conversation="c-1", channel="x")
-    s.resolve("11:00", conversation="c-1", channel="x")
+    s.status("10:10", "pending", conversation="c-1", channel="x")
+    s.status("10:25", "open", conversation="c-1", channel="x")
+    s.resolve("11:00", conversation="c-1", channel="x")  # waited 60 - 15 pending = 45 min
     s.message("10:30", conversation="c-2", channel="facebook")  # never answered
     events = tmp_path / "events.jsonl"
     events.write_bytes(b"\n".join(s.lines()) + b"\n")
@@ -144,8 +152,8 @@ def test_a_hand_computed_ledger_and_its_digest_printed_beside_the_report_digest(
         f"carepulse replay: report {report['digest']}; ledger {ledger} "
         f"sha256:{hashlib.sha256(content).hexdigest()} (2 rows)\n")
     assert content.decode("utf-8").splitlines()[1:] == [
-        "c-1,x,default,,,2026-11-20T10:00:00Z,false,,2026-11-20T10:04:30.500000Z,270.500000,,"
-        "2026-11-20T11:00:00Z,3600.000000,,,0,0,,0,0,,0,0",
+        "c-1,x,default,tier1,a-7,2026-11-20T10:00:00Z,false,,2026-11-20T10:04:30.500000Z,"
+        "270.500000,,2026-11-20T11:00:00Z,3600.000000,2700.000000,,0,0,,0,0,,0,0",
         "c-2,facebook,default,,,2026-11-20T10:30:00Z,false,,,,,,,,,0,0,,0,0,,0,0",
     ]
 
@@ -172,28 +180,28 @@ def test_the_sla_columns_of_a_hand_computed_story_as_json_lines(tmp_path: Path) 
     rows = [json.loads(line) for line in ledger.read_text(encoding="utf-8").splitlines()]
     common = {"brand": "default", "team": None, "assignee": None, "reopen": False,
               "policy": "default", "first_response_business_seconds": None,
-              "requester_wait_seconds": None, "next_response_deadline": None,
+              "next_response_deadline": None,
               "next_response_met": 0, "next_response_breached": 0}
     day = "2026-11-20T"
     assert rows == [
         {**common, "conversation_id": "c-1", "channel": "facebook",
          "cycle_start": f"{day}10:00:00Z", "first_response_at": f"{day}10:05:00Z",
          "first_response_seconds": "300.000000", "resolved_at": f"{day}10:30:00Z",
-         "resolution_seconds": "1800.000000",
+         "resolution_seconds": "1800.000000", "requester_wait_seconds": "1800.000000",
          "first_response_deadline": f"{day}10:15:00Z", "first_response_met": 1,
          "first_response_breached": 0, "resolution_deadline": f"{day}11:00:00Z",
          "resolution_met": 1, "resolution_breached": 0},
         {**common, "conversation_id": "c-2", "channel": "x",
          "cycle_start": f"{day}10:10:00Z", "first_response_at": f"{day}11:33:20Z",
          "first_response_seconds": "5000.000000", "resolved_at": None,
-         "resolution_seconds": None,
+         "resolution_seconds": None, "requester_wait_seconds": None,
          "first_response_deadline": f"{day}10:25:00Z", "first_response_met": 0,
          "first_response_breached": 1, "resolution_deadline": f"{day}11:10:00Z",
          "resolution_met": 0, "resolution_breached": 1},
         {**common, "conversation_id": "c-3", "channel": "facebook",
          "cycle_start": f"{day}11:00:00Z", "first_response_at": f"{day}11:10:00Z",
          "first_response_seconds": "600.000000", "resolved_at": None,
-         "resolution_seconds": None,
+         "resolution_seconds": None, "requester_wait_seconds": None,
          "first_response_deadline": f"{day}11:15:00Z", "first_response_met": 1,
          "first_response_breached": 0, "resolution_deadline": f"{day}12:00:00Z",
          "resolution_met": 0, "resolution_breached": 0},
