@@ -28,6 +28,7 @@ from streams.config.kpis import (
     SlaConfig,
     SlaMatch,
     SlaPolicy,
+    TeamsConfig,
     ThresholdsConfig,
     TopicsConfig,
 )
@@ -38,6 +39,6 @@ __all__ = [
     "MAX_LABEL_VALUES", "AgentsConfig", "BrandsConfig", "CalendarConfig", "CarePulseConfig",
     "ChannelsConfig", "ConfigError", "DedupeConfig", "KafkaConfig", "LimitsConfig",
     "MetricsConfig", "MonthlyCosts", "QuickRepliesConfig", "SavingsConfig", "SlaConfig",
-    "SlaMatch", "SlaPolicy", "ThresholdsConfig", "TopicsConfig", "WorkerConfig",
+    "SlaMatch", "SlaPolicy", "TeamsConfig", "ThresholdsConfig", "TopicsConfig", "WorkerConfig",
     "bootstrap_servers_problem", "load_config", "port_problem", "with_environment",
 ]
