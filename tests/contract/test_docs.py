@@ -181,7 +181,7 @@ def exposed_metrics() -> dict[str, tuple[str, frozenset[str]]]:
     configuration (SLA policies, calendars, social costs) with agent series, fed
     simulated traffic on two partitions."""
     config = load_config(EXAMPLE_CONFIG).model_copy(
-        update={"metrics": MetricsConfig(agent_series=True)}
+        update={"metrics": MetricsConfig(agent_series=True, team_series=True)}
     )
     owner = Owner(config, owned={0, 1})
     owner.states = {partition: PartitionState(partition, config) for partition in owner.owned}
