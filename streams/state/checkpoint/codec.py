@@ -186,9 +186,9 @@ def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conve
     conv.policy = None if policy_name is None else sla.by_name(policy_name)
     conv.cycle_brand = brand
     for name, value in zip(_V3_FIELDS, data[_V2_LENGTH:], strict=True):
-        if name == "team_changes" and value is not None:
-            value = [(item[0], item[1]) for item in value]  # JSON has lists
         setattr(conv, name, value)
+    if conv.team_changes is not None:  # JSON has lists
+        conv.team_changes = [(change[0], change[1]) for change in conv.team_changes]
     return conv
 
 
