@@ -15,7 +15,10 @@ layers) and recorded again once, for report contract 1.1: the schema string beca
 `time_to_assignment_seconds`, `reassignments`, `one_touch_resolutions` and
 `one_touch_rate`, the report gained `by_team`, and the table shows them. Every version 1
 key kept its value in all 18 cases (the reports compared without the new keys, the schema
-string and the digest were identical before and after).
+string and the digest were identical before and after). They were recorded a third
+time when the simulator began to generate contract 1.1 traffic (status changes,
+reassignments and escalations between teams): the input files themselves changed, so
+every digest did, with no change of the audit code between the two recordings.
 
 `python tests/contract/test_report_digests.py` prints the digests of the current code.
 """
@@ -48,76 +51,76 @@ RANGE = ("2026-11-02T06:00:00Z", "2026-11-02T09:30:00+01:00")  # --from, --to
 # recorded for report contract 1.1.
 RECORDED: dict[tuple[int, str, str], tuple[str, str]] = {
     (3, 'defaults', 'all'): (
-        "68640dea0525f57d2445df7f429126759e3faaf2e1cb5a23675b587622df8dc6",
-        "105d53780baf205f86b7ac0c5811d935f3a9c32a46ffda48bc738a76ff5365a5",
+        "2ceb3bb39022e66dbcc0b9be19767f186a8f28d684101e111968ffe89a86f58d",
+        "4baf492f71310e310437ad6998308965270adcfea6b4ea08f6f7cbcd563848a0",
     ),
     (3, 'defaults', 'range'): (
-        "88d75bf282346c1c80a816dc4d58ce41bd4f0eb2fe3c5b01b81298f7968dcad5",
-        "720ac72845f87c0e365c344a52402ba384b8e8edeee2c4e235bc689822be5c75",
+        "14a2f26f40af14b8c1a5663ff2a898cc5d0882ddf7df63a6632bf7e055c772d7",
+        "da934b889cbb95bf4131d1324ffeb0bf4e80fe3b80edb1fabe690bda5ab75579",
     ),
     (3, 'example', 'all'): (
-        "7f50c8abd658bd07a6d9ad72929c056a9c11a2a2ba795c00665a51cdadc793ef",
-        "3b4e690beb6d686463b666bbb0eccc3b0e163132f0f2986d8b7533e64c305268",
+        "062994f96deb830bfd896eca95f3b3caecaba7ccdfaf6c1f49f3e1d06a7a71a3",
+        "5aee7dfac335e36d3b2599101cc38ee477bfdb9ef4d633a4cda01eb7f5624526",
     ),
     (3, 'example', 'range'): (
-        "b87f2d4851b88d3dd72a3400cf1840791c2e8be0ffdff425b3ae204806cc7d42",
-        "072ed65974d2cca405b38fb31b0c420b3a94901155e80081f2d6e6c82a16e5c5",
+        "1382fad6447c7dffe99d3861f94b238eb5ce95f4babe73ff6af11655b13c242c",
+        "730ba98aac5fcb395a0bfcaf0cc5ca7633b291205af3bb4fe67b453410f8f125",
     ),
     (3, 'example-short-grace', 'all'): (
-        "85e7eaa86aa27bf3316ef89db98b7ba57dbc76ad7f94bf0dd70a411464d77cd4",
-        "02982e442cf2339cf7191318dfaa8aa3f9c41714d2668983803ff4c902ae9bfa",
+        "dc65a04ab8c4d54092f427d8231c64a7e6b3f9978107d2d0ce17f0ad7192f037",
+        "5094d130c49eedd66e0f1b025673bbdaab18df74ea6219566ffcf69db13492b9",
     ),
     (3, 'example-short-grace', 'range'): (
-        "113f895aa6d86536b78642fe4f67d0a189beb6e864fe287e80fde593209319cb",
-        "6422fbd99d43d939e15555923558cabd2d411342aa864068cdf82120409ff574",
+        "d907a1ae2e5c31fe76618882ae7b50a92317f4462db54f665c34f6ab77224c14",
+        "1c9d4969b3cbe551dd38a0acd38930d4ef3f69980c80e6f5848d2219d51b677e",
     ),
     (7, 'defaults', 'all'): (
-        "875f0673a7cab4013fbd7e453aa9aff58a2fe756a7031431c4a9b072270c9002",
-        "0f71021c9a6d7c1710cdfc3335244e2a9afe84487aae1422c09c367e44211786",
+        "09213a797ee5f5d5e1891236c5dbdd92a07e613516c6e92b6dcfb34476b20cf3",
+        "3c58d598d8508ccfb93cf774f8f1b261207011e87ab80895b757b838505346f0",
     ),
     (7, 'defaults', 'range'): (
-        "64bc6cd2374a91230c8aa3114cb1b67c403fb04d2fb1049ae5005fe9069c4519",
-        "a8063872457a660e30ef337839081aa1a7ee8144fc71ce6001b5ed8b7a35f196",
+        "fc30d6b971e90d02bdc2ae92a97f5048e014d06fd998a54e01c50bedbb6db94e",
+        "eb091a1a9a871d188b94f06dbf3ebdc8e551efd97f12c14356c4d872bddf82a3",
     ),
     (7, 'example', 'all'): (
-        "26cc89f22a8d3c4084d9f1c84bf3c8c8e117797a88bbf4c69d9af35d9974e932",
-        "1bf24a662847757286872c33dc97b3323d7473b9aba5fd8425fd2e9f808bc0a0",
+        "2753a438568141ed87e971f135493bc038ac329887d898a84a016b3849a8ad44",
+        "f3a8997a8173027ef44b8fbc6791dc7d8aaba0060ea6d9a78d60cf5ad8da98e8",
     ),
     (7, 'example', 'range'): (
-        "5174a5cee4cbd3c3d45fae246ebfd51a53c78553cac6fae1a6be890a02855ab7",
-        "72c3e54fde3a4b4ed6b11c72dc47c5ee8246d95ae713316717ba7b468ecd2183",
+        "0edc3ada81ce18f2e81a25a8c2dc5fe5ad85534f1c2e34e5ae0667657a49c903",
+        "556d12baf80a0a26cf49b7fc6b614a9fd0bec473a4d6f4dcced0e12c2c4bb6d1",
     ),
     (7, 'example-short-grace', 'all'): (
-        "f8729b76fabbade42c8b9fad89500835f75b49ec17858a085cec99ca2caf2aa2",
-        "1af57484c28a193252f743049586707db706aab9f1ef081dedad6e3d20234e2e",
+        "cb59f3142c1ca31fc47a15428841077546ba0595c2932796588d7850277f5a0a",
+        "a1f1bce1b9a0678e3c01fa057144512e5def3a1581342a2492b8d8aee21bb4bc",
     ),
     (7, 'example-short-grace', 'range'): (
-        "acd363b488dc7460d9ee07eb6064fc663709f2d663b19e241c9aaeea8e6b7524",
-        "6ab20bbcb8926c20355ebbb063f60895e1ad673d7231efe318e86da5fec599e9",
+        "5e88ed8c7c08ed4f6ee896516d4e2ad971318fd3872a5e33df29411642bc92fe",
+        "b263998244b7b7f1bbae5a9b48dabe318b166bce92777de0106c9cfff8419e2d",
     ),
     (29, 'defaults', 'all'): (
-        "27f924b46a4dae51cd5e1e0ba8d6bb7717b4b3aeb6d13c759dfa237a1bf8b4c0",
-        "b1679ee901524e5408b25d3c86c3f1f1722e0fd7df7f61f1074c61246a2f970d",
+        "0ecb79d27b7702a028c86866e26c0ca91f3d9645f0c24f70225b8dbfbdb65da9",
+        "bec0d09a391ab9daeab068ffc49302f8baa9576fd9ec5a3a04a0baa1d1333900",
     ),
     (29, 'defaults', 'range'): (
-        "7e4b20461759934ec86c07904ac1aabe2956fe44e622c9c99484cfb0fd530449",
-        "eefd6a21576402e1a695378f87831406b271e240b7b52271dc1346e84593cbc0",
+        "1028662350ca9f91f526807f955d69df438404cc0f0afc7b5e89a1d13a627323",
+        "5bf47c7b23a2424b50893b836d9a9ad533a866119732fbc09277479dc4c619d0",
     ),
     (29, 'example', 'all'): (
-        "43263bd5904fbb2ca3404bf1fec05695aa82362da9072a0cdd07ff47f7577489",
-        "4025c7f10836cf8237394f61147aaae9d31c5d4354f99f245e9e3903ae7a5fec",
+        "f5d74470c6795bb3bade1c2f0e4ad4fafd9165988f71c57a968aa1845abbecee",
+        "1b39fc9fd3663d6dc1cc15421db1aca0f53f2d3dcaa7a1e46898fe86c83e6c29",
     ),
     (29, 'example', 'range'): (
-        "add59b6ad9755d3c0b5386e56519c35d8e86645a2ed6c3444b786024911a21db",
-        "ac41249813a2af3e1468b29ce69b3f21570b6af42e0891de6394426ea7d764e3",
+        "ccc7ac424818a1ff8992fd288a5ec638970b6be776442cb4701be0ba139f57e5",
+        "61438815a1c66f7309a5a13830eca312c87356a28e5b78487c73b693e4f33729",
     ),
     (29, 'example-short-grace', 'all'): (
-        "1d083058958bdb19e43ebadc3f890c65de513cf090e1fef9ae66a83daa56f3b2",
-        "db203b4a4463bd34a54d212a89b5e16a23c8e3d9d25c9dd797a7203f6bc7e63b",
+        "7fccd180c9663b0ad4cae90e8f2857e5b27f299b0748cea2c443bafe05e9e708",
+        "79c3e3a0570cbe86dafeac9329cfe6572438ec823c35da244168ee95db2703c2",
     ),
     (29, 'example-short-grace', 'range'): (
-        "ddbe0b7727c4fd64c23b6d5e4382776d94210b1cb978ebabae30cc46b33a3d49",
-        "5aa234e3d4cac07c3a6aaf6ba8a00bbc5d9815e1b3252cbb37a562847b2c69c7",
+        "dcd0b209871b390118cb0d1b66e8e72ae65f1538bc27afd10da0ef29393fbc0d",
+        "70d0c1f35f00ca5a3ff6a405cd06d670f9dab070e4e7cf39237c554ef9e00845",
     ),
 }
 
