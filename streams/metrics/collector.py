@@ -180,7 +180,7 @@ def _conversation_gauges(worker: WorkerView) -> Iterator[Metric]:
     # every status of a series seen open, at 0 when no cycle of it has that status
     by_status.update(dict.fromkeys(
         [(*series, status) for series in open_by_series for status in STATUSES], 0))
-    families = (
+    families: tuple[tuple[str, Mapping[Any, float]], ...] = (
         ("open_conversations", open_by_series),
         ("conversations_by_status", by_status),
         ("waiting_conversations", waiting_by_series),
