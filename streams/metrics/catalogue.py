@@ -83,7 +83,7 @@ _TEAM_MEANING: Final = (" (only with `[metrics] team_series = true`; `[teams] al
                         "else `other`; no team: `none`)")
 _TEAM_HISTOGRAM_MEANINGS: Final = {
     "team_first_response_seconds": "first responses, by the team of the reply that gives "
-    "them" + _TEAM_MEANING,
+    "them (only with team series)",
     "team_requester_wait_seconds": "requester waits, by the conversation's team at the "
     "resolution (only with team series)",
 }
