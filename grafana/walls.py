@@ -113,7 +113,7 @@ class WallSettings:
     @property
     def team_sla_no_value(self) -> str:
         """Team SLA panels: what is missing first, team series or a policy."""
-        return self.team_no_value if not self.team_series else self.sla_no_value
+        return self.sla_no_value if self.team_series else NO_TEAM_SERIES
 
     def first_response(self, default: tuple[float, float]) -> tuple[Thresholds, str]:
         """Colours of a first-response time, and a sentence saying where they come from:
@@ -231,12 +231,12 @@ def care_wall(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
     pending = stat(
         "Pending now", status_now("pending"), "none", NEUTRAL,
         "Open cases set to pending: the team waits for the customer's answer (a customer "
-        "message sets them back to open). Not a target, hence no colour.", width=4,
+        "message sets them back to open). A count, not a target: neutral blue.", width=4,
     )
     on_hold = stat(
         "On hold now", status_now("on_hold"), "none", NEUTRAL,
         "Open cases on hold: waiting for a third party (another team, a supplier, a "
-        "carrier). Not a target, hence no colour.", width=4,
+        "carrier). A count, not a target: neutral blue.", width=4,
     )
     oldest = stat(
         "Oldest waiting", f"max({metric('oldest_waiting_seconds')})", "s",
