@@ -10,6 +10,7 @@ Not a benchmark itself; the scripts import it as `common` (they run as
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import signal
 import statistics
@@ -23,6 +24,7 @@ from aiokafka.partitioner import murmur2
 
 from streams.config import load_config
 from streams.kafka.produce import record_key
+from streams.testing import simulate
 from streams.testing.simulate import write_file
 from streams.testing.worker import WorkerProcess
 
@@ -36,8 +38,11 @@ _SECTION = re.compile(r"^\s*\[+\s*([A-Za-z0-9_\-]+)")
 
 
 def simulated_file(events: int, seed: int) -> Path:
-    """The simulated file for (events, seed), generated once into bench/out/."""
-    path = OUT_DIR / f"sim-{events}-seed{seed}.jsonl"
+    """The simulated file for (events, seed), generated once into bench/out/ by this
+    version of the simulator (its name carries a digest of simulate.py, so a changed
+    simulator never reuses a file an older one wrote)."""
+    version = hashlib.sha256(Path(simulate.__file__).read_bytes()).hexdigest()[:12]
+    path = OUT_DIR / f"sim-{events}-seed{seed}-{version}.jsonl"
     if not path.exists():
         OUT_DIR.mkdir(exist_ok=True)
         started = time.perf_counter()

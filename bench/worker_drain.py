@@ -271,7 +271,8 @@ def main() -> None:
     path = simulated_file(args.events, args.seed)
     with tempfile.TemporaryDirectory(prefix="carepulse-drain-") as scratch:
         workdir = Path(scratch)
-        probe = write_worker_config(workdir / "probe.toml", config_base, "probe", TOPIC, 0)
+        probe = write_worker_config(workdir / "probe.toml", config_base, "probe", TOPIC,
+                                    free_port())
         started = time.perf_counter()
         expected = expected_metrics(path, load_config(probe))
         print(f"expected final metrics from an in-process PartitionState run in "

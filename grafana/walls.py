@@ -7,7 +7,8 @@ Rules every expression follows (tests/contract/test_dashboards.py checks them):
 - rates and increases come from counters; the `window_*` gauges are additive counts over
   event-time windows (docs/kpis.md section 8) and are summed before dividing;
 - series that carry `brand` and `channel` are filtered by the `$brand` and `$channel`
-  variables (money has neither label: the ROI figures are for the whole deployment).
+  variables, team series by `$brand` and `$team`, agent series by `$brand` and `$agent`
+  (money has no brand: the ROI figures are for the whole deployment).
 
 Thresholds (green, amber, red) are defaults for a care team to tune here; the red lines of
 oldest waiting and response rate are the alert rules' thresholds.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from grafana.panels import (
     GREEN,
@@ -42,6 +44,7 @@ from streams.config import CarePulseConfig
 
 SCOPE = 'brand=~"$brand", channel=~"$channel"'
 AGENT_SCOPE = 'brand=~"$brand", agent=~"$agent"'
+TEAM_SCOPE = 'brand=~"$brand", team=~"$team"'
 
 # Red lines shared with prometheus/rules/carepulse-alerts.yml.
 OLDEST_WAITING_RED_SECONDS = 1800  # CarePulseCustomerWaitingLong
@@ -61,6 +64,9 @@ FIRST_RESPONSE_P50 = (900.0, 3600.0)
 FIRST_RESPONSE_P90 = (1800.0, 3600.0)
 NO_SLA_POLICY = "No SLA policy: add [[sla.policies]] to the worker's configuration"
 NO_SLA_OUTCOME = "No SLA outcome yet"
+NO_TEAM_SERIES = ("No team series: set [metrics] team_series = true and a [teams] allowlist "
+                  "in the worker's configuration")
+NO_TEAM_OUTCOME = "No team outcome yet"
 
 
 @dataclass(frozen=True)
@@ -75,16 +81,20 @@ class WallSettings:
     """The longest first-response target of the SLA policies, if one has such a target."""
     first_response_at_risk_fraction: float = 0.8
     """That target's policy's at_risk_fraction (the earliest, among equal targets)."""
+    team_series: bool = False
+    """`[metrics] team_series`: without it, the team panels say how to turn them on."""
 
     @classmethod
     def of(cls, config: CarePulseConfig) -> WallSettings:
         policies = config.sla.policies
         targets = [(policy.first_response_seconds, -policy.at_risk_fraction)
                    for policy in policies if policy.first_response_seconds is not None]
+        team_series = config.metrics.team_series
         if not targets:
-            return cls(config.savings.currency, len(policies))
+            return cls(config.savings.currency, len(policies), team_series=team_series)
         seconds, negative_fraction = max(targets)
-        return cls(config.savings.currency, len(policies), seconds, -negative_fraction)
+        return cls(config.savings.currency, len(policies), seconds, -negative_fraction,
+                   team_series)
 
     @property
     def money_unit(self) -> str:
@@ -95,6 +105,15 @@ class WallSettings:
     @property
     def sla_no_value(self) -> str:
         return NO_SLA_OUTCOME if self.sla_policies else NO_SLA_POLICY
+
+    @property
+    def team_no_value(self) -> str:
+        return NO_TEAM_OUTCOME if self.team_series else NO_TEAM_SERIES
+
+    @property
+    def team_sla_no_value(self) -> str:
+        """Team SLA panels: what is missing first, team series or a policy."""
+        return self.sla_no_value if self.team_series else NO_TEAM_SERIES
 
     def first_response(self, default: tuple[float, float]) -> tuple[Thresholds, str]:
         """Colours of a first-response time, and a sentence saying where they come from:
@@ -131,6 +150,8 @@ CHANNEL = variable("channel", "Channel",
                    'label_values(carepulse_messages_received_total{brand=~"$brand"}, channel)')
 AGENT = variable("agent", "Agent",
                  'label_values(carepulse_agent_replies_total{brand=~"$brand"}, agent)')
+TEAM = variable("team", "Team",
+                'label_values(carepulse_team_replies_total{brand=~"$brand"}, team)')
 
 
 def metric(name: str, *matchers: str, scope: str = SCOPE) -> str:
@@ -160,10 +181,22 @@ def increase(counter: str, span: str, by: str = "", scope: str = SCOPE) -> str:
     return f"sum{grouping} (increase({metric(counter, scope=scope)}[{span}]))"
 
 
-def compliance(span: str, by: str = "") -> str:
-    met = increase("sla_met_total", span, by)
-    breached = increase("sla_breaches_total", span, by)
+def compliance(span: str, by: str = "", prefix: str = "", scope: str = SCOPE) -> str:
+    """met / (met + breached) of the `sla_` counters, or of the `team_sla_` ones."""
+    met = increase(f"{prefix}sla_met_total", span, by, scope)
+    breached = increase(f"{prefix}sla_breaches_total", span, by, scope)
     return ratio(met, f"({met} + {breached})")
+
+
+def one_touch_rate(span: str, by: str = "") -> str:
+    return ratio(increase("one_touch_resolutions_total", span, by),
+                 increase("conversations_resolved_total", span, by))
+
+
+def status_now(status: str) -> str:
+    """Open cycles in `status` now, over every worker and series."""
+    matcher = f'status="{status}"'
+    return f"sum({metric('conversations_by_status', matcher)})"
 
 
 def nps(span: str, by: str = "") -> str:
@@ -193,23 +226,35 @@ def care_wall(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
     waiting = stat(
         "Customers waiting now", f"sum({metric('waiting_conversations')})", "none",
         lower_is_better(10, 25), "Conversations whose customer waits for an agent reply.",
+        width=4,
+    )
+    pending = stat(
+        "Pending now", status_now("pending"), "none", NEUTRAL,
+        "Open cases set to pending: the team waits for the customer's answer (a customer "
+        "message sets them back to open). A count, not a target: neutral blue.", width=4,
+    )
+    on_hold = stat(
+        "On hold now", status_now("on_hold"), "none", NEUTRAL,
+        "Open cases on hold: waiting for a third party (another team, a supplier, a "
+        "carrier). A count, not a target: neutral blue.", width=4,
     )
     oldest = stat(
         "Oldest waiting", f"max({metric('oldest_waiting_seconds')})", "s",
         lower_is_better(900, OLDEST_WAITING_RED_SECONDS),
         "Wait of the longest-waiting customer; red from the CarePulseCustomerWaitingLong "
-        "alert's 30 minutes.",
+        "alert's 30 minutes.", width=4,
     )
     p50 = stat(
         "First response p50 (1 h)", quantile(0.5, "first_response_seconds", "1h"), "s",
         p50_colours,
         f"Median first response of the last hour, from the histogram's buckets. {p50_source}",
+        width=4,
     )
     p90 = stat(
         "First response p90 (1 h)", quantile(0.9, "first_response_seconds", "1h"), "s",
         p90_colours,
         "90th percentile first response of the last hour, from the histogram's buckets. "
-        f"{p90_source}",
+        f"{p90_source}", width=4,
     )
     rate = stat(
         "Response rate (24 h)", response_rate("24h"), "percentunit",
@@ -251,9 +296,11 @@ def care_wall(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
     )
     return dashboard(
         "carepulse-care-wall", "Care wall",
-        "The numbers a care team watches on a screen: who waits now, how fast and how well "
-        "the team answers, what customers say and what social care saves.",
-        [[waiting, oldest, p50, p90], [rate, sla, csat_panel, nps_panel, savings],
+        "The numbers a care team watches on a screen: who waits now and which cases are "
+        "pending or on hold, how fast and how well the team answers, what customers say "
+        "and what social care saves.",
+        [[waiting, pending, on_hold, oldest, p50, p90],
+         [rate, sla, csat_panel, nps_panel, savings],
          [inbound, waiting_trend]],
         [BRAND, CHANNEL], time_from="now-6h", refresh="10s",
     )
@@ -305,10 +352,38 @@ def sla_dashboard(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
     return dashboard(
         "carepulse-sla", "SLA",
         "SLA breaches over time, the clocks at risk now and compliance per channel, "
-        "policy and target.",
-        [[breaches, at_risk_total], [at_risk, per_channel, per_target], [trend, met]],
-        [BRAND, CHANNEL],
+        "policy, target and team.",
+        [[breaches, at_risk_total], [at_risk, per_channel, per_target], [trend, met],
+         _team_sla_panels(settings)],
+        [BRAND, CHANNEL, TEAM],
     )
+
+
+def _team_sla_panels(settings: WallSettings) -> list[Panel]:
+    """Compliance and breaches per team and target (every policy), from the opt-in
+    team families."""
+    no_value = settings.team_sla_no_value
+    per_team = bars(
+        "Compliance per team (24 h)",
+        compliance("24h", "team", "team_", TEAM_SCOPE), "{{team}}", "percentunit",
+        "Met / (met + breached) per team, every policy and target: a met target counts "
+        "for the team of the answering reply or resolution, a breach for the "
+        "conversation's team at the deadline.", higher_is_better(0.95, 0.9), width=8,
+        minimum=0, maximum=1, no_value=no_value,
+    )
+    per_team_target = bars(
+        "Compliance per team and target (24 h)",
+        compliance("24h", "team, target", "team_", TEAM_SCOPE), "{{team}} {{target}}",
+        "percentunit", "Met / (met + breached) per team and target, every policy.",
+        higher_is_better(0.95, 0.9), width=8, minimum=0, maximum=1, no_value=no_value,
+    )
+    breaches = timeseries(
+        "Breaches per hour, by team",
+        [Query(increase("team_sla_breaches_total", "1h", "team", TEAM_SCOPE), "{{team}}")],
+        "none", "SLA targets breached in the hour before each point, by the conversation's "
+        "team at the deadline.", width=8, no_value=no_value,
+    )
+    return [per_team, per_team_target, breaches]
 
 
 def channels_dashboard(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
@@ -369,17 +444,93 @@ def channels_dashboard(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
     )
     return dashboard(
         "carepulse-channels", "Channels and topics",
-        "Volumes, response and resolution per channel, what customers write about and "
-        "how they feel.",
+        "Volumes, response, assignment and resolution per channel, what customers write "
+        "about and how they feel.",
         [[volumes, replies], [response, resolution, first_response],
-         [topics, quick_replies, resolution_time], [sentiment]],
+         _handling_panels(), [topics, quick_replies, resolution_time], [sentiment]],
         [BRAND, CHANNEL],
     )
+
+
+def _handling_panels() -> list[Panel]:
+    """How cases are handled per channel: requester wait, assignment, one touch."""
+    requester_wait = bars(
+        "Requester wait p50 per channel (24 h)",
+        quantile(0.5, "requester_wait_seconds", "24h", "channel"), "{{channel}}", "s",
+        "Resolution time minus the time spent pending (waiting for the customer); time "
+        "on hold still counts. From the histogram's buckets.", width=6,
+    )
+    assignment = bars(
+        "Time to assignment p50 per channel (24 h)",
+        quantile(0.5, "time_to_assignment_seconds", "24h", "channel"), "{{channel}}", "s",
+        "First assignment of a cycle minus its start. From the histogram's buckets.",
+        width=6,
+    )
+    reassignments = bars(
+        "Reassignments per channel (24 h)",
+        increase("reassignments_total", "24h", "channel"), "{{channel}}", "none",
+        "Assignments to another agent than the current assignee.", width=6,
+    )
+    one_touch = bars(
+        "One-touch rate per channel (24 h)", one_touch_rate("24h", "channel"),
+        "{{channel}}", "percentunit",
+        "Resolutions after exactly one agent reply / resolutions.", width=6, minimum=0,
+        maximum=1,
+    )
+    return [requester_wait, assignment, reassignments, one_touch]
 
 
 def _agent_bars(title: str, expr: str, unit: str, description: str,
                 thresholds: Thresholds = NEUTRAL) -> Panel:
     return bars(title, expr, "{{agent}}", unit, description, thresholds, width=12, height=12)
+
+
+def _team_bars(title: str, expr: str, unit: str, description: str, no_value: str,
+               thresholds: Thresholds = NEUTRAL, **extra: Any) -> Panel:
+    return bars(title, expr, "{{team}}", unit, description, thresholds, width=8,
+                no_value=no_value, **extra)
+
+
+def _team_panels(settings: WallSettings) -> list[list[Panel]]:
+    """Two rows per team: first response p50 and p90 and requester wait; resolutions,
+    SLA compliance and agent replies (the opt-in team families)."""
+    p50_colours, p50_source = settings.first_response(FIRST_RESPONSE_P50)
+    p90_colours, p90_source = settings.first_response(FIRST_RESPONSE_P90)
+    no_value = settings.team_no_value
+    p50 = _team_bars(
+        "First response p50 per team (24 h)",
+        quantile(0.5, "team_first_response_seconds", "24h", "team", TEAM_SCOPE), "s",
+        "A first response counts for the team of the reply that gives it. "
+        f"{p50_source}", no_value, p50_colours,
+    )
+    p90 = _team_bars(
+        "First response p90 per team (24 h)",
+        quantile(0.9, "team_first_response_seconds", "24h", "team", TEAM_SCOPE), "s",
+        f"From each team's first-response histogram. {p90_source}", no_value, p90_colours,
+    )
+    requester_wait = _team_bars(
+        "Requester wait p50 per team (24 h)",
+        quantile(0.5, "team_requester_wait_seconds", "24h", "team", TEAM_SCOPE), "s",
+        "Resolution time minus the time spent pending, for the conversation's team at "
+        "the resolution.", no_value,
+    )
+    resolutions = _team_bars(
+        "Resolutions per team (24 h)",
+        f"sort_desc({increase('team_resolutions_total', '24h', 'team', TEAM_SCOPE)})",
+        "none", "Resolutions, for the conversation's team at the resolution.", no_value,
+    )
+    sla = _team_bars(
+        "SLA compliance per team (24 h)", compliance("24h", "team", "team_", TEAM_SCOPE),
+        "percentunit", "Met / (met + breached) per team, every policy and target.",
+        settings.team_sla_no_value, higher_is_better(0.95, 0.9), minimum=0, maximum=1,
+    )
+    replies = _team_bars(
+        "Agent replies per team (24 h)",
+        f"sort_desc({increase('team_replies_total', '24h', 'team', TEAM_SCOPE)})", "none",
+        "A reply counts for its own team when it names one, else for the conversation's "
+        "team.", no_value,
+    )
+    return [[p50, p90, requester_wait], [resolutions, sla, replies]]
 
 
 def team_dashboard(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
@@ -418,11 +569,12 @@ def team_dashboard(settings: WallSettings = DEFAULT_SETTINGS) -> Json:
     )
     return dashboard(
         "carepulse-team", "Team",
-        "Per-agent replies, resolutions and first response. Agent series are opt-in: "
-        "[metrics] agent_series = true and an [agents] allowlist in the worker's "
-        "configuration.",
-        [[replies, resolutions], [p50, p90], [pace, authors]],
-        [BRAND, CHANNEL, AGENT],
+        "Per team: first response, requester wait, resolutions, SLA compliance and "
+        "replies; then per agent: replies, resolutions and first response. Team and agent "
+        "series are opt-in: [metrics] team_series = true with a [teams] allowlist, and "
+        "agent_series = true with an [agents] allowlist, in the worker's configuration.",
+        [*_team_panels(settings), [replies, resolutions], [p50, p90], [pace, authors]],
+        [BRAND, CHANNEL, TEAM, AGENT],
     )
 
 

@@ -21,9 +21,15 @@ from schemas.events import SURVEY_SCALES, AuthorType, ResolvedBy
 from schemas.rejections import REJECT_REASONS
 from streams.config import CarePulseConfig
 from streams.config.loading import load_config
-from streams.kpi.labels import NO_TOPIC, OTHER
+from streams.kpi.conversation import STATUSES
+from streams.kpi.labels import NO_TEAM, NO_TOPIC, OTHER
 from streams.kpi.sla import SlaBook
-from streams.state.totals import AGENT_HISTOGRAM, BUCKET_BOUNDS_SECONDS, HISTOGRAMS
+from streams.state.totals import (
+    AGENT_HISTOGRAM,
+    BUCKET_BOUNDS_SECONDS,
+    HISTOGRAMS,
+    TEAM_HISTOGRAMS,
+)
 from streams.state.windows import (
     ADDITIVE_GAUGES,
     CURRENCY_GAUGES,
@@ -34,8 +40,10 @@ from streams.state.windows import (
 
 PREFIX: Final = "carepulse_"
 Kind = Literal["counter", "gauge", "histogram"]
+OptIn = Literal["agent_series", "team_series"]  # the `[metrics]` switch of a family
 SERIES: Final = ("brand", "channel")
 AGENT: Final = ("brand", "agent")
+TEAM: Final = ("brand", "team")
 SLA: Final = ("brand", "channel", "policy", "target")
 WINDOWED: Final = ("brand", "channel", "window")
 CURRENCY: Final = ("currency", "window")
@@ -53,7 +61,7 @@ class Family:
     labels: tuple[str, ...] = ()
     meaning: str = ""  # docs/metrics.md's cell; the help text when empty
     source: str | None = None  # the state layer's key for it (window gauges: WINDOW + key)
-    agent_series: bool = False  # exposed only with `[metrics] agent_series = true`
+    opt_in: OptIn | None = None  # exposed only with `[metrics] <opt_in> = true`
 
     @property
     def doc(self) -> str:
@@ -61,14 +69,26 @@ class Family:
 
 
 def _counter(name: str, source: str, help_: str, labels: tuple[str, ...], meaning: str = "",
-             agent_series: bool = False) -> Family:
-    return Family(name, "counter", help_, labels, meaning, source, agent_series)
+             opt_in: OptIn | None = None) -> Family:
+    return Family(name, "counter", help_, labels, meaning, source, opt_in)
 
 
 _HISTOGRAM_MEANINGS: Final = {
     "first_response_seconds": "first agent reply \N{MINUS SIGN} cycle start (or handoff)",
     "reply_wait_seconds": "each agent reply \N{MINUS SIGN} start of the wait it ends",
     "resolution_seconds": "resolution \N{MINUS SIGN} cycle start",
+    "requester_wait_seconds": "resolution \N{MINUS SIGN} cycle start \N{MINUS SIGN} the "
+    "time the cycle spent `pending` (on hold still counts)",
+    "time_to_assignment_seconds": "first assignment of a cycle without assignee "
+    "\N{MINUS SIGN} cycle start",
+}
+_TEAM_MEANING: Final = (" (only with `[metrics] team_series = true`; `[teams] allowlist`, "
+                        "else `other`; no team: `none`)")
+_TEAM_HISTOGRAM_MEANINGS: Final = {
+    "team_first_response_seconds": "first responses, by the team of the reply that gives "
+    "them (only with team series)",
+    "team_requester_wait_seconds": "requester waits, by the conversation's team at the "
+    "resolution (only with team series)",
 }
 _WINDOW_ADDITIVE: Final = {  # state key -> (name, help)
     "messages": ("window_messages_received", "Inbound customer messages"),
@@ -132,6 +152,10 @@ FAMILIES: Final[tuple[Family, ...]] = (
            "open)"),
     Family("waiting_conversations", "gauge", "Conversations whose customer waits for an agent",
            SERIES, "conversations whose customer waits for an agent (likewise at 0)"),
+    Family("conversations_by_status", "gauge", "Open cycles by working status",
+           (*SERIES, "status"),
+           "open cycles by working status: `open`, `pending` (waiting for the customer), "
+           "`on_hold` (waiting for a third party); sums to `open_conversations`"),
     Family("oldest_waiting_seconds", "gauge",
            "Wait of the longest-waiting customer (to the wall clock once caught up)", SERIES,
            "wait of the longest-waiting customer, to the partition's now "
@@ -143,14 +167,38 @@ FAMILIES: Final[tuple[Family, ...]] = (
     Family("sla_at_risk_conversations", "gauge",
            "Open SLA clocks past their at-risk fraction, not yet breached", SLA,
            "open SLA clocks past `at_risk_fraction` of their target, not yet breached"),
+    _counter("reassignments", "reassignments", "Assignments to another agent than the "
+             "assignee", SERIES, "assignments of an open cycle to another `agent_id` than "
+             "its assignee"),
+    _counter("one_touch_resolutions", "one_touch_resolutions",
+             "Resolutions after exactly one agent reply",
+             SERIES, "resolutions of cycles with exactly one agent reply (one-touch rate = "
+             "this / `conversations_resolved_total`)"),
     _counter("agent_replies", "agent_replies", "Agent replies by agent", AGENT,
-             "agent replies (only with `[metrics] agent_series = true`)", agent_series=True),
+             "agent replies (only with `[metrics] agent_series = true`)", opt_in="agent_series"),
     _counter("agent_resolutions", "agent_resolutions", "Resolutions naming an agent, by agent",
              AGENT, "resolutions whose event names an `agent_id` (only with agent series)",
-             agent_series=True),
+             opt_in="agent_series"),
     Family(AGENT_HISTOGRAM, "histogram", f"{AGENT_HISTOGRAM.replace('_', ' ')} samples", AGENT,
            "first responses given by the agent (only with agent series)", AGENT_HISTOGRAM,
-           agent_series=True),
+           opt_in="agent_series"),
+    _counter("team_replies", "team_replies", "Agent replies by team", TEAM,
+             "agent replies, by the reply's own `team`, else the conversation's team"
+             + _TEAM_MEANING, opt_in="team_series"),
+    _counter("team_resolutions", "team_resolutions", "Resolutions by team", TEAM,
+             "resolutions, by the conversation's team at the resolution (only with team "
+             "series)", opt_in="team_series"),
+    *(Family(name, "histogram", f"{name.replace('_', ' ')} samples", TEAM,
+             _TEAM_HISTOGRAM_MEANINGS[name], name, opt_in="team_series")
+      for name in TEAM_HISTOGRAMS),
+    _counter("team_sla_met", "team_sla_met", "SLA targets met, by team", (*TEAM, "target"),
+             "SLA targets met (every policy), by the team of the answering reply or, for "
+             "resolution, the conversation's team (only with team series)",
+             opt_in="team_series"),
+    _counter("team_sla_breaches", "team_sla_breaches", "SLA targets breached, by team",
+             (*TEAM, "target"), "SLA targets breached (every policy), by the conversation's "
+             "team as its events before the deadline set it (only with team series)",
+             opt_in="team_series"),
     _counter("survey_responses", "surveys", "Survey answers", ("survey", "score"),
              "CSAT and NPS answers"),
     Family("events_rejected", "counter", "Records rejected, by reason", ("reason",),
@@ -200,7 +248,8 @@ def _check() -> None:
     sources = [family.source for family in FAMILIES if family.source is not None]
     assert len(BY_NAME) == len(FAMILIES), "a family name twice"
     assert len(set(sources)) == len(sources), "a state key twice"
-    assert {WINDOW + key for key in window_keys} | {*HISTOGRAMS, AGENT_HISTOGRAM} <= set(sources)
+    assert ({WINDOW + key for key in window_keys} | {*HISTOGRAMS, AGENT_HISTOGRAM,
+                                                      *TEAM_HISTOGRAMS} <= set(sources))
 
 
 _check()
@@ -226,18 +275,25 @@ def label_counts(config: CarePulseConfig) -> dict[frozenset[str], int]:
     under `config`, whatever the events carry."""
     channels = sorted({*config.channels.allowlist, OTHER})
     agents = len({*config.agents.allowlist, OTHER}) if config.metrics.agent_series else 0
+    teams = (len({*config.teams.allowlist, OTHER, NO_TEAM}) if config.metrics.team_series
+             else 0)
+    policies = config.kpi_settings().sla_policies
     return {
         frozenset({"brand"}): len({*config.brands.allowlist, OTHER}),
         frozenset({"channel"}): len(channels),
         frozenset({"topic"}): len({*config.topics.allowlist, OTHER, NO_TOPIC}),
         frozenset({"quick_reply"}): len({*config.quick_replies.allowlist, OTHER}),
         frozenset({"agent"}): agents,
+        frozenset({"team"}): teams,
+        frozenset({"status"}): len(STATUSES),
+        frozenset({"target"}): len({target for policy in policies
+                                    for target in policy.targets()}),
         frozenset({"author_type"}): len(get_args(AuthorType)),
         frozenset({"resolved_by"}): len(get_args(ResolvedBy)),
         frozenset({"reason"}): len(REJECT_REASONS),
         frozenset({"window"}): len(WINDOW_SECONDS),
         frozenset({"currency"}): 1,  # the configured one
-        _SLA_SET: len(SlaBook(config.kpi_settings().sla_policies).label_sets(channels)),
+        _SLA_SET: len(SlaBook(policies).label_sets(channels)),
         _SURVEY_SET: sum(high - low + 1 for low, high in SURVEY_SCALES.values()),
     }
 

@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 
 from schemas.rejections import REJECT_REASONS
 from streams.config import CarePulseConfig
+from streams.kpi.conversation import STATUSES
 from streams.kpi.labels import OTHER, LabelValues
 from streams.kpi.sla import SlaBook
 from streams.kpi.timeutil import US_PER_SECOND
@@ -73,7 +74,8 @@ class WorkerCollector(Collector):
         config = worker.config
         settings = config.kpi_settings()
         self._labels = LabelValues(settings.labels)
-        self._agent_series = config.metrics.agent_series
+        self._families = [family for family in FAMILIES
+                          if family.opt_in is None or getattr(config.metrics, family.opt_in)]
         channels = sorted({*config.channels.allowlist, OTHER})
         brands = sorted({*config.brands.allowlist, OTHER})
         self._sla_label_sets = [
@@ -98,8 +100,8 @@ class WorkerCollector(Collector):
             at_risk.update(state.watch.at_risk)
             duplicates += state.engine.duplicates
             accepted += state.engine.accepted
-        yield from _counters(totals, self._agent_series)
-        yield from _histograms(totals, self._agent_series)
+        yield from _counters(totals, self._families)
+        yield from _histograms(totals, self._families)
         yield from _conversation_gauges(self._worker)
         yield from _window_gauges(self._worker)
         reasons = _family("events_rejected")
@@ -133,10 +135,10 @@ def _family(name: str | Family, value: float | None = None) -> Any:
     return metric_class(PREFIX + family.name, family.help, labels=list(family.labels))
 
 
-def _counters(totals: LiveTotals, agent_series: bool) -> Iterator[Metric]:
-    for family in FAMILIES:
-        if family.kind != "counter" or family.source is None or (
-                family.agent_series and not agent_series):
+def _counters(totals: LiveTotals, families: list[Family]) -> Iterator[Metric]:
+    """The counter families read from the totals (those switched on)."""
+    for family in families:
+        if family.kind != "counter" or family.source is None:
             continue
         metric = _family(family)
         counts: Counter[Any] = getattr(totals, family.source)
@@ -145,10 +147,10 @@ def _counters(totals: LiveTotals, agent_series: bool) -> Iterator[Metric]:
         yield metric
 
 
-def _histograms(totals: LiveTotals, agent_series: bool) -> Iterator[Metric]:
+def _histograms(totals: LiveTotals, families: list[Family]) -> Iterator[Metric]:
     bounds = [str(float(bound)) for bound in BUCKET_BOUNDS_SECONDS] + ["+Inf"]
-    for catalogued in FAMILIES:
-        if catalogued.kind != "histogram" or (catalogued.agent_series and not agent_series):
+    for catalogued in families:
+        if catalogued.kind != "histogram":
             continue
         name, family = catalogued.source, _family(catalogued)
         for (histogram_name, brand, label), histogram in sorted(totals.histograms.items()):
@@ -164,17 +166,23 @@ def _histograms(totals: LiveTotals, agent_series: bool) -> Iterator[Metric]:
 
 def _conversation_gauges(worker: WorkerView) -> Iterator[Metric]:
     open_by_series: Counter[tuple[str, str]] = Counter()
+    by_status: Counter[tuple[str, ...]] = Counter()
     waiting_by_series: Counter[tuple[str, str]] = Counter()
     oldest_wait_us: dict[tuple[str, str], int] = {}
     for state in worker.states.values():
         open_by_series.update(state.gauges.open)
+        by_status.update(state.gauges.by_status)
         waiting_by_series.update(state.gauges.waiting)
         for series, since_us in state.gauges.oldest_since_us().items():
             wait_us = max(state.now_us - since_us, 0)
             if wait_us > oldest_wait_us.get(series, -1):
                 oldest_wait_us[series] = wait_us
-    families = (
+    # every status of a series seen open, at 0 when no cycle of it has that status
+    by_status.update(dict.fromkeys(
+        [(*series, status) for series in open_by_series for status in STATUSES], 0))
+    families: tuple[tuple[str, Mapping[Any, float]], ...] = (
         ("open_conversations", open_by_series),
+        ("conversations_by_status", by_status),
         ("waiting_conversations", waiting_by_series),
         ("oldest_waiting_seconds",
          {series: wait_us / US_PER_SECOND for series, wait_us in oldest_wait_us.items()}),

@@ -19,9 +19,10 @@ from streams.state.checkpoint.codec import LEGACY_VERSION, decode_totals
 
 BUCKET_BOUNDS_SECONDS: tuple[int, ...] = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400)
 _BOUNDS_US = tuple(seconds * US_PER_SECOND for seconds in BUCKET_BOUNDS_SECONDS)
-HISTOGRAMS = ("first_response_seconds", "reply_wait_seconds", "resolution_seconds")
+HISTOGRAMS = ("first_response_seconds", "reply_wait_seconds", "resolution_seconds",
+              "requester_wait_seconds", "time_to_assignment_seconds")
 AGENT_HISTOGRAM: Final = "agent_first_response_seconds"
-TEAM_HISTOGRAM: Final = "team_first_response_seconds"
+TEAM_HISTOGRAMS: Final = ("team_first_response_seconds", "team_requester_wait_seconds")
 
 
 class Histogram:
@@ -93,7 +94,7 @@ class LiveTotals:
         self.team_resolutions: Counter[tuple[str, str]] = Counter()
         self.team_sla_met: Counter[tuple[str, str, str]] = Counter()  # (brand, team, target)
         self.team_sla_breaches: Counter[tuple[str, str, str]] = Counter()
-        # (histogram name, brand, channel or, for AGENT_HISTOGRAM and TEAM_HISTOGRAM, the
+        # (histogram name, brand, channel or, for AGENT_HISTOGRAM and TEAM_HISTOGRAMS, the
         # agent or team) -> samples
         self.histograms: dict[tuple[str, str, str], Histogram] = {}
 
@@ -162,7 +163,8 @@ class LiveTotals:
             )
         teams = self._teams
         if teams is not None:
-            self._histogram(TEAM_HISTOGRAM, brand, teams.get(team, OTHER)).observe(duration_us)
+            self._histogram("team_first_response_seconds", brand,
+                            teams.get(team, OTHER)).observe(duration_us)
 
     def reply_wait(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
         self._histogram("reply_wait_seconds", brand, channel).observe(duration_us)
@@ -193,6 +195,10 @@ class LiveTotals:
         self, channel: str, brand: str, at_us: int, duration_us: int, team: str | None
     ) -> None:
         self._histogram("requester_wait_seconds", brand, channel).observe(duration_us)
+        teams = self._teams
+        if teams is not None:
+            self._histogram("team_requester_wait_seconds", brand,
+                            teams.get(team, OTHER)).observe(duration_us)
 
     def time_to_assignment(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
         self._histogram("time_to_assignment_seconds", brand, channel).observe(duration_us)
@@ -250,7 +256,7 @@ class LiveTotals:
         for row in data["histograms"]:
             name, brand, label = row[:-1]
             if (self._agents is None and name == AGENT_HISTOGRAM) or (
-                self._teams is None and name == TEAM_HISTOGRAM
+                self._teams is None and name in TEAM_HISTOGRAMS
             ):
                 continue
             self._histogram(name, brand, label).add(Histogram.from_json(row[-1]))

@@ -1,4 +1,4 @@
-"""Deterministic synthetic social-care traffic as JSONL lines (docs/events.md, version 1).
+"""Deterministic synthetic social-care traffic as JSONL lines (docs/events.md, version 1.1).
 
 Model of traffic:
 
@@ -8,10 +8,16 @@ Model of traffic:
 * A conversation keeps one channel, brand and priority and is scripted in causal order:
   customer message (topic, tags, sentiment in [-1, 1] on some), maybe an automation
   acknowledgement, on bot channels a bot exchange ending in a bot resolution or a handoff,
-  assignment to one of 40 agents, 1-6 turns of agent replies (quick replies, tagging,
-  re-assignment) and customer messages, a resolution (agent, or ``auto`` after 8-48 h
-  of silence), CSAT/NPS surveys, attributed sales, and some reopens (``conversation.reopened``
-  or a new message after the resolve).
+  assignment to one of 40 agents in the topic's team (``tier1``, ``tier2``, ``sales``),
+  1-6 turns of agent replies (quick replies, tagging, re-assignment, now and then an
+  escalation to ``tier2``) and customer messages, a resolution (agent, or ``auto`` after
+  8-48 h of silence), CSAT/NPS surveys, attributed sales, and some reopens
+  (``conversation.reopened`` or a new message after the resolve).
+* Working status (``conversation.status_changed``): after an agent reply that asks the
+  customer something, the agent sets the case ``pending`` (the customer's answer sets it
+  back to open); a delivery or returns case waiting for the carrier goes ``on_hold`` for
+  hours and back to ``open`` by the agent, who then updates the customer; a case whose
+  customer goes silent is often left ``pending`` until the automatic resolution.
 * Delays are log-logistic with shape 2 (lognormal-like, seconds for bots, minutes to hours
   for people), scaled per agent speed, slower at night (22-07 UTC), faster when urgent.
 * Conversations are merged by event time (sorted minute buckets), like a live topic:
@@ -63,6 +69,10 @@ TOPIC_MOOD = {"billing": -0.3, "delivery": -0.35, "returns": -0.2, "account": -0
               "complaint": -0.6, "promotion": 0.35}
 TEAM_BY_TOPIC = {"technical": "tier2", "complaint": "tier2", "product_info": "sales",
                  "promotion": "sales"}
+TEAMS = ("tier1", "tier2", "sales")
+ESCALATION_TEAM = "tier2"
+CARRIER_TOPICS = ("delivery", "returns")
+QUESTION_SHARE = 0.3  # agent replies (not the last of a cycle) that leave the case pending
 
 
 def _picker(values: Sequence[T], weights: Sequence[float] = ()) -> Callable[[random.Random], T]:
@@ -90,10 +100,11 @@ NPS_SCORE = _picker(range(11), (3, 2, 2, 3, 3, 5, 7, 12, 16, 22, 25))
 
 
 def label_allowlists() -> dict[str, tuple[str, ...]]:
-    """Every brand, topic, quick reply and agent the simulation generates, as the
+    """Every brand, topic, quick reply, agent and team the simulation generates, as the
     allowlists of a configuration (`carepulse demo` shows them all)."""
     return {"brands": BRANDS, "topics": tuple(TOPIC_MOOD),
-            "quick_replies": (*AGENT_QUICK_REPLIES, AUTO_ACK, GREETING), "agents": AGENTS}
+            "quick_replies": (*AGENT_QUICK_REPLIES, AUTO_ACK, GREETING), "agents": AGENTS,
+            "teams": TEAMS}
 
 
 def _log_logistic(rng: random.Random, median: float, cap: float) -> float:
@@ -194,6 +205,30 @@ class _Script:
         c.add(delay_seconds, "conversation.assigned", {"agent_id": agent, "team": c.team})
         return agent
 
+    def reassign(self, c: _Conversation) -> str:
+        """Another agent takes the case (now and then the same one again); a third of the
+        time it is escalated to tier 2."""
+        if self.rng.random() < 0.3:
+            c.team = ESCALATION_TEAM
+        return self.assign(c, self.rng.uniform(10, 300))
+
+    def status(self, c: _Conversation, delay_seconds: float, status: str, agent: str) -> None:
+        c.add(delay_seconds, "conversation.status_changed", {"status": status, "agent_id": agent})
+
+    def between_turns(self, c: _Conversation, agent: str) -> bool:
+        """After an agent reply that is not the last: the case waits for the carrier (on
+        hold, then open again; True: the agent writes next), or the agent asked a
+        question and set it pending (the customer's answer reopens it)."""
+        rng = self.rng
+        if c.topic in CARRIER_TOPICS and rng.random() < 0.15:
+            self.status(c, rng.uniform(10, 120), "on_hold", agent)
+            carrier_seconds = 600.0 + _log_logistic(rng, 4 * 3600.0, MAX_HUMAN_DELAY_SECONDS)
+            self.status(c, carrier_seconds, "open", agent)
+            return True
+        if rng.random() < QUESTION_SHARE:
+            self.status(c, rng.uniform(5, 60), "pending", agent)
+        return False
+
     def reply(self, c: _Conversation, agent: str, quick_reply: str | None) -> None:
         fields: Body = {"author_type": "agent", "agent_id": agent, "team": c.team}
         if quick_reply is not None:
@@ -226,11 +261,15 @@ class _Script:
             if turn == turns - 1:
                 break
             if rng.random() < 0.05:
-                agent = self.assign(c, rng.uniform(10, 300))
+                agent = self.reassign(c)
+            if self.between_turns(c, agent):
+                continue
             c.inbound(5.0 + _log_logistic(rng, 300.0, MAX_HUMAN_DELAY_SECONDS))
             if rng.random() < 0.2:
                 c.inbound(rng.uniform(10, 90))
         if rng.random() < 0.08:  # the customer went silent after the last reply
+            if rng.random() < 0.6:
+                self.status(c, rng.uniform(5, 60), "pending", agent)
             c.add(rng.uniform(28_800, 86_400), "conversation.resolved", {"resolved_by": "auto"})
         else:
             c.add(5.0 + _log_logistic(rng, 180.0, 7200.0), "conversation.resolved",

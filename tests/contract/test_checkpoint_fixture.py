@@ -1,19 +1,25 @@
-"""A checkpoint written by commit be04154 still restores, to exactly its totals.
+"""Checkpoints written by commits be04154 (format version 1) and f230d81 (version 2, the
+last before contract 1.1) still restore, to exactly their totals, with the 1.1 fields
+at their defaults.
 
-`fixtures/checkpoint-be04154.jsonl` holds the changelog table of input partition 2 (the
-latest value of each key, tombstones applied, as the worker's changelog reader gives
-them to a restore) after commit be04154's PartitionState applied the first 900 lines
-of a seeded simulated file and checkpointed every 250 lines, then applied 100 more and
-wrote the data records of a checkpoint whose meta record never came (a crash): those
-must be ignored. One JSON object per record: {"key": base64, "value": base64}.
+`fixtures/checkpoint-be04154.jsonl` and `fixtures/checkpoint-f230d81.jsonl` each hold the
+changelog table of input partition 2 (the latest value of each key, tombstones applied,
+as the worker's changelog reader gives them to a restore) after that commit's
+PartitionState applied the first 900 lines of `fixtures/checkpoint-input-seed5.jsonl`
+(1,200 lines of seeded simulated traffic, as the simulator of those commits wrote them)
+and checkpointed every 250 lines, then applied 100 more and wrote the data records of a
+checkpoint whose meta record never came (a crash): those must be ignored. One JSON
+object per record: {"key": base64, "value": base64}.
 
 The configuration is examples/carepulse.toml with agent series on and a resolved grace of
 30 minutes, so the table holds SLA clocks on business-hours calendars, at-risk flags,
 forgotten conversations (null records), agent families, window buckets and id segments.
-The expected values below were read from be04154's restored state.
+The expected values below were read from be04154's restored state (f230d81's restore
+gave the same); the totals' digest covers the families those versions had, and the
+families added since must restore empty.
 
-`python tests/contract/test_checkpoint_fixture.py --write` rewrites the fixture with the current
-code: only for a deliberate new format, never to make this test pass.
+`python tests/contract/test_checkpoint_fixture.py --write FILE` writes such a fixture with
+the current code: only for a deliberate new format, never to make this test pass.
 """
 
 from __future__ import annotations
@@ -26,15 +32,25 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from streams.config import CarePulseConfig, load_config
+from streams.kpi.conversation import OPEN
 from streams.state.partition import PartitionState
-from streams.testing.simulate import generate_lines
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "checkpoint-be04154.jsonl"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+# fixture -> the format version its meta record says
+WRITTEN_BEFORE_1_1 = {"checkpoint-be04154.jsonl": 1, "checkpoint-f230d81.jsonl": 2}
+INPUT = FIXTURES / "checkpoint-input-seed5.jsonl"
 PARTITION = 2
-SEED, EVENTS, BAD_FRACTION = 5, 1_200, 0.01
+EVENTS = 1_200
 COMMITTED_LINES, CHECKPOINT_EVERY, UNCOMMITTED_LINES = 900, 250, 100
+# the totals' families of formats 1 and 2 (LiveTotals.to_json keys)
+TOTALS_1_0 = ("messages", "replies", "opened", "resolved", "sla_breaches", "sla_met",
+              "surveys", "topics", "quick_replies", "agent_replies", "agent_resolutions")
+HISTOGRAMS_1_0 = ("first_response_seconds", "reply_wait_seconds", "resolution_seconds",
+                  "agent_first_response_seconds")
 PRODUCED_FROM_US = 1_793_577_600_000_000  # Kafka timestamp of offset 0; +1 s per offset
 
 
@@ -47,16 +63,19 @@ def fixture_config() -> CarePulseConfig:
 
 
 def lines() -> list[bytes]:
-    return list(generate_lines(EVENTS, SEED, BAD_FRACTION))
+    """The simulated lines the fixtures were written from (1 % malformed)."""
+    found = INPUT.read_bytes().split(b"\n")[:-1]
+    assert len(found) == EVENTS
+    return found
 
 
 def produced_at(offset: int) -> int:
     return PRODUCED_FROM_US + offset * 1_000_000
 
 
-def read_fixture() -> list[tuple[bytes, bytes]]:
+def read_fixture(name: str) -> list[tuple[bytes, bytes]]:
     records = []
-    with FIXTURE.open(encoding="utf-8") as source:
+    with (FIXTURES / name).open(encoding="utf-8") as source:
         for line in source:
             entry = json.loads(line)
             records.append((base64.b64decode(entry["key"]), base64.b64decode(entry["value"])))
@@ -68,22 +87,10 @@ def sha256_json(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-FAMILIES_OF_CONTRACT_1_1 = ("reassignments", "one_touch_resolutions", "team_replies",
-                            "team_resolutions", "team_sla_met", "team_sla_breaches")
-HISTOGRAMS_OF_CONTRACT_1_1 = ("requester_wait_seconds", "time_to_assignment_seconds")
-"""Newer than the fixture: they restore empty (from 0)."""
-
-
 def summary(state: PartitionState) -> dict[str, Any]:
-    """What a restored partition holds, as plain values; the totals of contract 1.1
-    apart."""
+    """What a restored partition holds, as plain values."""
     engine = state.engine
     totals = state.totals.to_json()
-    contract_1_1 = [totals.pop(name) for name in FAMILIES_OF_CONTRACT_1_1]
-    contract_1_1.append([row for row in totals["histograms"]
-                         if row[0] in HISTOGRAMS_OF_CONTRACT_1_1])
-    totals["histograms"] = [row for row in totals["histograms"]
-                            if row[0] not in HISTOGRAMS_OF_CONTRACT_1_1]
     return {
         "next_offset": state.next_offset,
         "counters": [engine.accepted, engine.duplicates, engine.ignored, engine.out_of_order,
@@ -99,8 +106,10 @@ def summary(state: PartitionState) -> dict[str, Any]:
         "sla_met_breached": [sum(state.totals.sla_met.values()),
                              sum(state.totals.sla_breaches.values())],
         "windows_now_us": state.windows.now_us,
-        "totals_sha256": sha256_json(totals),
-        "contract_1_1_totals": contract_1_1,
+        "totals_sha256": sha256_json({
+            **{name: totals[name] for name in TOTALS_1_0},
+            "histograms": [row for row in totals["histograms"] if row[0] in HISTOGRAMS_1_0],
+        }),
         "windows_24h_sha256": sha256_json(
             [[*series, row] for series, row in sorted(state.windows.window_rows("24h").items())]
         ),
@@ -124,37 +133,56 @@ EXPECTED: dict[str, Any] = {  # read from be04154's restore of the fixture
     "sla_met_breached": [110, 9],
     "windows_now_us": 1793579960929559,
     "totals_sha256": "ad360b29c5954140deaee42fa1dbff22831869d856fc04a7687ba079e8ce88df",
-    "contract_1_1_totals": [[], [], [], [], [], [], []],
     "windows_24h_sha256": "eef8985a14ab08df279cf365e55d39586a1810679a85998b7355e2bebe622177",
     "windows_30d_sha256": "eef8985a14ab08df279cf365e55d39586a1810679a85998b7355e2bebe622177",
 }
 
 
-def test_the_be04154_checkpoint_restores_to_its_totals() -> None:
-    state = PartitionState.restore(PARTITION, fixture_config(), read_fixture())
+@pytest.mark.parametrize("name", sorted(WRITTEN_BEFORE_1_1))
+def test_a_checkpoint_written_before_1_1_restores_to_its_totals(name: str) -> None:
+    state = PartitionState.restore(PARTITION, fixture_config(), read_fixture(name))
+    assert state.restored_version == WRITTEN_BEFORE_1_1[name]
     assert summary(state) == EXPECTED
 
 
-def test_the_restored_partition_goes_on_as_one_that_never_stopped() -> None:
+@pytest.mark.parametrize("name", sorted(WRITTEN_BEFORE_1_1))
+def test_a_checkpoint_written_before_1_1_restores_the_new_fields_at_their_defaults(
+    name: str,
+) -> None:
+    state = PartitionState.restore(PARTITION, fixture_config(), read_fixture(name))
+    conversations = state.engine.conversations.values()
+    assert len(conversations) == EXPECTED["conversations"]
+    assert {(conv.status, conv.pending_us, conv.resolution_left_us, conv.agent_replies,
+             conv.assignee, conv.team, conv.team_changes) for conv in conversations} == {
+        (OPEN, 0, None, 0, None, None, None)}
+    assert all(conv.latest_event_us == conv.last_event_us
+               and conv.status_since_us == conv.cycle_start_us for conv in conversations)
+    assert {status for (_, _, status), count in state.gauges.by_status.items()
+            if count} == {OPEN}
+    assert sum(state.gauges.by_status.values()) == EXPECTED["open"]
+    totals = state.totals.to_json()
+    assert {name: rows for name, rows in totals.items()
+            if name not in TOTALS_1_0 and rows} == {"histograms": totals["histograms"]}
+    assert {row[0] for row in totals["histograms"]} == set(HISTOGRAMS_1_0)
+
+
+@pytest.mark.parametrize("name", sorted(WRITTEN_BEFORE_1_1))
+def test_the_restored_partition_goes_on_as_one_that_never_stopped(name: str) -> None:
     """The events after the checkpoint, delivered again from its offset, give the state
-    of a partition that applied the whole file straight through; but for the totals of
-    contract 1.1: its conversations restore without the fields of 1.1 (format version 3),
-    which start from their defaults (no assignee, no agent reply yet)."""
+    of a partition that applied the whole file straight through (its 1.1 totals apart:
+    the restored conversations do not know their assignees and agent replies before
+    the upgrade)."""
     config, all_lines = fixture_config(), lines()
-    restored = PartitionState.restore(PARTITION, config, read_fixture())
+    restored = PartitionState.restore(PARTITION, config, read_fixture(name))
     steady = PartitionState(PARTITION, config)
     for offset, line in enumerate(all_lines):
         restored.apply(offset, line, produced_at(offset))
         steady.apply(offset, line, produced_at(offset))
     assert restored.next_offset == steady.next_offset == EVENTS
-    restored_summary, steady_summary = summary(restored), summary(steady)
-    assert restored_summary.pop("contract_1_1_totals") != steady_summary.pop(
-        "contract_1_1_totals"
-    )
-    assert restored_summary == steady_summary
+    assert summary(restored) == summary(steady)
 
 
-def write_fixture() -> None:
+def write_fixture(path: Path) -> None:
     config, all_lines = fixture_config(), lines()
     state = PartitionState(PARTITION, config)
     table: dict[bytes, bytes] = {}
@@ -175,15 +203,16 @@ def write_fixture() -> None:
         state.apply(offset, all_lines[offset], produced_at(offset))
     data, _ = state.checkpoint()  # its meta record is never written
     store(data)
-    FIXTURE.parent.mkdir(exist_ok=True)
-    with FIXTURE.open("w", encoding="utf-8") as out:
+    with path.open("w", encoding="utf-8") as out:
         for key, value in table.items():
             out.write(json.dumps({"key": base64.b64encode(key).decode("ascii"),
                                   "value": base64.b64encode(value).decode("ascii")}) + "\n")
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        write_fixture()
-    restored = PartitionState.restore(PARTITION, fixture_config(), read_fixture())
+    if len(sys.argv) != 3 or sys.argv[1] != "--write":
+        sys.exit("usage: python tests/contract/test_checkpoint_fixture.py --write FILE")
+    write_fixture(Path(sys.argv[2]))
+    restored = PartitionState.restore(PARTITION, fixture_config(),
+                                      read_fixture(str(Path(sys.argv[2]).resolve())))
     print(json.dumps(summary(restored), indent=4))

@@ -33,8 +33,14 @@ from grafana_foundation_sdk.models import units as sdk_units
 
 from grafana import walls
 from grafana.generate import DEFAULT_CONFIG, OUT, main, rendered, stale
-from grafana.panels import AMBER, GREEN, GRID_COLUMNS, RED
-from grafana.walls import NO_SLA_OUTCOME, NO_SLA_POLICY, WallSettings
+from grafana.panels import AMBER, GREEN, GRID_COLUMNS, NEUTRAL, RED
+from grafana.walls import (
+    NO_SLA_OUTCOME,
+    NO_SLA_POLICY,
+    NO_TEAM_OUTCOME,
+    NO_TEAM_SERIES,
+    WallSettings,
+)
 from streams.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,6 +168,7 @@ def test_every_series_with_brand_and_channel_is_filtered_by_both() -> None:
     money = {"carepulse_savings", "carepulse_window_social_cost",
              "carepulse_window_alternative_cost"}
     agent = re.compile(r"carepulse_agent_\w+")
+    team = re.compile(r"carepulse_team_\w+")
     for path in DASHBOARD_FILES:
         for expr in _exprs(_dashboard(path)):
             for selector in re.finditer(r"\b(carepulse_\w+)\{([^}]*)\}", expr):
@@ -170,6 +177,8 @@ def test_every_series_with_brand_and_channel_is_filtered_by_both() -> None:
                     assert "$" not in matchers, expr
                 elif agent.fullmatch(name):
                     assert 'brand=~"$brand"' in matchers and 'agent=~"$agent"' in matchers
+                elif team.fullmatch(name):
+                    assert 'brand=~"$brand"' in matchers and 'team=~"$team"' in matchers
                 else:
                     assert 'brand=~"$brand"' in matchers, expr
                     assert 'channel=~"$channel"' in matchers, expr
@@ -180,9 +189,9 @@ def test_the_wall_shows_big_coloured_numbers() -> None:
     assert wall["uid"] == "carepulse-care-wall" and wall["refresh"] == "10s"
     stats = [panel for panel in wall["panels"] if panel["type"] == "stat"]
     assert [panel["title"] for panel in stats] == [
-        "Customers waiting now", "Oldest waiting", "First response p50 (1 h)",
-        "First response p90 (1 h)", "Response rate (24 h)", "SLA compliance (24 h)",
-        "CSAT (24 h)", "NPS (24 h)", "Savings (30 d)",
+        "Customers waiting now", "Pending now", "On hold now", "Oldest waiting",
+        "First response p50 (1 h)", "First response p90 (1 h)", "Response rate (24 h)",
+        "SLA compliance (24 h)", "CSAT (24 h)", "NPS (24 h)", "Savings (30 d)",
     ]
     for panel in stats:
         assert panel["options"]["colorMode"] == "background"
@@ -193,7 +202,23 @@ def test_the_wall_shows_big_coloured_numbers() -> None:
         assert values == sorted(values) and len(set(values)) == len(values), panel["title"]
         colours = {step["color"] for step in steps}
         expected = {GREEN, RED} if panel["title"].startswith("Savings") else {GREEN, AMBER, RED}
+        if panel["title"] in ("Pending now", "On hold now"):  # counts, not targets
+            expected = {NEUTRAL.base}
         assert colours == expected, panel["title"]
+
+
+def test_the_wall_shows_pending_and_on_hold_beside_waiting() -> None:
+    wall = _dashboard(OUT / "care-wall.json")
+    first_row = sorted((panel["gridPos"]["x"], panel["title"], panel["targets"][0]["expr"])
+                       for panel in wall["panels"] if panel["gridPos"]["y"] == 0)
+    scope = 'brand=~"$brand", channel=~"$channel"'
+    assert first_row[:3] == [
+        (0, "Customers waiting now", f"sum(carepulse_waiting_conversations{{{scope}}})"),
+        (4, "Pending now",
+         f'sum(carepulse_conversations_by_status{{{scope}, status="pending"}})'),
+        (8, "On hold now",
+         f'sum(carepulse_conversations_by_status{{{scope}, status="on_hold"}})'),
+    ]
 
 
 def _red_from(panel: dict[str, Any]) -> tuple[str, float]:
@@ -220,8 +245,10 @@ def test_the_walls_red_lines_are_the_alert_thresholds() -> None:
 # --- what comes from the worker's configuration ------------------------------------------
 
 MONEY = re.compile(r"\bcarepulse_(savings|window_social_cost|window_alternative_cost)\b")
-FIRST_RESPONSE = re.compile(r"\bcarepulse_(agent_)?first_response_seconds_bucket\b")
+FIRST_RESPONSE = re.compile(r"\bcarepulse_(agent_|team_)?first_response_seconds_bucket\b")
 SLA = re.compile(r"\bcarepulse_sla_")
+TEAM = re.compile(r"\bcarepulse_team_")
+TEAM_SLA = re.compile(r"\bcarepulse_team_sla_")
 
 
 def _generated(tmp_path: Path, toml: str) -> dict[str, dict[str, Any]]:
@@ -281,7 +308,51 @@ def test_sla_panels_say_there_is_no_policy_when_there_is_none(tmp_path: Path) ->
     with_policies = _panels({path.stem: _dashboard(path) for path in DASHBOARD_FILES}, SLA)
     assert {_defaults(panel).get("noValue") for panel in with_policies} == {NO_SLA_OUTCOME}
     everything = [panel for path in DASHBOARD_FILES for panel in _dashboard(path)["panels"]]
-    assert sum("noValue" in _defaults(panel) for panel in everything) == 8
+    team_panels = _panels({path.stem: _dashboard(path) for path in DASHBOARD_FILES}, TEAM)
+    assert sum("noValue" in _defaults(panel) for panel in everything) == 8 + len(team_panels)
+
+
+def test_team_panels_say_how_to_turn_team_series_on(tmp_path: Path) -> None:
+    """Team series off: every team panel (6 on the Team dashboard, 3 on the SLA
+    dashboard) says so, whether or not there is a policy; on: the SLA ones say what the
+    other SLA panels say, the others that no outcome came yet."""
+    policy = '[[sla.policies]]\nname = "all"\nresolution_seconds = 86400\n'
+    team_series = '[metrics]\nteam_series = true\n[teams]\nallowlist = ["billing"]\n'
+    for toml in ("", policy):
+        panels = _panels(_generated(tmp_path, toml), TEAM)
+        assert len(panels) == 9
+        assert {_defaults(panel)["noValue"] for panel in panels} == {NO_TEAM_SERIES}
+    for toml, sla_text in ((team_series, NO_SLA_POLICY), (team_series + policy,
+                                                          NO_SLA_OUTCOME)):
+        dashboards = _generated(tmp_path, toml)
+        team_sla = _panels(dashboards, TEAM_SLA)
+        assert len(team_sla) == 4  # compliance on the Team dashboard, three on SLA
+        assert {_defaults(panel)["noValue"] for panel in team_sla} == {sla_text}
+        others = [panel for panel in _panels(dashboards, TEAM) if panel not in team_sla]
+        assert len(others) == 5
+        assert {_defaults(panel)["noValue"] for panel in others} == {NO_TEAM_OUTCOME}
+
+
+def test_the_team_dashboard_shows_each_team() -> None:
+    team = _dashboard(OUT / "team.json")
+    by_team = [panel for panel in team["panels"] if panel["title"].endswith("per team (24 h)")]
+    assert [panel["title"] for panel in by_team] == [
+        "First response p50 per team (24 h)", "First response p90 per team (24 h)",
+        "Requester wait p50 per team (24 h)", "Resolutions per team (24 h)",
+        "SLA compliance per team (24 h)", "Agent replies per team (24 h)",
+    ]
+    scope = 'brand=~"$brand", team=~"$team"'
+    assert [panel["targets"][0]["expr"] for panel in by_team[:3]] == [
+        f"histogram_quantile({q}, sum by (team, le) "
+        f"(rate(carepulse_{name}_bucket{{{scope}}}[24h])))"
+        for q, name in ((0.5, "team_first_response_seconds"),
+                        (0.9, "team_first_response_seconds"),
+                        (0.5, "team_requester_wait_seconds"))
+    ]
+    met = f"sum by (team) (increase(carepulse_team_sla_met_total{{{scope}}}[24h]))"
+    breached = f"sum by (team) (increase(carepulse_team_sla_breaches_total{{{scope}}}[24h]))"
+    assert by_team[4]["targets"][0]["expr"] == f"{met}\n  / (({met} + {breached}) > 0)"
+    assert all(panel["targets"][0]["legendFormat"] == "{{team}}" for panel in by_team)
 
 
 def _steps(panel: dict[str, Any]) -> list[tuple[str, float | None]]:
@@ -297,7 +368,8 @@ def test_first_response_thresholds_come_from_the_longest_sla_target(tmp_path: Pa
         "at_risk_fraction = 0.75\n"
     )
     panels = _panels(_generated(tmp_path, toml), FIRST_RESPONSE)
-    assert len(panels) == 5  # wall p50 and p90, p90 per channel, p50 and p90 per agent
+    assert len(panels) == 7  # wall p50 and p90, p90 per channel, p50 and p90 per agent
+    # and per team
     for panel in panels:
         assert _steps(panel) == [(GREEN, None), (AMBER, 900), (RED, 1200)], panel["title"]
         assert "1200 s (the longest SLA first-response target)" in panel["description"]

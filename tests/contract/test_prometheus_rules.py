@@ -157,7 +157,7 @@ def test_promtool_finds_no_problem_in_a_scrape() -> None:
     example configuration with agent series, seeded simulated traffic on two partitions):
     no gauge carries a suffix reserved for histograms, every counter ends in `_total`."""
     config = load_config(ROOT / "examples" / "carepulse.toml").model_copy(
-        update={"metrics": MetricsConfig(agent_series=True)}
+        update={"metrics": MetricsConfig(agent_series=True, team_series=True)}
     )
     owner = Owner(config, owned={0, 1})
     owner.states = {partition: PartitionState(partition, config) for partition in owner.owned}

@@ -15,9 +15,12 @@ into layers) and recorded again once, for report contract 1.1: the schema string
 `time_to_assignment_seconds`, `reassignments`, `one_touch_resolutions` and
 `one_touch_rate`, the report gained `by_team`. Every version 1 key kept its value in all
 18 cases (the reports compared without the new keys, the schema string and the digest
-were identical before and after). The table digests are those of the table in human
-units (durations as `1 h 23 min`, rates as `94 %`, the ten busiest agents) with the 1.1
-rows.
+were identical before and after). They were recorded a third time when the simulator
+began to generate contract 1.1 traffic (status changes, reassignments and escalations
+between teams): the input files themselves changed, so every digest did, with no change
+of the audit code between the two recordings. The table digests are those of the table
+in human units (durations as `1 h 23 min`, rates as `94 %`, the ten busiest agents) with
+the 1.1 rows.
 
 `python tests/contract/test_report_digests.py` prints the digests of the current code.
 """
@@ -50,76 +53,76 @@ RANGE = ("2026-11-02T06:00:00Z", "2026-11-02T09:30:00+01:00")  # --from, --to
 # recorded for report contract 1.1.
 RECORDED: dict[tuple[int, str, str], tuple[str, str]] = {
     (3, 'defaults', 'all'): (
-        "68640dea0525f57d2445df7f429126759e3faaf2e1cb5a23675b587622df8dc6",
-        "c70d9a3d7b04968d048bafaa4060b299cead79c5a2b0eebc37b943f9918bebdf",
+        "2ceb3bb39022e66dbcc0b9be19767f186a8f28d684101e111968ffe89a86f58d",
+        "f4e0782c21098e1e0a2336bda774ac261e99ecde6b885eea4e5ae79b30265ec0",
     ),
     (3, 'defaults', 'range'): (
-        "88d75bf282346c1c80a816dc4d58ce41bd4f0eb2fe3c5b01b81298f7968dcad5",
-        "087b27171e4bef9ed411389ea9cb70bfdeaf7d0a663e448ae63e2553f338c44c",
+        "14a2f26f40af14b8c1a5663ff2a898cc5d0882ddf7df63a6632bf7e055c772d7",
+        "5add8a4ab6f911a8891b416012e5b7a39d59ccbabba5beb03d3826326c7d8b87",
     ),
     (3, 'example', 'all'): (
-        "7f50c8abd658bd07a6d9ad72929c056a9c11a2a2ba795c00665a51cdadc793ef",
-        "99bcc49d7b7582ee7695067d0f636affd0a1762df68decabaa693a14111f8869",
+        "062994f96deb830bfd896eca95f3b3caecaba7ccdfaf6c1f49f3e1d06a7a71a3",
+        "999549ecc4dc72e7bdb08a9d3e4cb14c67d312471441482d4b2a70fd8477ed6a",
     ),
     (3, 'example', 'range'): (
-        "b87f2d4851b88d3dd72a3400cf1840791c2e8be0ffdff425b3ae204806cc7d42",
-        "fe00378066d7ba198d98069a555de0dc5a2dde0e1a280e2e966c5b05321ed87f",
+        "1382fad6447c7dffe99d3861f94b238eb5ce95f4babe73ff6af11655b13c242c",
+        "98983eebbfa862a8932fd7651764bf37040868a8bb2f58af54c091f124231999",
     ),
     (3, 'example-short-grace', 'all'): (
-        "85e7eaa86aa27bf3316ef89db98b7ba57dbc76ad7f94bf0dd70a411464d77cd4",
-        "e8789b9b77cb583c1657caebf31e2b92685fde943cbacd65d2908238a1c5b943",
+        "dc65a04ab8c4d54092f427d8231c64a7e6b3f9978107d2d0ce17f0ad7192f037",
+        "e1346717999a6b86b6ad54609cae925e8352cd1968976dc73f5d251975b14002",
     ),
     (3, 'example-short-grace', 'range'): (
-        "113f895aa6d86536b78642fe4f67d0a189beb6e864fe287e80fde593209319cb",
-        "6e6d87cbf57e49ab1d222dff847890cb1facfc4ba1a6f4950408e981bf203a0f",
+        "d907a1ae2e5c31fe76618882ae7b50a92317f4462db54f665c34f6ab77224c14",
+        "f0cbdf2443a6306825683c41e4adcf7329ca90ba9eb57544e30fa8acf97e8ac5",
     ),
     (7, 'defaults', 'all'): (
-        "875f0673a7cab4013fbd7e453aa9aff58a2fe756a7031431c4a9b072270c9002",
-        "12efc04a2e370cbd472d7042d22fe57b5c5f02312a48c70e7ea36aa9392346de",
+        "09213a797ee5f5d5e1891236c5dbdd92a07e613516c6e92b6dcfb34476b20cf3",
+        "9028c65dcbd2fa1f89c0390e88e35e8c95f59f262900fc89aca959a9fd1f994b",
     ),
     (7, 'defaults', 'range'): (
-        "64bc6cd2374a91230c8aa3114cb1b67c403fb04d2fb1049ae5005fe9069c4519",
-        "9043752958c0687f192065778d1f13ac6aeccaab0c1fd20117e22f16686bab59",
+        "fc30d6b971e90d02bdc2ae92a97f5048e014d06fd998a54e01c50bedbb6db94e",
+        "a98ca4e90fd053fc7787c355d5b3364b860878c5a4b94fef04f5bf99c8a46d28",
     ),
     (7, 'example', 'all'): (
-        "26cc89f22a8d3c4084d9f1c84bf3c8c8e117797a88bbf4c69d9af35d9974e932",
-        "49a9b452cb091db9ceedc17a1ab67ac98a84a98731201d4ddd8d0fb675e04192",
+        "2753a438568141ed87e971f135493bc038ac329887d898a84a016b3849a8ad44",
+        "670c1df9067037545d4c3bd85c8360e94f1f7648b4bf0c48527b3bd184e9408a",
     ),
     (7, 'example', 'range'): (
-        "5174a5cee4cbd3c3d45fae246ebfd51a53c78553cac6fae1a6be890a02855ab7",
-        "946d634f9a67ed60c2f533cdbc93fb02e8ff0262360fc34a9370b28e2e3cde94",
+        "0edc3ada81ce18f2e81a25a8c2dc5fe5ad85534f1c2e34e5ae0667657a49c903",
+        "83ec561dc9dd8cd00733d3ffa0a322dc5d33c3dba318560acc028943b6ec5a9f",
     ),
     (7, 'example-short-grace', 'all'): (
-        "f8729b76fabbade42c8b9fad89500835f75b49ec17858a085cec99ca2caf2aa2",
-        "a417683a2c6afa3c406c725ba0a61c21639bd80d4e01e0ac15795420fa5e563e",
+        "cb59f3142c1ca31fc47a15428841077546ba0595c2932796588d7850277f5a0a",
+        "37f87f3e40037f533fdf8921ba9b9cc4c1e1ce1f6e497df77ed54a878faebbd5",
     ),
     (7, 'example-short-grace', 'range'): (
-        "acd363b488dc7460d9ee07eb6064fc663709f2d663b19e241c9aaeea8e6b7524",
-        "1d5dacf28e7f98057986c31e081873c661a87d1f64723ffe997acd47944e595b",
+        "5e88ed8c7c08ed4f6ee896516d4e2ad971318fd3872a5e33df29411642bc92fe",
+        "44a13d6773ca14c7fecfd74180409a0f0b471d78d9d6b021a3afe9dad90b1c3f",
     ),
     (29, 'defaults', 'all'): (
-        "27f924b46a4dae51cd5e1e0ba8d6bb7717b4b3aeb6d13c759dfa237a1bf8b4c0",
-        "fd8a09c4fbc95581b1691723ddf349ce2d091937baf2ba03faf695b7769e4378",
+        "0ecb79d27b7702a028c86866e26c0ca91f3d9645f0c24f70225b8dbfbdb65da9",
+        "e65bf31f906c3d1a6ae261b289801e43ee3004156330dade53f76cf4d2129324",
     ),
     (29, 'defaults', 'range'): (
-        "7e4b20461759934ec86c07904ac1aabe2956fe44e622c9c99484cfb0fd530449",
-        "99205514c0bfa09f83fb9ed80bcaf1af18415ceffceac1d150c92cf8941291c4",
+        "1028662350ca9f91f526807f955d69df438404cc0f0afc7b5e89a1d13a627323",
+        "a9c9b76038055176a54726292e84714119e8c7185a56aef76224df8b8840123a",
     ),
     (29, 'example', 'all'): (
-        "43263bd5904fbb2ca3404bf1fec05695aa82362da9072a0cdd07ff47f7577489",
-        "e59f68af9756670ac21624269dda08256e67d42162ed29b3b309ec92c8ca5fc4",
+        "f5d74470c6795bb3bade1c2f0e4ad4fafd9165988f71c57a968aa1845abbecee",
+        "43597397128897b3311611df2e0b8ca2aaae717f4e0e5acea129aadb56660a81",
     ),
     (29, 'example', 'range'): (
-        "add59b6ad9755d3c0b5386e56519c35d8e86645a2ed6c3444b786024911a21db",
-        "7c3174f6f97daa8319fd5d98dee57ed632cc76a47f3df52d877e4e7c8eb0b03e",
+        "ccc7ac424818a1ff8992fd288a5ec638970b6be776442cb4701be0ba139f57e5",
+        "664126c55467a33db77affacf19d2a403b1b436e63ed015470a1f5a7b99dd3c1",
     ),
     (29, 'example-short-grace', 'all'): (
-        "1d083058958bdb19e43ebadc3f890c65de513cf090e1fef9ae66a83daa56f3b2",
-        "9e02e78997aab86986545b25b0995161fd0b28bb6703a279a910f5e2cd66aa6c",
+        "7fccd180c9663b0ad4cae90e8f2857e5b27f299b0748cea2c443bafe05e9e708",
+        "76c1070152be855257567b489ccc0948bf5136115e9fd3a10b4875943395999b",
     ),
     (29, 'example-short-grace', 'range'): (
-        "ddbe0b7727c4fd64c23b6d5e4382776d94210b1cb978ebabae30cc46b33a3d49",
-        "939182d0492520492fa1feadab66c366427db91e980679112e666a6d40916dfa",
+        "dcd0b209871b390118cb0d1b66e8e72ae65f1538bc27afd10da0ef29393fbc0d",
+        "37a06a0b2fcf290eefc5632ca136ceb8094a7ba14f52ce77f6c0e9062d31a60a",
     ),
 }
 

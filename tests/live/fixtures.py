@@ -18,7 +18,7 @@ from streams.audit.topic_replay import replay_topic
 from streams.config import CarePulseConfig
 from streams.kafka.broker import EmbeddedBroker, free_port
 from streams.kafka.produce import produce_file
-from streams.kpi.labels import NO_TOPIC, OTHER
+from streams.kpi.labels import NO_TEAM, NO_TOPIC, OTHER
 from streams.kpi.timeutil import US_PER_SECOND
 from streams.testing.simulate import write_file
 from streams.testing.worker import Samples, WorkerProcess, total
@@ -182,15 +182,76 @@ def metrics_mismatches(m: Samples, run: AuditRun) -> list[str]:
             ("first_response_seconds", tally.first_response_us),
             ("reply_wait_seconds", tally.reply_wait_us),
             ("resolution_seconds", tally.resolution_us),
+            ("requester_wait_seconds", tally.requester_wait_us),
+            ("time_to_assignment_seconds", tally.time_to_assignment_us),
         ):
             name = f"carepulse_{metric}"
             compare(f"{metric}_count{{channel={channel}}}",
                     total(m, name + "_count", channel=channel), len(samples_us))
             compare(f"{metric}_sum{{channel={channel}}} (us)",
                     total_us(m, name + "_sum", channel=channel), sum(samples_us))
+        for metric, count in (("reassignments", tally.reassignments),
+                              ("one_touch_resolutions", tally.one_touch)):
+            compare(f"{metric}{{channel={channel}}}",
+                    total(m, f"carepulse_{metric}_total", channel=channel), count)
     compare("sla outcomes", live_sla(m), report["sla"])
+    compare("conversations_by_status summed over statuses",
+            total(m, "carepulse_conversations_by_status"),
+            total(m, "carepulse_open_conversations"))
     found.extend(labelled_count_mismatches(m, run))
+    found.extend(team_mismatches(m, run))
     return found
+
+
+TEAM_FAMILIES = (
+    "carepulse_team_replies_total", "carepulse_team_resolutions_total",
+    "carepulse_team_first_response_seconds_count", "carepulse_team_first_response_seconds_sum",
+    "carepulse_team_requester_wait_seconds_count", "carepulse_team_requester_wait_seconds_sum",
+    "carepulse_team_sla_met_total", "carepulse_team_sla_breaches_total",
+)
+
+
+def team_mismatches(m: Samples, run: AuditRun) -> list[str]:
+    """The team families (when on) against the report's `by_team` under the team
+    allowlist: facts without a team under `none`, teams outside the list under `other`."""
+    config, teams = run.config, run.sink.teams
+    if not config.metrics.team_series:
+        exposed = {name for name, _ in m} & set(TEAM_FAMILIES)
+        return [f"team series exposed while off: {sorted(exposed)}"] if exposed else []
+    allowlist = (*config.teams.allowlist, NO_TEAM)
+    expected: dict[str, dict[str, int]] = {}
+    for team, tally in teams.items():
+        label = team if team in allowlist else OTHER
+        sums = expected.setdefault(label, {})
+        for key, value in (
+            ("carepulse_team_replies_total", tally.replies),
+            ("carepulse_team_resolutions_total", tally.resolved),
+            ("carepulse_team_first_response_seconds_count", len(tally.first_response_us)),
+            ("carepulse_team_first_response_seconds_sum", sum(tally.first_response_us)),
+            ("carepulse_team_requester_wait_seconds_count", len(tally.requester_wait_us)),
+            ("carepulse_team_requester_wait_seconds_sum", sum(tally.requester_wait_us)),
+            *((f"carepulse_team_sla_{outcome}_total/{target}", counts[index])
+              for target, counts in tally.sla.items()
+              for index, outcome in enumerate(("met", "breaches"))),
+        ):
+            sums[key] = sums.get(key, 0) + value
+    live: dict[str, dict[str, int]] = {}
+    for (name, series), value in m.items():
+        if name not in TEAM_FAMILIES:
+            continue
+        labels = dict(series)
+        key = f"{name}/{labels['target']}" if "target" in labels else name
+        exact = round(value * US_PER_SECOND) if name.endswith("_sum") else int(value)
+        sums = live.setdefault(labels["team"], {})
+        sums[key] = sums.get(key, 0) + exact
+    live, expected = _nonzero(live), _nonzero(expected)
+    return [] if live == expected else [f"team families: live {live}, replay {expected}"]
+
+
+def _nonzero(sums: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The non-zero counts, of the teams that have any."""
+    kept = {team: {key: n for key, n in counts.items() if n} for team, counts in sums.items()}
+    return {team: counts for team, counts in kept.items() if counts}
 
 
 def by_label(counts: dict[str, int], allowlist: tuple[str, ...]) -> dict[str, int]:

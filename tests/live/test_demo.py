@@ -155,6 +155,12 @@ def test_the_demo_feeds_a_live_worker_and_stops_cleanly_on_sigint(
     for name in ("carepulse_sla_met_total", "carepulse_sla_breaches_total",
                  "carepulse_sla_at_risk_conversations"):
         assert {s.labels["policy"] for s in samples if s.name == name} == policies, name
+    # contract 1.1: team series on for the simulator's teams, and the status gauge
+    assert {s.labels["team"] for s in samples if s.name == "carepulse_team_replies_total"
+            } <= {"tier1", "tier2", "sales", "other", "none"}
+    assert any(s.name == "carepulse_team_replies_total" for s in samples)
+    assert {s.labels["status"] for s in samples
+            if s.name == "carepulse_conversations_by_status"} == {"open", "pending", "on_hold"}
 
     tree = process_tree(demo.process.pid, {broker_pid, worker_pid})
     assert {broker_pid, worker_pid} <= tree
@@ -170,8 +176,8 @@ def test_the_demo_feeds_a_live_worker_and_stops_cleanly_on_sigint(
     assert summaries, out
     shown_met, shown_breached = (int(number.replace(",", "")) for number in summaries[-1])
     assert shown_met >= met, out
-    for part in ("customer messages ", "first response p50 ~", "at risk now ",
-                 "last 30d: response rate "):
+    for part in ("customer messages ", "  pending ", "  on hold ", "first response p50 ~",
+                 "at risk now ", "last 30d: response rate "):
         assert part in out, part
     print(f"first metrics after {first_metrics_seconds:.1f} s, stopped in {stop_seconds:.1f} s;"
           f" SLA met {shown_met}, breached {shown_breached} at the end")

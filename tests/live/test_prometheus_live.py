@@ -70,14 +70,15 @@ tools = 1200.0
 staff = 8000.0
 """
 # The label allowlists of the example configuration (it lists what the simulator
-# generates), and per-agent series on, so that every panel has series to show.
+# generates), and per-agent and per-team series on, so that every panel has series to
+# show.
 EXAMPLE = load_config(ROOT / "examples" / "carepulse.toml")
 LABELS_TOML = "".join(
     f"[{section}]\nallowlist = {json.dumps(list(allowlist))}\n"
     for section, allowlist in (
         ("brands", EXAMPLE.brands.allowlist), ("topics", EXAMPLE.topics.allowlist),
         ("quick_replies", EXAMPLE.quick_replies.allowlist),
-        ("agents", EXAMPLE.agents.allowlist),
+        ("agents", EXAMPLE.agents.allowlist), ("teams", EXAMPLE.teams.allowlist),
     )
 )
 
@@ -193,7 +194,7 @@ def run(
     workdir = tmp_path_factory.mktemp(NAME)
     port = free_port()
     config = worker_config(workdir / f"{NAME}.toml", NAME, port, WALL_TOML + LABELS_TOML,
-                           metrics_toml="agent_series = true")
+                           metrics_toml="agent_series = true\nteam_series = true")
     worker = WorkerProcess(config, embedded_broker.url, port, workdir / "worker.log").start()
     prometheus = Prometheus(workdir, port)
     try:
@@ -247,7 +248,7 @@ def test_every_recording_rule_returns_a_finite_value(run: Run, record: str) -> N
 def test_every_rule_group_evaluates_without_error(run: Run) -> None:
     groups = run.prometheus.get("/api/v1/rules")["data"]["groups"]
     rules = [rule for group in groups for rule in group["rules"]]
-    assert len(rules) == len(_rules()) == 28
+    assert len(rules) == len(_rules()) == 29
     assert [(rule["name"], rule.get("lastError")) for rule in rules
             if rule["health"] != "ok"] == []
 
@@ -272,7 +273,7 @@ def busiest(run: Run) -> dict[str, str]:
     as a care lead would pick them: a label name misspelled in a panel matches nothing
     then, where "All" (`.*`) would hide it."""
     values: dict[str, str] = {}
-    for name in ("brand", "channel", "agent"):
+    for name in ("brand", "channel", "team", "agent"):
         selector, label = _variable_query(name)
         totals = {series["metric"][label]: float(series["value"][1]) for series in
                   run.prometheus.query(f"sum by ({label}) ({substituted(selector, values)})")}
@@ -283,7 +284,7 @@ def busiest(run: Run) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("target", _targets(), ids=lambda target: target.id)
-def test_every_panel_returns_a_finite_value_for_one_brand_channel_and_agent(
+def test_every_panel_returns_a_finite_value_for_one_brand_channel_team_and_agent(
     run: Run, busiest: dict[str, str], target: Target
 ) -> None:
     result = run.prometheus.query(substituted(target.expr, busiest))

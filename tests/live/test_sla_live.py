@@ -63,11 +63,15 @@ first_response_seconds = 3600
 next_response_seconds = 3600
 resolution_seconds = 28800
 calendar = "office"
+pause_on = ["pending", "on_hold"]
 [[sla.policies]]
 name = "default"
 first_response_seconds = 1800
 next_response_seconds = 3600
-resolution_seconds = 86400
+resolution_seconds = 21600
+pause_on = ["on_hold"]
+[teams]
+allowlist = ["tier1", "tier2"]
 """
 
 
@@ -151,7 +155,8 @@ def test_a_backfilled_day_breaches_exactly_what_its_replay_reports(
     tmp_path: Path, broker: AnyBroker, start_worker: Callable[..., WorkerProcess]
 ) -> None:
     """A simulated weekday of history (Monday 2026-11-02) drains in event time: the
-    worker's breach and met counters equal the replay report's `sla` section."""
+    worker's breach and met counters, those of its paused resolution clocks (on a
+    business calendar too) and its team counters equal the replay report's."""
     produce_simulated(broker, "backfill.events", tmp_path / "day.jsonl", 150_000, seed=21)
     # the books close a month later on every partition: each one's now passes every
     # deadline still open, as the report's end does
@@ -160,7 +165,7 @@ def test_a_backfilled_day_breaches_exactly_what_its_replay_reports(
         books.survey("2026-12-02T00:00:00Z", "csat", 5, conversation=f"books-{partition}",
                      event_id=f"books-{partition}")
     _send(broker, "backfill.events", books.events, partitioned=True)
-    worker = start_worker("backfill", extra_toml=DAY_TOML, checkpoint_events=5000)
+    worker = start_worker("backfill", DAY_TOML, "team_series = true", checkpoint_events=5000)
     config = load_config(tmp_path / "backfill.toml")
     run = replayed(broker, "backfill.events", config)
     expected = run.report()
@@ -174,4 +179,7 @@ def test_a_backfilled_day_breaches_exactly_what_its_replay_reports(
     assert sum(t["breached"] for p in sla.values() for t in p.values()) > 1000
     assert {policy for policy, targets in sla.items()
             if any(t["met"] for t in targets.values())} == {"urgent", "business", "default"}
+    assert all(sla[policy]["resolution"]["met"] and sla[policy]["resolution"]["breached"]
+               for policy in ("business", "default")), sla
+    assert total(m, "carepulse_team_sla_breaches_total", target="resolution") > 0
     assert worker.stop() == 0

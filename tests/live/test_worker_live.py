@@ -33,10 +33,11 @@ pytestmark = pytest.mark.broker
 SIMULATED = label_allowlists()
 LABELS_TOML = "".join(
     f"[{section}]\nallowlist = {json.dumps(list(values[:count]))}\n"
-    for (section, values), count in zip(SIMULATED.items(), (2, 5, 4, 10), strict=True)
+    for (section, values), count in zip(SIMULATED.items(), (2, 5, 4, 10, 2), strict=True)
 )
+SERIES_TOML = "agent_series = true\nteam_series = true"
 LABELS_CONFIG = CarePulseConfig.model_validate(
-    {**tomllib.loads(LABELS_TOML), "metrics": {"agent_series": True}}
+    {**tomllib.loads(LABELS_TOML), "metrics": {"agent_series": True, "team_series": True}}
 )
 HAND_LABELS_TOML = (
     '[brands]\nallowlist = ["default", "acme"]\n[topics]\nallowlist = ["billing"]\n'
@@ -128,7 +129,7 @@ def test_simulated_traffic_metrics_equal_the_replay_and_bad_records_reach_the_dl
     events = tmp_path / "events.jsonl"
     write_file(events, 20_000, seed=5, bad_fraction=0.01)
     worker = start_worker(
-        "simulated", LABELS_TOML, "agent_series = true", checkpoint_events=1000
+        "simulated", LABELS_TOML, SERIES_TOML, checkpoint_events=1000
     )
     produce_file(events, broker.url, "simulated.events")
     run = replayed(broker, "simulated.events", LABELS_CONFIG)
@@ -164,7 +165,7 @@ def test_a_worker_killed_mid_stream_ends_with_the_replay_numbers(
                       bad_fraction=0.005)
     run = replayed(broker, "restart.events", LABELS_CONFIG)
     expected_messages = run.report()["totals"]["messages_received"]
-    first = start_worker("restart", LABELS_TOML, "agent_series = true", checkpoint_events=2000)
+    first = start_worker("restart", LABELS_TOML, SERIES_TOML, checkpoint_events=2000)
     first.wait_for(lambda m: total(m, "carepulse_messages_received_total") > 3000)
     assert first.stop(signal.SIGKILL) == -signal.SIGKILL
 

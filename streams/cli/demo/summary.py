@@ -24,6 +24,7 @@ SUMMARY_WINDOW = max(WINDOW_SECONDS, key=WINDOW_SECONDS.__getitem__)
 """The rolling window the response rate and CSAT are read from: the longest (`30d`),
 which holds the whole of a demo run for less than 30 days."""
 FIRST_RESPONSE = "carepulse_first_response_seconds"
+BY_STATUS = "carepulse_conversations_by_status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class Summary:
     replies_sent: float
     open_conversations: float
     waiting_conversations: float
+    pending_conversations: float
+    on_hold_conversations: float
     oldest_waiting_seconds: float
     first_response_p50: Estimate | None
     first_response_mean_seconds: float | None
@@ -82,9 +85,11 @@ def scrape(url: str) -> list[Sample] | None:
         return None
 
 
-def _sum(samples: Iterable[Sample], name: str, window: str | None = None) -> float:
+def _sum(samples: Iterable[Sample], name: str, window: str | None = None,
+         status: str | None = None) -> float:
     return sum(sample.value for sample in samples if sample.name == name
-               and (window is None or sample.labels.get("window") == window))
+               and (window is None or sample.labels.get("window") == window)
+               and (status is None or sample.labels.get("status") == status))
 
 
 def histogram_quantile(
@@ -124,6 +129,8 @@ def summarize(samples: list[Sample]) -> Summary:
         replies_sent=_sum(samples, "carepulse_replies_sent_total"),
         open_conversations=_sum(samples, "carepulse_open_conversations"),
         waiting_conversations=_sum(samples, "carepulse_waiting_conversations"),
+        pending_conversations=_sum(samples, BY_STATUS, status="pending"),
+        on_hold_conversations=_sum(samples, BY_STATUS, status="on_hold"),
         oldest_waiting_seconds=max(oldest, default=0.0),
         first_response_p50=histogram_quantile(0.5, samples, FIRST_RESPONSE),
         first_response_mean_seconds=first_sum_seconds / first_count if first_count else None,
@@ -180,7 +187,8 @@ def summary_lines(sent: int, failed: int, summary: Summary | None) -> list[str]:
         f"{sent_text}  customer messages {s.customer_messages:,.0f}  replies "
         f"{s.replies_sent:,.0f}  rejected {s.rejected:,.0f}  duplicates {s.duplicates:,.0f}",
         f"conversations open {s.open_conversations:,.0f}  waiting "
-        f"{s.waiting_conversations:,.0f}  oldest waiting "
+        f"{s.waiting_conversations:,.0f}  pending {s.pending_conversations:,.0f}  on hold "
+        f"{s.on_hold_conversations:,.0f}  oldest waiting "
         f"{format_duration(s.oldest_waiting_seconds)}",
         f"first response p50 {format_estimate(s.first_response_p50)}  mean "
         f"{format_duration(s.first_response_mean_seconds)}  "

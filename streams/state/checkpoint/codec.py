@@ -20,8 +20,11 @@ brands. Decoding migrates it explicitly, one named function per record kind
 byte as version 1 did with brands (the meta record gains "version", nothing else).
 Version 3 (contract 1.1) appends the conversation's working status, pending time,
 stopped resolution clock, agent replies, assignee, team and team changes to its record
-(`_V3_FIELDS`); a conversation record written before has none of them, and they start
-from their defaults (a `Conversation()`'s) when it is restored.
+(`_V3_FIELDS`), and the totals gain the families of 1.1. `_migrate_conversation_v2` gives
+a conversation record written before them their defaults: open since the cycle start,
+nothing pending or stopped, no agent reply counted, no assignee, team or team change,
+and the record's last event time as the latest event time. Totals written before have
+no family of 1.1: those start at 0.
 
 The meta record's version is the version of the meta record. Data records carry none,
 and a committed data record stays in the table until its conversation or bucket changes,
@@ -36,7 +39,7 @@ from typing import Any, Final
 
 import orjson
 
-from streams.kpi.conversation import Conversation
+from streams.kpi.conversation import OPEN, Conversation
 from streams.kpi.engine import Engine
 from streams.kpi.sla import SlaBook
 
@@ -171,10 +174,10 @@ def decode_conversation(value: bytes) -> tuple[int, list[Any] | None]:
 
 def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conversation:
     """`legacy_brand` is the brand of a record written before brands were labels."""
-    data = _migrate_conversation_v1(data, legacy_brand)
-    if len(data) not in (_V2_LENGTH, _CONVERSATION_LENGTH):
+    data = _migrate_conversation_v2(_migrate_conversation_v1(data, legacy_brand))
+    if len(data) != _CONVERSATION_LENGTH:
         raise ValueError(f"a conversation record of {len(data)} fields, not "
-                         f"{_V2_LENGTH} or {_CONVERSATION_LENGTH}")
+                         f"{_CONVERSATION_LENGTH}")
     conv = Conversation()
     for name, value in zip(_PLAIN_FIELDS, data, strict=False):
         setattr(conv, name, value)
@@ -182,11 +185,10 @@ def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conve
     policy_name, brand = data[len(_PLAIN_FIELDS):_V2_LENGTH]
     conv.policy = None if policy_name is None else sla.by_name(policy_name)
     conv.cycle_brand = brand
-    if len(data) == _CONVERSATION_LENGTH:  # written by version 3 (else: the defaults)
-        for name, value in zip(_V3_FIELDS, data[_V2_LENGTH:], strict=True):
-            if name == "team_changes" and value is not None:
-                value = [(item[0], item[1]) for item in value]  # JSON has lists
-            setattr(conv, name, value)
+    for name, value in zip(_V3_FIELDS, data[_V2_LENGTH:], strict=True):
+        setattr(conv, name, value)
+    if conv.team_changes is not None:  # JSON has lists
+        conv.team_changes = [(change[0], change[1]) for change in conv.team_changes]
     return conv
 
 
@@ -203,6 +205,21 @@ def _migrate_conversation_v1(data: list[Any], legacy_brand: str) -> list[Any]:
     if brandless:
         migrated.append(legacy_brand)
     return migrated
+
+
+_LAST_EVENT: Final = _PLAIN_FIELDS.index("last_event_us")
+_CYCLE_START: Final = _PLAIN_FIELDS.index("cycle_start_us")
+
+
+def _migrate_conversation_v2(data: list[Any]) -> list[Any]:
+    """Versions 1 and 2 (contract 1.0) ended at the brand: the fields of 1.1 at their
+    defaults, in `_V3_FIELDS` order (a conversation of 1.0 was created by a message, so it
+    has had a cycle: open since its start, latest event at its last event). Current
+    records are returned as they are."""
+    if len(data) != _V2_LENGTH:
+        return data
+    return [*data, data[_LAST_EVENT], OPEN, data[_CYCLE_START], 0, 0, None, 0, None, None,
+            None]
 
 
 # Event id segments ---------------------------------------------------------------------

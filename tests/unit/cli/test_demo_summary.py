@@ -55,6 +55,9 @@ SAMPLES = [
     *series("carepulse_replies_sent_total", {"x": 9}, author_type="bot"),
     *series("carepulse_open_conversations", {"x": 12, "facebook": 5}),
     *series("carepulse_waiting_conversations", {"x": 3, "facebook": 1}),
+    *series("carepulse_conversations_by_status", {"x": 7, "facebook": 3}, status="open"),
+    *series("carepulse_conversations_by_status", {"x": 4, "facebook": 1}, status="pending"),
+    *series("carepulse_conversations_by_status", {"x": 1, "facebook": 1}, status="on_hold"),
     *series("carepulse_oldest_waiting_seconds", {"x": 45, "facebook": 75}),
     # SLA: met 7 + 20 + 3 = 30, breached 4 + 5 + 1 = 10 (75% met), at risk 2 + 1 + 0
     *series("carepulse_sla_met_total", {"x": 7}, policy="urgent", target="first_response"),
@@ -94,7 +97,7 @@ def test_the_summary_of_a_fixed_scrape_line_by_line() -> None:
     assert SUMMARY_WINDOW == "30d"
     assert summary_lines(1234, 0, summarize(SAMPLES)) == [
         "sent 1,234  customer messages 200  replies 189  rejected 5  duplicates 1",
-        "conversations open 17  waiting 4  oldest waiting 1m15s",
+        "conversations open 17  waiting 4  pending 5  on hold 2  oldest waiting 1m15s",
         "first response p50 ~2m36s (bucket 1m-5m)  mean 3m20s  (10 samples)",
         "SLA met 30  breached 10  (75% met)  at risk now 3",
         "last 30d: response rate 85%  CSAT 80% satisfied (20 answers)",
@@ -111,7 +114,7 @@ def test_before_any_answer_the_summary_shows_dashes_not_zeros() -> None:
     ]
     assert summary_lines(7, 2, summarize(zeros)) == [
         "sent 7 (2 failed)  customer messages 4  replies 0  rejected 0  duplicates 0",
-        "conversations open 0  waiting 0  oldest waiting 0s",
+        "conversations open 0  waiting 0  pending 0  on hold 0  oldest waiting 0s",
         "first response p50 -  mean -  (0 samples)",
         "SLA met 0  breached 0  (- met)  at risk now 0",
         "last 30d: response rate -  CSAT - satisfied (0 answers)",

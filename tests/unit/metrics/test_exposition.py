@@ -39,7 +39,7 @@ def registry_of(collector: Collector) -> CollectorRegistry:
 
 def test_a_simulated_worker_exposes_the_bytes_of_prometheus_client_twice() -> None:
     config = load_config(EXAMPLE_CONFIG).model_copy(
-        update={"metrics": MetricsConfig(agent_series=True)}
+        update={"metrics": MetricsConfig(agent_series=True, team_series=True)}
     )
     owner = Owner(config, owned={0, 1})
     owner.states = {partition: PartitionState(partition, config) for partition in owner.owned}

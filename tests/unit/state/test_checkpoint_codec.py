@@ -44,7 +44,7 @@ def test_the_current_version_is_3_and_unversioned_is_1() -> None:
 
 
 def test_a_meta_record_without_version_restores_as_version_1() -> None:
-    records = read_fixture()  # written by be04154, before the version field
+    records = read_fixture("checkpoint-be04154.jsonl")  # before the version field
     meta = dict(records)[meta_key(b"%d/" % PARTITION)]
     assert "version" not in orjson.loads(meta)
     assert decode_meta(meta)["version"] == 1
@@ -104,18 +104,18 @@ def test_version_3_keeps_the_contract_1_1_fields_and_older_records_start_from_de
     conv.cycle_open, conv.cycle_start_us, conv.cycle_brand = True, 1_000, "default"
     conv.status, conv.status_since_us, conv.pending_since_us = "pending", 2_000, 2_000
     conv.pending_us, conv.resolution_left_us, conv.agent_replies = 500, 9_000, 1
-    conv.assignee, conv.latest_event_us = "a-1", 2_000
+    conv.assignee, conv.latest_event_us, conv.last_event_us = "a-1", 2_000, 1_800
     conv.set_team("tier2", 1_500)
     sla = CONFIG.kpi_settings().sla_policies
     restored = load_conversation(dump_conversation(conv), SlaBook(sla), "default")
     assert [getattr(restored, name) for name in CONTRACT_1_1_FIELDS] == [
         2_000, "pending", 2_000, 2_000, 500, 9_000, 1, "a-1", "tier2", [(1_500, "tier2")],
     ]
-    # a version-2 record (the fields before 1.1) restores with a Conversation()'s defaults
+    # a version-2 record (the fields before 1.1) restores with their defaults: open since
+    # the cycle start, the latest event time at the last event time, nothing else known
     version_2 = dump_conversation(conv)[: -len(CONTRACT_1_1_FIELDS)]
     old = load_conversation(version_2, SlaBook(sla), "default")
-    defaults = Conversation()
-    assert old.cycle_open and old.cycle_start_us == 1_000
+    assert old.cycle_open and old.cycle_start_us == 1_000 and old.last_event_us == 1_800
     assert [getattr(old, name) for name in CONTRACT_1_1_FIELDS] == [
-        getattr(defaults, name) for name in CONTRACT_1_1_FIELDS
+        1_800, "open", 1_000, 0, 0, None, 0, None, None, None,
     ]

@@ -23,6 +23,7 @@ from streams.config import (
     QuickRepliesConfig,
     SlaConfig,
     SlaPolicy,
+    TeamsConfig,
     ThresholdsConfig,
     TopicsConfig,
     load_config,
@@ -212,16 +213,26 @@ def test_allowlists_are_capped_and_reject_the_reserved_values(tmp_path: Path) ->
 
 def test_the_series_bound_of_the_defaults_by_hand() -> None:
     # brands default + other = 2; channels 7 known + other = 8; per (brand, channel):
-    # 8 counters (messages, 3 reply authors, opened, 3 resolved_by), 3 histograms of
-    # 9 buckets + Inf + sum + count = 36, 3 conversation gauges, 3 windows x 21 gauges,
-    # topics other + none = 2, quick replies other = 1: 113. No SLA policy, no agents.
+    # 10 counters (messages, 3 reply authors, opened, 3 resolved_by, reassignments,
+    # one-touch), 5 histograms of 9 buckets + Inf + sum + count = 60, 6 conversation
+    # gauges (open, waiting, oldest wait, 3 statuses), 3 windows x 21 gauges, topics
+    # other + none = 2, quick replies other = 1: 142. No SLA policy, no agents, no teams.
     # Fixed: 16 survey scores, 7 reject reasons, 7 plain series, the window end, and
     # 4 currency gauges x 3 windows: 43.
-    assert series_bound(CarePulseConfig()) == 2 * 8 * 113 + 43
+    assert series_bound(CarePulseConfig()) == 2 * 8 * 142 + 43 == 2_315
     # WITH_AGENTS: brands acme + other, topics billing + other + none, quick replies
     # 2, agents 2 (14 series each: 2 counters and a histogram), SLA: 8 channels x one
     # resolution target, in 3 families
-    assert series_bound(WITH_AGENTS) == 2 * 8 * (110 + 3 + 2) + 3 * 2 * 8 + 2 * 2 * 14 + 43
+    assert series_bound(WITH_AGENTS) == 2 * 8 * (139 + 3 + 2) + 3 * 2 * 8 + 2 * 2 * 14 + 43
+    # and teams tier1 + other + none = 3, each 26 series (2 counters, 2 histograms) and
+    # 2 SLA counters x the one target the policies define
+    with_teams = WITH_AGENTS.model_copy(update={
+        "teams": TeamsConfig(allowlist=("tier1",)),
+        "metrics": MetricsConfig(agent_series=True, team_series=True)})
+    assert series_bound(with_teams) == series_bound(WITH_AGENTS) + 2 * 3 * (26 + 2 * 1)
+    # a team allowlist counts only with team series on
+    assert series_bound(with_teams.model_copy(update={
+        "metrics": MetricsConfig(agent_series=True)})) == series_bound(WITH_AGENTS)
 
 
 def test_window_buckets_written_before_brands_were_labels_restore_under_the_default_brand(

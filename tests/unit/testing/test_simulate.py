@@ -18,8 +18,8 @@ from streams.testing.simulate import generate_lines, write_file
 
 ENVELOPE = ("event_id", "type", "occurred_at", "conversation_id", "channel")
 TYPES = {"message.received", "reply.sent", "conversation.assigned", "conversation.handoff",
-         "conversation.resolved", "conversation.reopened", "conversation.tagged",
-         "survey.answered", "sale.attributed"}
+         "conversation.resolved", "conversation.reopened", "conversation.status_changed",
+         "conversation.tagged", "survey.answered", "sale.attributed"}
 SCORE_RANGE = {"csat": (1, 5), "nps": (0, 10)}
 
 
@@ -44,6 +44,10 @@ def _type_error(event: dict[str, Any]) -> str | None:
         return "assigned"
     if kind == "conversation.resolved" and event.get("resolved_by") not in ("agent", "bot", "auto"):
         return "resolved"
+    if kind == "conversation.status_changed" and (
+            event.get("status") not in ("open", "pending", "on_hold")
+            or not isinstance(event.get("agent_id", ""), str)):
+        return "status"
     if kind == "survey.answered":
         low, high = SCORE_RANGE.get(event.get("survey", ""), (1, 0))
         score = event.get("score")
@@ -153,17 +157,17 @@ def test_every_valid_line_has_envelope_and_offset_aware_time() -> None:
     stamps = [json.loads(line)["occurred_at"] for line in lines]
     assert all(datetime.fromisoformat(stamp).tzinfo is not None for stamp in stamps)
     assert stamps[0] == "2026-11-02T00:00:17Z"
-    assert sum(stamp.endswith("+01:00") for stamp in stamps) == 244
-    assert sum("." in stamp for stamp in stamps) == 1441
+    assert sum(stamp.endswith("+01:00") for stamp in stamps) == 265
+    assert sum("." in stamp for stamp in stamps) == 1510
 
 
 def test_event_type_mix_in_5000_events() -> None:
     counts = Counter(event["type"] for event in _events(list(generate_lines(5000, 7))))
-    assert counts == {"reply.sent": 1592, "message.received": 1570,
-                      "conversation.assigned": 766, "conversation.resolved": 574,
-                      "conversation.tagged": 183, "conversation.handoff": 151,
-                      "survey.answered": 138, "sale.attributed": 16,
-                      "conversation.reopened": 10}
+    assert counts == {"reply.sent": 1538, "message.received": 1510,
+                      "conversation.assigned": 758, "conversation.resolved": 557,
+                      "conversation.status_changed": 187, "conversation.tagged": 167,
+                      "conversation.handoff": 140, "survey.answered": 119,
+                      "sale.attributed": 18, "conversation.reopened": 6}
 
 
 def test_occurred_at_never_decreases() -> None:
@@ -176,7 +180,7 @@ def test_occurred_at_never_decreases() -> None:
 def test_duplicates_are_exact_resends_and_ids_are_otherwise_unique() -> None:
     lines = list(generate_lines(20_000, 7))
     resends = sum(1 for earlier, later in itertools.pairwise(lines) if earlier == later)
-    assert resends == 40
+    assert resends == 43
     ids = Counter(json.loads(line)["event_id"] for line in lines)
     assert len(ids) == 20_000 - resends
     assert max(ids.values()) == 2
@@ -186,7 +190,7 @@ def test_conversations_are_consistent() -> None:
     by_conversation: dict[str, list[dict[str, Any]]] = {}
     for event in _events(list(generate_lines(20_000, 7))):
         by_conversation.setdefault(event["conversation_id"], []).append(event)
-    assert len(by_conversation) == 3155
+    assert len(by_conversation) == 3059
     for events in by_conversation.values():
         assert events[0]["type"] == "message.received"
         assert len({(e["channel"], e["brand"], e.get("priority")) for e in events}) == 1
@@ -224,3 +228,70 @@ def test_traffic_mix_is_realistic() -> None:
 def test_rejects_bad_arguments(events: int, bad_fraction: float) -> None:
     with pytest.raises(ValueError, match="bad_fraction"):
         next(generate_lines(events, 1, bad_fraction))
+
+
+def _conversations(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_conversation: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_conversation.setdefault(event["conversation_id"], []).append(event)
+    return by_conversation
+
+
+def test_working_status_changes_follow_the_agents_work() -> None:
+    """`pending` right after an agent reply (a question; a tag or a reassignment may come
+    between), ended by the customer's message or a resolution; `on_hold` only for
+    delivery and returns (the carrier), set back to `open` by the agent before the next
+    agent reply; each change names the conversation's assignee."""
+    events = _events(list(generate_lines(40_000, 7)))
+    statuses = Counter(e["status"] for e in events if e["type"] == "conversation.status_changed")
+    assert statuses == {"pending": 1368, "on_hold": 148, "open": 42}
+    ended: Counter[str] = Counter()
+    for group in _conversations(events).values():
+        topics = {e.get("topic") for e in group} - {None}
+        status, work = "open", [e for e in group
+                                if e["type"] not in ("conversation.tagged",
+                                                     "conversation.assigned")]
+        for earlier, event in itertools.pairwise(work):
+            kind = event["type"]
+            if kind == "conversation.status_changed":
+                assignments = [e for e in group[:group.index(event)]
+                               if e["type"] == "conversation.assigned"]
+                assert event["agent_id"] == assignments[-1]["agent_id"]
+                if event["status"] == "open":
+                    assert status == "on_hold"
+                else:
+                    assert (earlier["type"], earlier.get("author_type")) == ("reply.sent",
+                                                                              "agent")
+                if event["status"] == "on_hold":
+                    assert topics <= {"delivery", "returns"}  # some name no topic
+                status = event["status"]
+                continue
+            assert not (kind == "reply.sent" and status == "on_hold")
+            if kind in ("message.received", "conversation.resolved"):
+                if status == "pending":
+                    ended[kind] += 1
+                status = "open"
+    assert ended == {"message.received": 1084, "conversation.resolved": 2}
+
+
+def test_assignments_name_teams_and_some_reassign() -> None:
+    """Every assignment and agent reply names one of the three teams; after the first
+    assignment, most go to another agent (reassignments), a few to the same one again,
+    and some escalate the case to tier 2."""
+    events = _events(list(generate_lines(40_000, 7)))
+    teams = Counter(e["team"] for e in events if "team" in e)
+    assert set(teams) == {"tier1", "tier2", "sales"}
+    assert all("team" in e for e in events if e["type"] == "conversation.assigned"
+               or e.get("author_type") == "agent")
+    kinds: Counter[str] = Counter()
+    for group in _conversations(events).values():
+        assignee, team = None, None
+        for event in group:  # a reopened cycle keeps its assignee
+            if event["type"] != "conversation.assigned":
+                continue
+            if assignee is not None:
+                kinds["same agent" if event["agent_id"] == assignee else "another agent"] += 1
+                if event["team"] != team:
+                    kinds[f"to {event['team']}"] += 1
+            assignee, team = event["agent_id"], event["team"]
+    assert kinds == {"another agent": 206, "same agent": 19, "to tier2": 42}
