@@ -14,7 +14,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from streams.config.base import KeyPathError, Section
-from streams.config.deployment import KafkaConfig, MetricsConfig, WorkerConfig
+from streams.config.deployment import IngestConfig, KafkaConfig, MetricsConfig, WorkerConfig
 from streams.config.kpis import (
     AgentsConfig,
     BrandsConfig,
@@ -48,6 +48,7 @@ class CarePulseConfig(Section):
     kafka: KafkaConfig = KafkaConfig()
     metrics: MetricsConfig = MetricsConfig()
     worker: WorkerConfig = WorkerConfig()
+    ingest: IngestConfig = IngestConfig()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> CarePulseConfig:
