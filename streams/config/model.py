@@ -14,6 +14,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from streams.config.base import KeyPathError, Section
+from streams.config.chatwoot import ChatwootConfig
 from streams.config.deployment import KafkaConfig, MetricsConfig, WorkerConfig
 from streams.config.kpis import (
     AgentsConfig,
@@ -48,6 +49,7 @@ class CarePulseConfig(Section):
     kafka: KafkaConfig = KafkaConfig()
     metrics: MetricsConfig = MetricsConfig()
     worker: WorkerConfig = WorkerConfig()
+    chatwoot: ChatwootConfig = ChatwootConfig()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> CarePulseConfig:
