@@ -1,48 +1,27 @@
-"""The help desks whose webhooks CarePulse takes: one mapping module each, named here.
+"""The help desks whose webhooks CarePulse takes: one mapping module each, registered here.
 
 Everything around a mapping is generic: the gateway's route `/webhooks/<name>` checks a
 delivery with the platform's `verify` and writes the body untouched to its raw topic
 (`[ingest] raw_topic_prefix` + name); the translator and `carepulse bridge replay` hand
-each raw record to `translate_record`, which calls the platform's `translate` and checks
-every event it makes against the contract. A second help desk is one module with a
-`verify` and a `translate`, plus one entry in `PLATFORMS` (docs/operations.md).
+each raw record to its `translate` with the mapping's settings, which the configuration
+builds from the section named like the platform (`[chatwoot]`: its `bridge_settings`).
+A second help desk is one mapping module with a `verify` and a `translate`, its
+configuration section, and one entry in `PLATFORMS` (docs/operations.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Final
 
-from schemas.rejections import Rejection, parse_event
+from streams.bridge import chatwoot
+from streams.bridge.translation import Translation
 
-
-@dataclass(frozen=True, slots=True)
-class Mapped:
-    """Contract events made of one delivery, as JSON records (possibly none)."""
-
-    events: tuple[bytes, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Ignored:
-    """A delivery the mapping does not use (an event kind CarePulse does not count)."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Unmappable:
-    """A delivery that should map but cannot: it goes to the DLQ with this reason and
-    field path (never a value of the payload)."""
-
-    reason: str
-    field: str
-
-
-Outcome = Mapped | Ignored | Unmappable
 Verify = Callable[[bytes, Mapping[str, str], bytes], str | None]
 """(secret, request headers, raw body) -> why the delivery is refused, or None."""
-Translate = Callable[[bytes], Outcome]
+Translate = Callable[[bytes, Any], Translation]
+"""(raw body, the mapping's settings) -> events, or why it is ignored or rejected."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,32 +43,25 @@ def raw_topic(prefix: str, platform: Platform) -> str:
     return prefix + platform.name
 
 
-@dataclass(frozen=True, slots=True)
-class Translation:
-    """What one raw record becomes: (key, value) records for the input topic, or the
-    reason it is ignored, or the rejection the DLQ record carries."""
-
-    records: tuple[tuple[bytes | None, bytes], ...] = ()
-    ignored: str | None = None
-    rejection: Rejection | Unmappable | None = None
+CHATWOOT_TIMESTAMP: Final = "X-Chatwoot-Timestamp"
+CHATWOOT_SIGNATURE: Final = "X-Chatwoot-Signature"
+CHATWOOT_DELIVERY: Final = "X-Chatwoot-Delivery"
 
 
-def translate_record(platform: Platform, value: bytes) -> Translation:
-    """The mapping applied to one raw record; an event the mapping made that the contract
-    refuses makes the whole record unmappable (nothing of it is produced)."""
-    outcome = platform.translate(value)
-    if isinstance(outcome, Ignored):
-        return Translation(ignored=outcome.reason)
-    if isinstance(outcome, Unmappable):
-        return Translation(rejection=outcome)
-    records: list[tuple[bytes | None, bytes]] = []
-    for event in outcome.events:
-        parsed = parse_event(event)
-        if isinstance(parsed, Rejection):
-            return Translation(rejection=parsed)
-        records.append((parsed.conversation_id.encode(), event))
-    return Translation(records=tuple(records))
+def verify_chatwoot(secret: bytes, headers: Mapping[str, str], body: bytes) -> str | None:
+    timestamp = headers.get(CHATWOOT_TIMESTAMP, "")
+    signature = headers.get(CHATWOOT_SIGNATURE, "")
+    if not timestamp or not signature:
+        return (f"the {CHATWOOT_SIGNATURE} and {CHATWOOT_TIMESTAMP} headers are required: "
+                "set the webhook's secret in Chatwoot, or unset CAREPULSE_CHATWOOT_SECRET")
+    if not chatwoot.verify_signature(secret, timestamp, body, signature):
+        return f"the {CHATWOOT_SIGNATURE} header does not match the body and timestamp"
+    return None
 
 
-PLATFORMS: Mapping[str, Platform] = {}
-"""The registered help desks by name (their mapping modules register here)."""
+CHATWOOT: Final = Platform(
+    "chatwoot", verify_chatwoot, chatwoot.translate,
+    kept_headers=(CHATWOOT_DELIVERY, CHATWOOT_TIMESTAMP, CHATWOOT_SIGNATURE),
+)
+PLATFORMS: Final[Mapping[str, Platform]] = {CHATWOOT.name: CHATWOOT}
+"""The registered help desks by name."""

@@ -4,12 +4,14 @@ mapping applied again to a raw topic's history)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime
 
 from streams.bridge.platforms import PLATFORMS
 from streams.cli.common import Commands, UsageError, add_command
 from streams.cli.ingest import add_config_arguments, configuration
+from streams.config.bridges import bridge_settings
 
 
 def _instant_ms(text: str) -> int:
@@ -49,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "run":
         from streams.live.translator import run_translator
 
-        return run_translator(config, PLATFORMS, args.log_level)
+        settings = bridge_settings(config, PLATFORMS, os.environ)
+        return run_translator(config, PLATFORMS, settings, args.log_level)
     platform = PLATFORMS.get(args.platform)
     if platform is None:
         known = ", ".join(sorted(PLATFORMS)) or "none"
@@ -63,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
                                                              platform),
                           args.topic or kafka.input_topic, kafka.partitions, kafka.dlq_topic,
                           client_security(kafka))
-    counts = replay_raw(target, platform, args.since)
+    settings = bridge_settings(config, [platform.name], os.environ)[platform.name]
+    counts = replay_raw(target, platform, settings, args.since)
     print(f"carepulse bridge replay: {counts['deliveries']:,} deliveries of {target.raw_topic} "
           f"-> {counts['events']:,} events on {target.events_topic}, {counts['ignored']:,} "
           f"ignored, {counts['dead_lettered']:,} to {target.dlq_topic}", file=sys.stderr)

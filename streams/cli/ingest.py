@@ -14,6 +14,7 @@ from streams.bridge.platforms import PLATFORMS
 from streams.cli.arguments import bootstrap_servers
 from streams.cli.common import CONFIG_HELP, Commands, add_command, check_listen_address
 from streams.config import CarePulseConfig, load_config, with_environment
+from streams.config.bridges import bridge_settings
 
 LOG_FORMAT = "[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -61,5 +62,8 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger(name).setLevel(logging.ERROR)
     from streams.ingest.server import serve
 
-    child = None if args.no_translator or not PLATFORMS else translator_argv(args, config)
+    child = None
+    if not args.no_translator:
+        bridge_settings(config, PLATFORMS, os.environ)  # its errors now, not in a restart loop
+        child = translator_argv(args, config)
     return asyncio.run(serve(config, PLATFORMS, child))

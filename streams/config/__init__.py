@@ -7,6 +7,7 @@ and the environment. The names below are the package's interface.
 """
 
 from streams.config.base import ConfigError
+from streams.config.chatwoot import ChatwootConfig, ChatwootInbox
 from streams.config.deployment import (
     IngestConfig,
     KafkaConfig,
@@ -38,7 +39,8 @@ from streams.config.model import CarePulseConfig
 
 __all__ = [
     "MAX_LABEL_VALUES", "AgentsConfig", "BrandsConfig", "CalendarConfig", "CarePulseConfig",
-    "ChannelsConfig", "ConfigError", "DedupeConfig", "IngestConfig", "KafkaConfig", "LimitsConfig",
+    "ChannelsConfig", "ChatwootConfig", "ChatwootInbox", "ConfigError", "DedupeConfig",
+    "IngestConfig", "KafkaConfig", "LimitsConfig",
     "MetricsConfig", "MonthlyCosts", "QuickRepliesConfig", "SavingsConfig", "SlaConfig",
     "SlaMatch", "SlaPolicy", "ThresholdsConfig", "TlsSection", "TopicsConfig", "WorkerConfig",
     "bootstrap_servers_problem", "load_config", "port_problem", "with_environment",

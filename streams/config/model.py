@@ -14,6 +14,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from streams.config.base import KeyPathError, Section
+from streams.config.chatwoot import ChatwootConfig
 from streams.config.deployment import IngestConfig, KafkaConfig, MetricsConfig, WorkerConfig
 from streams.config.kpis import (
     AgentsConfig,
@@ -49,6 +50,7 @@ class CarePulseConfig(Section):
     metrics: MetricsConfig = MetricsConfig()
     worker: WorkerConfig = WorkerConfig()
     ingest: IngestConfig = IngestConfig()
+    chatwoot: ChatwootConfig = ChatwootConfig()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> CarePulseConfig:

@@ -21,7 +21,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from streams.bridge.platforms import Platform, translate_record
+from streams.bridge.platforms import Platform
 from streams.kafka.dlq import dead_letter
 from streams.kafka.topics import admin_client, ensure_topic
 
@@ -39,7 +39,8 @@ class ReplayTarget:
     security: Mapping[str, Any]
 
 
-def replay_raw(target: ReplayTarget, platform: Platform, since_ms: int | None) -> Counter[str]:
+def replay_raw(target: ReplayTarget, platform: Platform, settings: Any,
+               since_ms: int | None) -> Counter[str]:
     """Counts: `deliveries` read, `events` produced, `ignored`, `dead_lettered`."""
     with admin_client(target.bootstrap_servers, target.security,
                       client_id="carepulse-bridge-replay") as admin:
@@ -66,7 +67,7 @@ def replay_raw(target: ReplayTarget, platform: Platform, since_ms: int | None) -
                 for record in batch:
                     if record.offset >= ends[tp]:
                         break
-                    _replay_one(target, platform, producer, record, counts, failures)
+                    _replay_one(target, platform, settings, producer, record, counts, failures)
                 if consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
         producer.flush()
@@ -89,12 +90,13 @@ def _seek(consumer: KafkaConsumer, partitions: list[TopicPartition], since_ms: i
         consumer.seek(tp, ends[tp] if at is None else at.offset)
 
 
-def _replay_one(target: ReplayTarget, platform: Platform, producer: KafkaProducer, record: Any,
-                counts: Counter[str], failures: list[BaseException]) -> None:
+def _replay_one(target: ReplayTarget, platform: Platform, settings: Any,
+                producer: KafkaProducer, record: Any, counts: Counter[str],
+                failures: list[BaseException]) -> None:
     counts["deliveries"] += 1
-    translation = translate_record(platform, record.value or b"")
-    if translation.rejection is not None:
-        key, value, headers = dead_letter(translation.rejection, record.topic, record.partition,
+    translation = platform.translate(record.value or b"", settings)
+    if translation.rejected is not None:
+        key, value, headers = dead_letter(translation.rejected, record.topic, record.partition,
                                           record.offset, record.key, record.value,
                                           MAX_REQUEST_BYTES)
         producer.send(target.dlq_topic, key=key, value=value, headers=headers).add_errback(
@@ -103,6 +105,6 @@ def _replay_one(target: ReplayTarget, platform: Platform, producer: KafkaProduce
         return
     if translation.ignored is not None:
         counts["ignored"] += 1
-    for key, value in translation.records:
+    for key, value in translation.records():
         producer.send(target.events_topic, key=key, value=value).add_errback(failures.append)
         counts["events"] += 1

@@ -2,7 +2,8 @@
 turns help-desk deliveries on the raw topics into contract events on the input topic.
 
 Each raw record is handed to its platform's mapping (streams/bridge/platforms.py, chosen
-by the raw topic's name); the events it makes are produced keyed by `conversation_id`, a
+by the raw topic's name, with the settings its configuration section builds); the
+events it makes are produced keyed by `conversation_id`, a
 record that cannot be mapped is copied to the DLQ with the reason and field path
 (streams/kafka/dlq.py), a delivery the mapping does not use is only counted. Every send
 is acknowledged before the record is (at least once: after a crash the records since
@@ -20,7 +21,7 @@ from typing import Any
 
 import faust
 
-from streams.bridge.platforms import Platform, raw_topic, translate_record
+from streams.bridge.platforms import Platform, raw_topic
 from streams.config import CarePulseConfig
 from streams.kafka.dlq import dead_letter
 from streams.kafka.settings import client_security
@@ -41,9 +42,10 @@ def bridge_config(config: CarePulseConfig) -> CarePulseConfig:
 
 class Translator:
     def __init__(self, app: faust.App, config: CarePulseConfig,
-                 platforms: Mapping[str, Platform]) -> None:
+                 platforms: Mapping[str, Platform], settings: Mapping[str, Any]) -> None:
         self.app = app
         self.config = config
+        self.settings = settings
         prefix = config.ingest.raw_topic_prefix
         self.by_topic = {raw_topic(prefix, platform): platform for platform in platforms.values()}
         self.counts: Counter[str] = Counter()
@@ -51,12 +53,12 @@ class Translator:
     async def handle(self, topic: str, partition: int, offset: int, key: bytes | None,
                      value: bytes | None) -> None:
         platform = self.by_topic[topic]
-        translation = translate_record(platform, value or b"")
+        translation = platform.translate(value or b"", self.settings[platform.name])
         producer = self.app.producer
         kafka = self.config.kafka
-        if translation.rejection is not None:
+        if translation.rejected is not None:
             dlq_key, dlq_value, headers = dead_letter(
-                translation.rejection, topic, partition, offset, key, value,
+                translation.rejected, topic, partition, offset, key, value,
                 self.app.conf.producer_max_request_size)
             sent = [await producer.send(kafka.dlq_topic, dlq_key, dlq_value, None,
                                         timestamp=None, headers=headers)]
@@ -64,9 +66,9 @@ class Translator:
         else:
             sent = [await producer.send(kafka.input_topic, event_key, event, None,
                                         timestamp=None, headers=None)
-                    for event_key, event in translation.records]
+                    for event_key, event in translation.records()]
             self.counts["ignored" if translation.ignored else "translated"] += 1
-            self.counts["events"] += len(translation.records)
+            self.counts["events"] += len(translation.events)
         await asyncio.gather(*sent)  # acknowledged before the raw record is
 
     def summary(self) -> str:
@@ -76,10 +78,11 @@ class Translator:
                 f"{counts['dead_lettered']:,} to the DLQ")
 
 
-def build_app(config: CarePulseConfig, platforms: Mapping[str, Platform]) -> faust.App:
+def build_app(config: CarePulseConfig, platforms: Mapping[str, Platform],
+              settings: Mapping[str, Any]) -> faust.App:
     own = bridge_config(config)
     app = faust.App(own.kafka.app_id, **faust_settings(own))
-    translator = Translator(app, config, platforms)
+    translator = Translator(app, config, platforms, settings)
     source = app.topic(*translator.by_topic, key_type=bytes, value_type=bytes,
                        key_serializer="raw", value_serializer="raw")
 
@@ -116,12 +119,10 @@ def prepare(config: CarePulseConfig, platforms: Mapping[str, Platform]) -> None:
 
 
 def run_translator(config: CarePulseConfig, platforms: Mapping[str, Platform],
-                   log_level: str = "info") -> int:
-    """Waits for the broker, then translates until SIGINT or SIGTERM."""
-    if not platforms:
-        log.error("no help desk is registered: nothing to translate")
-        return 2
-    app = build_app(config, platforms)
+                   settings: Mapping[str, Any], log_level: str = "info") -> int:
+    """Waits for the broker, then translates until SIGINT or SIGTERM. `settings`: each
+    platform's mapping settings (streams.config.bridges)."""
+    app = build_app(config, platforms, settings)
     if not wait_for_broker(config.kafka):
         return 0
     prepare(config, platforms)

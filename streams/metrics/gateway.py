@@ -29,7 +29,7 @@ def _counter(name: str, registry: CollectorRegistry) -> Counter:
 
 class GatewayMetrics:
     def __init__(self, platforms: Iterable[str]) -> None:
-        disable_created_metrics()  # no `_created` series: the worker exports none either
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series: the worker exports none either
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = _counter("ingest_requests", self.registry)
         self.request_bytes = _counter("ingest_request_bytes", self.registry)

@@ -17,7 +17,8 @@ from typing import Any
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
-from streams.bridge.platforms import Ignored, Mapped, Outcome, Platform, Unmappable
+from streams.bridge.platforms import Platform
+from streams.bridge.translation import Translation, ignore, mapped, reject
 from streams.config import CarePulseConfig
 from streams.kafka.broker import free_port
 
@@ -32,13 +33,13 @@ def acme_verify(secret: bytes, headers: Mapping[str, str], body: bytes) -> str |
     return None if hmac.compare_digest(given, expected) else "the signature does not match"
 
 
-def acme_translate(body: bytes) -> Outcome:
+def acme_translate(body: bytes, settings: object) -> Translation:
     delivery = orjson.loads(body)
     if delivery.get("kind") == "ping":
-        return Ignored("ping")
+        return ignore("ping")
     if "events" not in delivery:
-        return Unmappable("no_events", "events")
-    return Mapped(tuple(orjson.dumps(event) for event in delivery["events"]))
+        return reject("missing_field", "events", "field required")
+    return mapped(delivery["events"])
 
 
 ACME = Platform("acme", acme_verify, acme_translate, kept_headers=(SIGNATURE_HEADER,))

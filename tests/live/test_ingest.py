@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from streams.kafka.broker import EmbeddedBroker
-from streams.testing import Scenario
 from streams.metrics.scrape import scrape
+from streams.testing import Scenario
 from streams.testing.worker import Samples, total
 from tests.live.ingest_helpers import (
     ACME,
