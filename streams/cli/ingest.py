@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
     config = configuration(args)
     check_listen_address("the gateway", config.ingest.host, config.ingest.port, "ingest")
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
-    for name in ("kafka", "aiokafka"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    for name in ("kafka", "aiokafka"):  # the gateway says in one line what they retry
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     from streams.ingest.server import serve
 
     child = None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -49,9 +49,10 @@ class Gateway:
     def __init__(
         self, config: CarePulseConfig, producer: AckedProducer, probe: BrokerProbe,
         credentials: Credentials, platforms: Mapping[str, Platform],
-        metrics_security: MetricsSecurity,
+        metrics_security: MetricsSecurity, recover: Callable[[], None] = lambda: None,
     ) -> None:
         self.config = config
+        self._recover = recover  # called when the broker did not acknowledge
         self.producer = producer
         self.probe = probe
         self.credentials = credentials
@@ -167,6 +168,7 @@ class Gateway:
                 log.warning("the broker did not acknowledge a request (%s): answering 503 "
                             "until it does", error)
             self._broker_failing = True
+            self._recover()
             return _error(503, f"the broker did not acknowledge the records ({error}); "
                                "nothing is confirmed: send the request again")
         if self._broker_failing:
@@ -177,7 +179,7 @@ class Gateway:
 
     async def _healthz(self, request: web.Request) -> web.Response:
         if not self.producer.ready:
-            return _error(503, "the producer is not started")
+            return _error(503, "the producer is not connected to the broker yet")
         problem = await self.probe.problem()
         if problem is not None:
             return _error(503, problem)

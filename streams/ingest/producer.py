@@ -7,7 +7,8 @@ record twice). aiokafka's idempotent producer is refused by the embedded broker
 Kafka. Its `send` may wait for metadata, so every `send` runs on one thread of its own,
 never on the event loop; the acknowledgements come back to the loop as futures.
 
-A request's records are all acknowledged, or the request fails (`NotAcknowledged`):
+A request's records are all acknowledged, or the request fails (`NotAcknowledged`) once
+`[ingest] ack_timeout_seconds` have passed, which is also the client's delivery timeout:
 the caller answers 503 and the sender sends the request again. Records of a failed
 request that did reach the broker are then written twice, with the same event ids: the
 worker counts the second copy as a duplicate, never a second event.
@@ -16,6 +17,7 @@ worker counts the second copy as a duplicate, never a second event.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -65,6 +67,7 @@ class AckedProducer:
         self._producer = await self._on_thread(lambda: KafkaProducer(
             bootstrap_servers=self.bootstrap_servers, client_id=CLIENT_ID, acks="all",
             enable_idempotence=True, linger_ms=LINGER_MS, max_block_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms, delivery_timeout_ms=timeout_ms + LINGER_MS,
             request_timeout_ms=timeout_ms, **self._security,
         ))
 
@@ -90,7 +93,7 @@ class AckedProducer:
         """Returns once the broker acknowledged every record; raises NotAcknowledged."""
         producer = self._producer
         if producer is None:
-            raise NotAcknowledged("the producer is not started")
+            raise NotAcknowledged("the producer is not connected to the broker yet")
         if not records:
             return
         loop = asyncio.get_running_loop()
@@ -115,6 +118,15 @@ class AckedProducer:
         except KafkaError as error:
             raise NotAcknowledged(_first_line(error)) from error
 
+    async def discard(self) -> None:
+        """Drops the producer, so that `start` makes a new one: after an outage a new
+        producer finds the topics again, also on a broker that lost them. What it still
+        holds belongs to requests already answered 503, and expires within the delivery
+        timeout (the acknowledgement timeout)."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await self._on_thread(lambda: _close(producer, 2 * self.ack_timeout_seconds))
+
     async def stop(self) -> None:
         """Flushes what is in flight, then closes."""
         producer, self._producer = self._producer, None
@@ -124,6 +136,11 @@ class AckedProducer:
 
     async def _on_thread(self, call: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, call)
+
+
+def _close(producer: KafkaProducer, timeout_seconds: float) -> None:
+    with contextlib.suppress(KafkaError):  # records that did not expire yet: left behind
+        producer.close(timeout=timeout_seconds)
 
 
 def _resolve(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], _: Any) -> None:

@@ -2,7 +2,9 @@
 apart, the translator as a supervised child; until SIGINT or SIGTERM.
 
 A broker that is not there at start is waited for while the server already answers
-(`/healthz` 503, requests 503): the producer is started again every few seconds. On
+(`/healthz` 503, requests 503): the producer is started again every few seconds. After a
+request the broker did not acknowledge, the producer is replaced the same way (a new
+one finds the topics again, even on a broker that lost them). On
 SIGTERM the server stops listening, the requests in flight are answered (up to
 `[ingest] ack_timeout_seconds` + 1 s), the producer flushes and closes, then the
 translator is stopped.
@@ -52,8 +54,18 @@ async def serve(
     producer = AckedProducer(config.kafka.bootstrap_servers, config.ingest.ack_timeout_seconds,
                              security)
     probe = BrokerProbe(config.kafka.bootstrap_servers, security)
+    stopping = stop or _stop_on_signals()
+    starting = asyncio.create_task(_start_producer(producer, config, platforms, stopping))
+
+    def recover() -> None:
+        """After a request the broker did not acknowledge: a new producer (once)."""
+        nonlocal starting
+        if starting.done():
+            starting = asyncio.create_task(
+                _start_producer(producer, config, platforms, stopping, discard_first=True))
+
     gateway = Gateway(config, producer, probe, credentials, platforms,
-                      metrics_security(config.metrics, environ))
+                      metrics_security(config.metrics, environ), recover)
     ssl_context = tls_context(config.ingest)
     runner = web.AppRunner(gateway.application(), access_log=None,
                            shutdown_timeout=config.ingest.ack_timeout_seconds + 1.0)
@@ -64,13 +76,11 @@ async def serve(
     log.info("gateway on %s://%s:%d (/v1/events, %s, /healthz, /metrics)", scheme, ingest.host,
              ingest.port, ", ".join(f"/webhooks/{name}" for name in platforms) or "no webhook")
     _warn_unprotected(credentials.tokens, platforms, credentials.secrets)
-    stop = stop or _stop_on_signals()
     supervisor = None
     if translator_argv is not None:
         supervisor = ChildSupervisor("translator", translator_argv)
         supervisor.start()
-    starting = asyncio.create_task(_start_producer(producer, config, platforms, stop))
-    await stop.wait()
+    await stopping.wait()
     log.info("stopping: answering the requests in flight")
     starting.cancel()
     await runner.cleanup()
@@ -84,8 +94,10 @@ async def serve(
 
 async def _start_producer(
     producer: AckedProducer, config: CarePulseConfig, platforms: Mapping[str, Platform],
-    stop: asyncio.Event,
+    stop: asyncio.Event, discard_first: bool = False,
 ) -> None:
+    if discard_first:
+        await producer.discard()
     attempt = 1
     while not stop.is_set():
         try:
