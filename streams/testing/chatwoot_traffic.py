@@ -13,8 +13,9 @@ agent 8 at 09:31:00.
 
 from __future__ import annotations
 
+import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from streams.testing.chatwoot import (
@@ -58,50 +59,59 @@ def scenario_deliveries() -> list[Payload]:
     return deliveries
 
 
-def endless_deliveries(seed: int, start_us: int) -> Iterator[Payload]:
-    """Simulated conversations one after another, forever: each is a customer message,
-    on bot inboxes a bot answer and a handoff, an assignment, one to three exchanges with
-    the agent, a resolution, and sometimes a CSAT answer. Times advance from `start_us`."""
+DEMO_INBOXES = (
+    Inbox(1, "Synthetic Care", 21, "Facebook page", "Channel::FacebookPage"),
+    Inbox(1, "Synthetic Care", 22, "WhatsApp support", "Channel::Whatsapp"),
+    Inbox(1, "Synthetic Care", 23, "Web chat", "Channel::WebWidget"),
+    Inbox(2, "Synthetic Travel", 31, "X profile", "Channel::TwitterProfile"),
+)
+DEMO_AGENTS = tuple(range(1, 9))
+DEMO_TEAMS = ((1, "billing"), (2, "support"))
+BOT_SHARE = 0.5
+CSAT_SHARE = 0.3
+
+
+def endless_deliveries(
+    seed: int, now_us: Callable[[], int], concurrent: int = 8
+) -> Iterator[Payload]:
+    """Simulated conversations, `concurrent` of them open at a time, forever. Each is a
+    customer message; on a bot inbox a bot answer and a handoff; an assignment; one to
+    three agent replies, some answered by the customer; a resolution; sometimes a CSAT
+    survey and its answer. Every delivery is built when it is asked for, at `now_us()`,
+    so a sender pacing them gets deliveries of its own time."""
     rng = random.Random(seed)
-    inboxes = [
-        Inbox(1, "Synthetic Care", 21, "Facebook page", "Channel::FacebookPage"),
-        Inbox(1, "Synthetic Care", 22, "WhatsApp support", "Channel::Whatsapp"),
-        Inbox(1, "Synthetic Care", 23, "Web chat", "Channel::WebWidget"),
-        Inbox(2, "Synthetic Travel", 31, "X profile", "Channel::TwitterProfile"),
-    ]
-    now_us, message_id = start_us, 1
-    for display_id in range(1, 1 << 62):
-        inbox = inboxes[rng.randrange(len(inboxes))]
-        bot = inbox.channel_type != "Channel::WebWidget" and rng.random() < 0.5
-        conversation = Conversation(inbox, display_id, contact_id=rng.randrange(1, 10**6),
-                                    created_us=now_us, status="pending" if bot else "open")
+    ids, display_ids = itertools.count(1), itertools.count(1)
+    scripts: list[Iterator[Payload]] = []
+    while True:
+        while len(scripts) < concurrent:
+            scripts.append(_conversation(rng, next(display_ids), ids, now_us))
+        pick = rng.randrange(len(scripts))
+        delivery = next(scripts[pick], None)
+        if delivery is None:
+            scripts.pop(pick)
+        else:
+            yield delivery
 
-        def step(seconds: float) -> int:
-            nonlocal now_us
-            now_us += round(seconds * US_PER_SECOND)
-            return now_us
 
-        def next_id() -> int:
-            nonlocal message_id
-            message_id += 1
-            return message_id
-
-        yield conversation.message(next_id(), step(rng.uniform(1, 5)), "incoming")
-        if bot:
-            yield conversation.message(next_id(), step(rng.uniform(1, 3)), "outgoing",
-                                       sender=agent_bot(1))
-            yield from conversation.set_status("open", step(rng.uniform(5, 30)))
-        agent = rng.randrange(1, 9)
-        yield conversation.assign(agent, step(rng.uniform(5, 60)),
-                                  team=(agent % 2 + 1, ("billing", "support")[agent % 2]))
-        for _ in range(rng.randrange(1, 4)):
-            yield conversation.message(next_id(), step(rng.uniform(20, 300)), "outgoing",
-                                       sender=user(agent))
-            if rng.random() < 0.5:
-                yield conversation.message(next_id(), step(rng.uniform(10, 120)), "incoming")
-        yield from conversation.set_status("resolved", step(rng.uniform(10, 60)))
-        if rng.random() < 0.3:
-            survey_id, sent_us = next_id(), step(1)
-            yield conversation.message(survey_id, sent_us, "template", content_type="input_csat")
-            yield conversation.csat_answer(survey_id, sent_us, step(rng.uniform(30, 600)),
-                                           rating=rng.randrange(1, 6))
+def _conversation(
+    rng: random.Random, display_id: int, ids: Iterator[int], now_us: Callable[[], int]
+) -> Iterator[Payload]:
+    inbox = DEMO_INBOXES[rng.randrange(len(DEMO_INBOXES))]
+    bot = inbox.channel_type != "Channel::WebWidget" and rng.random() < BOT_SHARE
+    conversation = Conversation(inbox, display_id, contact_id=rng.randrange(1, 10**6),
+                                created_us=now_us(), status="pending" if bot else "open")
+    yield conversation.message(next(ids), now_us(), "incoming")
+    if bot:
+        yield conversation.message(next(ids), now_us(), "outgoing", sender=agent_bot(1))
+        yield from conversation.set_status("open", now_us())
+    agent = DEMO_AGENTS[rng.randrange(len(DEMO_AGENTS))]
+    yield conversation.assign(agent, now_us(), team=DEMO_TEAMS[agent % len(DEMO_TEAMS)])
+    for _ in range(rng.randrange(1, 4)):
+        yield conversation.message(next(ids), now_us(), "outgoing", sender=user(agent))
+        if rng.random() < 0.5:
+            yield conversation.message(next(ids), now_us(), "incoming")
+    yield from conversation.set_status("resolved", now_us())
+    if rng.random() < CSAT_SHARE:
+        survey_id, sent_us = next(ids), now_us()
+        yield conversation.message(survey_id, sent_us, "template", content_type="input_csat")
+        yield conversation.csat_answer(survey_id, sent_us, now_us(), rating=rng.randrange(1, 6))
