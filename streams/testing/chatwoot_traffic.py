@@ -65,10 +65,18 @@ DEMO_INBOXES = (
     Inbox(1, "Synthetic Care", 23, "Web chat", "Channel::WebWidget"),
     Inbox(2, "Synthetic Travel", 31, "X profile", "Channel::TwitterProfile"),
 )
+DEMO_ACCOUNT_BRANDS = {1: "synthetic-care", 2: "synthetic-travel"}
 DEMO_AGENTS = tuple(range(1, 9))
 DEMO_TEAMS = ((1, "billing"), (2, "support"))
 BOT_SHARE = 0.5
 CSAT_SHARE = 0.3
+
+
+def demo_label_allowlists() -> dict[str, tuple[str, ...]]:
+    """The brands (with `[chatwoot.accounts]` set to DEMO_ACCOUNT_BRANDS) and agents of the
+    endless traffic, as the allowlists of a configuration."""
+    return {"brands": tuple(DEMO_ACCOUNT_BRANDS.values()),
+            "agents": tuple(f"chatwoot:user:{agent}" for agent in DEMO_AGENTS)}
 
 
 def endless_deliveries(
