@@ -27,11 +27,11 @@ class ChatwootInbox(Section):
     brand: Label | None = None
 
 
-def _ids(section: str, keys: Mapping[str, object]) -> None:
+def _ids(section: str, noun: str, keys: Mapping[str, object]) -> None:
     for key in keys:
         if not (key.isascii() and key.isdigit()):
             raise KeyPathError(f"chatwoot.{section}.{key}",
-                               f"must be a Chatwoot {section[:-2]} id (digits)")
+                               f"must be a Chatwoot {noun} id (digits)")
 
 
 class ChatwootConfig(Section):
@@ -55,8 +55,8 @@ class ChatwootConfig(Section):
 
     @model_validator(mode="after")
     def _ids_resolve(self) -> ChatwootConfig:
-        _ids("accounts", self.accounts)
-        _ids("inboxes", self.inboxes)
+        _ids("accounts", "account", self.accounts)
+        _ids("inboxes", "inbox", self.inboxes)
         for key, inbox in self.inboxes.items():
             if self.accounts and inbox.account is not None and str(inbox.account) not in (
                 self.accounts

@@ -20,6 +20,7 @@ from streams.config import (
     BrandsConfig,
     CarePulseConfig,
     ChannelsConfig,
+    ChatwootConfig,
     ConfigError,
     DedupeConfig,
     KafkaConfig,
@@ -74,6 +75,7 @@ def test_example_sets_every_section_and_key() -> None:
         "kafka": KafkaConfig,
         "metrics": MetricsConfig,
         "worker": WorkerConfig,
+        "chatwoot": ChatwootConfig,
     }
     for name, model in sections.items():
         assert set(data[name]) == set(model.model_fields), name
