@@ -28,7 +28,9 @@ def _instant_ms(text: str) -> int:
 def add_parser(commands: Commands) -> None:
     bridge = add_command(commands, "bridge", "translate help-desk webhooks from their raw "
                                              "topics into contract events")
-    actions = bridge.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = bridge.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                    help="run: the translator; replay: the mapping applied "
+                                         "again to a raw topic's history")
     run = actions.add_parser("run", help="run the translator (a Faust agent) until SIGTERM",
                              description="Run the translator: raw topics to the input topic.")
     add_config_arguments(run)
