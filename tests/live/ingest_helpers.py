@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ssl
 import threading
 import urllib.error
 import urllib.request
@@ -60,11 +61,12 @@ class Answer:
 
 
 def call(url: str, data: bytes | None = None, headers: Mapping[str, str] | None = None,
-         timeout_seconds: float = 30) -> Answer:
+         timeout_seconds: float = 30, context: ssl.SSLContext | None = None) -> Answer:
     request = urllib.request.Request(url, data=data, headers=dict(headers or {}),
                                      method="GET" if data is None else "POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds) as response:
+        with urllib.request.urlopen(request, timeout=timeout_seconds,
+                                    context=context) as response:
             return Answer(response.status, response.read(), dict(response.headers))
     except urllib.error.HTTPError as error:
         return Answer(error.code, error.read(), dict(error.headers))
@@ -74,11 +76,14 @@ class ThreadGateway:
     """`streams.ingest.server.serve` on an event loop of its own thread."""
 
     def __init__(self, config: CarePulseConfig, environ: Mapping[str, str],
-                 platforms: Mapping[str, Platform]) -> None:
+                 platforms: Mapping[str, Platform], context: ssl.SSLContext | None = None,
+                 ) -> None:
         self.config = config
         self.environ = environ
         self.platforms = platforms
-        self.url = f"http://{config.ingest.host}:{config.ingest.port}"
+        self.context = context  # trusting the gateway's certificate, with [ingest] tls
+        scheme = "https" if config.ingest.tls else "http"
+        self.url = f"{scheme}://{config.ingest.host}:{config.ingest.port}"
         self._loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -106,7 +111,8 @@ class ThreadGateway:
 
     def _ready(self) -> bool:
         try:
-            return call(self.url + "/healthz", timeout_seconds=5).status == 200
+            return call(self.url + "/healthz", timeout_seconds=5,
+                        context=self.context).status == 200
         except OSError:
             return False
 

@@ -5,12 +5,17 @@ a clear 4xx, nothing produced, nothing in the logs that identifies a customer.""
 from __future__ import annotations
 
 import logging
+import ssl
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import orjson
 import pytest
 
+from streams.config import ConfigError, IngestConfig
 from streams.kafka.broker import EmbeddedBroker
+from streams.metrics.http_security import tls_context
 from streams.metrics.scrape import scrape
 from streams.testing import Scenario
 from streams.testing.worker import Samples, total
@@ -23,6 +28,7 @@ from tests.live.ingest_helpers import (
     gateway_config,
     read_topic,
 )
+from tests.live.test_security import self_signed
 
 pytestmark = pytest.mark.broker
 TOKEN = "s3cret-token"
@@ -222,3 +228,27 @@ def test_no_log_line_names_a_customer(
     assert "gateway on http://" in text  # the log was captured
     for secret in (CUSTOMER, "private-conversation", TOKEN, SECRET.decode()):
         assert secret not in text
+
+
+def test_the_gateway_serves_https_with_ingest_tls(
+    embedded_broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    cert, key = self_signed(tmp_path)
+    config = gateway_config(embedded_broker.url, "ingest-tls", tls=True, tls_certfile=str(cert),
+                            tls_keyfile=str(key))
+    context = ssl.create_default_context(cafile=str(cert))
+    with ThreadGateway(config, ENVIRON, {"acme": ACME}, context) as secure:
+        assert secure.url.startswith("https://")
+        answer = call(secure.url + "/v1/events", b"\n".join(_events("tls-1")), BEARER,
+                      context=context)
+        assert (answer.status, answer.json()) == (200, {"accepted": 1, "rejected": []})
+        plain = secure.url.replace("https://", "http://")
+        with pytest.raises(OSError):  # plain HTTP is not served
+            urllib.request.urlopen(plain + "/healthz", timeout=5)
+
+
+def test_an_unloadable_certificate_names_the_ingest_key(tmp_path: Path) -> None:
+    config = IngestConfig(tls=True, tls_certfile=tmp_path / "missing.pem",
+                          tls_keyfile=tmp_path / "missing.key")
+    with pytest.raises(ConfigError, match=r"^ingest\.tls_certfile: cannot load .*missing\.pem"):
+        tls_context(config)
