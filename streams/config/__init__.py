@@ -29,6 +29,7 @@ from streams.config.kpis import (
     SlaConfig,
     SlaMatch,
     SlaPolicy,
+    TeamsConfig,
     ThresholdsConfig,
     TopicsConfig,
 )
@@ -40,6 +41,6 @@ __all__ = [
     "ChannelsConfig", "ChatwootConfig", "ChatwootInbox", "ConfigError", "DedupeConfig",
     "KafkaConfig", "LimitsConfig",
     "MetricsConfig", "MonthlyCosts", "QuickRepliesConfig", "SavingsConfig", "SlaConfig",
-    "SlaMatch", "SlaPolicy", "ThresholdsConfig", "TopicsConfig", "WorkerConfig",
+    "SlaMatch", "SlaPolicy", "TeamsConfig", "ThresholdsConfig", "TopicsConfig", "WorkerConfig",
     "bootstrap_servers_problem", "load_config", "port_problem", "with_environment",
 ]

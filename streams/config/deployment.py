@@ -82,8 +82,9 @@ class MetricsConfig(Section):
     """Where `/metrics` is served, and how it is protected: `auth = "basic"` asks for
     `basic_auth_username` and the password held by the environment variable named
     `basic_auth_password_env` (never the file); `tls = true` serves HTTPS with
-    `tls_certfile` and `tls_keyfile` (PEM). `agent_series` adds the per-agent families
-    (opt-in)."""
+    `tls_certfile` and `tls_keyfile` (PEM). `agent_series` adds the per-agent families,
+    `team_series` the per-team families (both opt-in, by the allowlists of `[agents]`
+    and `[teams]`)."""
 
     host: str = "127.0.0.1"
     port: Port = 9108
@@ -94,6 +95,7 @@ class MetricsConfig(Section):
     tls_certfile: Path | None = None
     tls_keyfile: Path | None = None
     agent_series: Annotated[bool, Strict()] = False
+    team_series: Annotated[bool, Strict()] = False
 
     @model_validator(mode="after")
     def _tls_files(self) -> MetricsConfig:
