@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import json
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +26,7 @@ from streams.kafka.broker import EmbeddedBroker, free_port
 from streams.testing import report_of
 from streams.testing.chatwoot_traffic import scenario_deliveries
 from streams.testing.worker import WorkerProcess, total
+from tests.helpers import run_cli
 from tests.live.fixtures import assert_metrics_equal_replay, replayed, worker_config
 
 pytestmark = pytest.mark.broker
@@ -96,6 +98,7 @@ def wait_healthy(gateway: WorkerProcess, timeout_seconds: float = 90) -> None:
 
 def test_the_scenario_twice_through_the_gateway_gives_the_hand_computed_kpis(
     embedded_broker: EmbeddedBroker, tmp_path: Path, started_workers: list[WorkerProcess],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     name = "chatwoot-e2e"
     gateway_port, metrics_port = free_port(), free_port()
@@ -138,14 +141,18 @@ def test_the_scenario_twice_through_the_gateway_gives_the_hand_computed_kpis(
         assert total(live, f"carepulse_{metric}_sum", **CHANNEL) == pytest.approx(seconds)
     assert total(live, "carepulse_survey_responses_total", survey="csat", score="4") == 1
 
-    run = replayed(embedded_broker, f"{name}.events")
-    report = run.report()
+    code, out, err = run_cli(capsys, "replay", "--topic", f"{name}.events", "--broker",
+                             embedded_broker.url, "--config", config_path)
+    assert (code, err) == (0, "")
+    report = json.loads(out)
     assert {key: report["totals"][key] for key in HAND_COMPUTED_TOTALS} == HAND_COMPUTED_TOTALS
     assert report["events"] == {"read": 26, "accepted": 13, "rejected": 0, "duplicates": 13,
                                 "ignored": 0, "out_of_order": 0}
     billing = report["by_team"]["billing"]
     assert (billing["replies"], billing["conversations_resolved"],
             billing["first_response_seconds"]["mean"]) == (2, 1, 180.0)
+    run = replayed(embedded_broker, f"{name}.events")
+    assert run.report() == report
     assert_metrics_equal_replay(live, run)
     assert _without_duplicates(report) == _without_duplicates(_delivered_once())
 
