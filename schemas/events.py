@@ -1,4 +1,4 @@
-"""Event contract v1 (``docs/events.md``) as pydantic v2 models.
+"""Event contract v1.1 (``docs/events.md``) as pydantic v2 models.
 
 One model per ``type``, joined in a discriminated union so that validation picks the
 model from the ``type`` field in a single pass over the JSON bytes (pydantic-core parses
@@ -21,9 +21,11 @@ from typing import Annotated, Final, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
 
-EVENT_CONTRACT_VERSION = "v1"
+EVENT_CONTRACT_VERSION = "v1.1"
 """The version of the event contract these models enforce (docs/events.md): the name of the
-exported JSON Schema (`schemas/json/event.v1.schema.json`), printed by `carepulse --version`."""
+exported JSON Schema (`schemas/json/event.v1.1.schema.json`), printed by `carepulse --version`.
+Version 1.1 only adds `conversation.status_changed`: every version 1 event is valid, with the
+same meaning."""
 
 KNOWN_CHANNELS: tuple[str, ...] = (
     "facebook",
@@ -39,6 +41,7 @@ Priority = Literal["low", "normal", "high", "urgent"]
 Visibility = Literal["public", "private"]
 AuthorType = Literal["agent", "bot", "automation"]
 ResolvedBy = Literal["agent", "bot", "auto"]
+WorkingStatus = Literal["open", "pending", "on_hold"]
 
 MAX_ID_CHARS = 128
 MAX_LABEL_CHARS = 64
@@ -135,6 +138,15 @@ class ConversationReopened(_Envelope):
     type: Literal["conversation.reopened"]
 
 
+class ConversationStatusChanged(_Envelope):
+    """The brand set the conversation's working status: `pending` waits for the customer,
+    `on_hold` for a third party, `open` is back in the team's hands (contract 1.1)."""
+
+    type: Literal["conversation.status_changed"]
+    status: WorkingStatus
+    agent_id: Id | None = None
+
+
 class ConversationTagged(_Envelope):
     """Classification added by a person or a rule."""
 
@@ -176,6 +188,7 @@ Event = Annotated[
     | ConversationHandoff
     | ConversationResolved
     | ConversationReopened
+    | ConversationStatusChanged
     | ConversationTagged
     | SurveyAnswered
     | SaleAttributed,
@@ -193,6 +206,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "conversation.handoff",
     "conversation.resolved",
     "conversation.reopened",
+    "conversation.status_changed",
     "conversation.tagged",
     "survey.answered",
     "sale.attributed",

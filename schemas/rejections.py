@@ -62,7 +62,7 @@ def classify(error: ValidationError, raw: bytes) -> Rejection:
     if kind == "union_tag_not_found":
         return Rejection("missing_field", "type", "field required")
     if kind == "union_tag_invalid":
-        return Rejection("unknown_type", "type", "not an event type of contract v1")
+        return Rejection("unknown_type", "type", "not an event type of contract v1.1")
     field = field_path(loc[1:])
     if kind == "cross_field":
         field = first["ctx"]["field"]

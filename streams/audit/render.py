@@ -20,6 +20,31 @@ def _rows(title: str, rows: list[tuple[str, Any]]) -> list[str]:
     return [title, *(f"  {name:<{width}}  {_value(value)}" for name, value in rows), ""]
 
 
+def _stats_row(key: str, stats: dict[str, Any]) -> tuple[str, str]:
+    return (key.replace("_", " ") + " mean/p50/p90/max (n)", "/".join(
+        _value(stats[name]) for name in ("mean", "p50", "p90", "max")
+    ) + f" ({stats['count']:,})")
+
+
+def _sla_rows(targets: dict[str, dict[str, Any]]) -> list[tuple[str, Any]]:
+    return [
+        (target, f"met {_value(t['met'])}, breached {_value(t['breached'])}, "
+                 f"compliance {_value(t['compliance'])}")
+        for target, t in targets.items()
+    ]
+
+
+def _team_rows(team: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [
+        ("agent replies", team["replies"]),
+        _stats_row("first_response_seconds", team["first_response_seconds"]),
+        ("conversations resolved", team["conversations_resolved"]),
+        _stats_row("requester_wait_seconds", team["requester_wait_seconds"]),
+        ("one-touch resolutions", team["one_touch_resolutions"]),
+        *((f"sla {target}", value) for target, value in _sla_rows(team["sla"])),
+    ]
+
+
 def _kpi_rows(kpis: dict[str, Any]) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
         ("messages received", kpis["messages_received"]),
@@ -32,14 +57,14 @@ def _kpi_rows(kpis: dict[str, Any]) -> list[tuple[str, Any]]:
         ("conversations resolved", kpis["conversations_resolved"]),
         ("resolution rate", kpis["resolution_rate"]),
     ]
-    for key in ("first_response_seconds", "first_response_business_seconds",
-                "reply_wait_seconds", "resolution_seconds"):
-        if key in kpis:
-            stats = kpis[key]
-            rows.append((key.replace("_", " ") + " mean/p50/p90/max (n)", "/".join(
-                _value(stats[name]) for name in ("mean", "p50", "p90", "max")
-            ) + f" ({stats['count']:,})"))
+    rows += [_stats_row(key, kpis[key]) for key in (
+        "first_response_seconds", "first_response_business_seconds", "reply_wait_seconds",
+        "resolution_seconds", "requester_wait_seconds", "time_to_assignment_seconds",
+    ) if key in kpis]
     rows += [
+        ("reassignments", kpis["reassignments"]),
+        ("one-touch resolutions (rate)",
+         f"{_value(kpis['one_touch_resolutions'])} ({_value(kpis['one_touch_rate'])})"),
         ("csat mean / score (n)",
          f"{_value(kpis['csat']['mean'])} / {_value(kpis['csat']['score'])} "
          f"({kpis['csat']['responses']:,})"),
@@ -62,11 +87,9 @@ def render_table(report: dict[str, Any]) -> str:
     for channel, kpis in report["by_channel"].items():
         lines += _rows(f"Channel {channel}", _kpi_rows(kpis))
     for policy, targets in report["sla"].items():
-        lines += _rows(f"SLA {policy}", [
-            (target, f"met {_value(t['met'])}, breached {_value(t['breached'])}, "
-                     f"compliance {_value(t['compliance'])}")
-            for target, t in targets.items()
-        ])
+        lines += _rows(f"SLA {policy}", _sla_rows(targets))
+    for team, figures in report["by_team"].items():
+        lines += _rows(f"Team {team}", _team_rows(figures))
     savings = report["savings"]
     lines += _rows(f"Savings ({savings['currency']})", [
         (key.replace("_", " "), savings[key])

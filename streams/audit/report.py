@@ -21,7 +21,7 @@ from streams.kpi.stats import canonical, ratio
 from streams.kpi.tally import ChannelTally
 from streams.kpi.timeutil import US_PER_SECOND, iso_from_us
 
-REPORT_SCHEMA = "carepulse.report/v1"
+REPORT_SCHEMA = "carepulse.report/v1.1"
 TOP_N = 10
 _UNBOUNDED_US = 1 << 62
 
@@ -75,7 +75,7 @@ class AuditRun:
         for deadline in engine.open_deadlines():
             sink.sla_outcome(
                 deadline.policy, deadline.target, deadline.channel, deadline.brand, False,
-                deadline.deadline_us,
+                deadline.deadline_us, deadline.team,
             )
         body: dict[str, Any] = canonical(self._body())
         body["digest"] = digest(body)
@@ -109,6 +109,9 @@ class AuditRun:
             },
             "topics": top(sink.topics),
             "quick_replies": top(sink.quick_replies),
+            "by_team": {
+                team: sink.teams[team].summary() for team in sorted(sink.team_names)
+            },
             "sla": self._sla(),
             "savings": self._savings(),
         }

@@ -1,15 +1,18 @@
 """The audit report's sink: keeps the facts attributed to instants inside [from, to),
-in the tallies of streams/kpi/tally.py (per reported channel only; totals are the merge
-of the channels at the end, so the per-event path does the work once).
+in the tallies of streams/kpi/tally.py (per reported channel, agent and team; totals are
+the merge of the channels at the end, so the per-event path does the work once). Teams
+are keyed by their name, `none` for facts without a team; `team_names` lists every team
+an accepted event named, whatever its time (the keys of the report's `by_team`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from streams.kpi.labels import NO_TEAM
 from streams.kpi.settings import Thresholds
 from streams.kpi.sla import SlaTarget
-from streams.kpi.tally import MICROS_PER_UNIT, AgentTally, ChannelTally, Tallies
+from streams.kpi.tally import MICROS_PER_UNIT, AgentTally, ChannelTally, Tallies, TeamTally
 
 
 class ReportSink:
@@ -25,7 +28,8 @@ class ReportSink:
         self.topics: Counter[str] = Counter()
         self.quick_replies: Counter[str] = Counter()
         self.sla: dict[tuple[str, SlaTarget], list[int]] = {}  # -> [met, breached]
-
+        self.teams: Tallies[TeamTally] = Tallies(TeamTally)
+        self.team_names: set[str] = {NO_TEAM}
 
     def message(
         self, channel: str, brand: str, at_us: int, sentiment: float | None, topic: str | None
@@ -53,16 +57,19 @@ class ReportSink:
         agent_id: str | None,
         quick_reply: str | None,
         conversation_id: str,
+        team: str | None,
     ) -> None:
         if not self.from_us <= at_us < self.to_us:
             return
         self.channels[channel].replies[author_type] += 1
         if quick_reply is not None:
             self.quick_replies[quick_reply] += 1
-        if author_type == "agent" and agent_id is not None:
-            agent = self.agents[agent_id]
-            agent.replies += 1
-            agent.conversations.add(conversation_id)
+        if author_type == "agent":
+            self.teams[team or NO_TEAM].replies += 1
+            if agent_id is not None:
+                agent = self.agents[agent_id]
+                agent.replies += 1
+                agent.conversations.add(conversation_id)
 
     def answered(self, channel: str, brand: str, message_at_us: int, reply_at_us: int) -> None:
         if self.from_us <= message_at_us < self.to_us and reply_at_us < self.to_us:
@@ -89,11 +96,13 @@ class ReportSink:
         duration_us: int,
         business_us: int | None,
         agent_id: str | None,
+        team: str | None,
     ) -> None:
         if not self.from_us <= at_us < self.to_us:
             return
         tally = self.channels[channel]
         tally.first_response_us.append(duration_us)
+        self.teams[team or NO_TEAM].first_response_us.append(duration_us)
         if business_us is not None:
             tally.first_response_business_us.append(business_us)
         if agent_id is not None:
@@ -114,14 +123,38 @@ class ReportSink:
         duration_us: int,
         resolved_by: str,
         agent_id: str | None,
+        team: str | None,
+        one_touch: bool,
     ) -> None:
         if not self.from_us <= at_us < self.to_us:
             return
         tally = self.channels[channel]
         tally.resolved += 1
         tally.resolution_us.append(duration_us)
+        tally.one_touch += one_touch
+        team_tally = self.teams[team or NO_TEAM]
+        team_tally.resolved += 1
+        team_tally.one_touch += one_touch
         if agent_id is not None:
             self.agents[agent_id].resolutions += 1
+
+    def requester_wait(
+        self, channel: str, brand: str, at_us: int, duration_us: int, team: str | None
+    ) -> None:
+        if self.from_us <= at_us < self.to_us:
+            self.channels[channel].requester_wait_us.append(duration_us)
+            self.teams[team or NO_TEAM].requester_wait_us.append(duration_us)
+
+    def time_to_assignment(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
+        if self.from_us <= at_us < self.to_us:
+            self.channels[channel].time_to_assignment_us.append(duration_us)
+
+    def reassignment(self, channel: str, brand: str, at_us: int) -> None:
+        if self.from_us <= at_us < self.to_us:
+            self.channels[channel].reassignments += 1
+
+    def team_named(self, team: str) -> None:
+        self.team_names.add(team)
 
     def survey(self, channel: str, brand: str, at_us: int, survey: str, score: int) -> None:
         if not self.from_us <= at_us < self.to_us:
@@ -137,11 +170,14 @@ class ReportSink:
         tally.sales_micros[currency] += round(amount * MICROS_PER_UNIT)
 
     def sla_outcome(
-        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int
+        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int,
+        team: str | None,
     ) -> None:
         if not self.from_us <= at_us < self.to_us:
             return
         counts = self.sla.get((policy, target))
         if counts is None:
             counts = self.sla[(policy, target)] = [0, 0]
-        counts[0 if met else 1] += 1
+        outcome = 0 if met else 1
+        counts[outcome] += 1
+        self.teams[team or NO_TEAM].sla[target][outcome] += 1

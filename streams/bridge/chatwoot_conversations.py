@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from schemas.events import EVENT_TYPES, MAX_LABEL_CHARS, MAX_TAGS
+from schemas.events import MAX_LABEL_CHARS, MAX_TAGS
 from streams.bridge.chatwoot_context import (
     Context,
     agent_id,
@@ -110,24 +110,19 @@ def _status(value: Any) -> str:
 
 
 def _transition(previous: str, current: str, context: Context) -> list[Planned] | str:
-    """The contract events of one status change, or why it maps to none."""
+    """The contract events of one status change, or why it maps to none. Snoozed waits
+    for the customer's answer or for a time: the contract's `pending` (1.1's
+    status_changed); back to open from snoozed is `open`."""
     if current == "resolved":
         return [("conversation.resolved", _resolved_by(previous, context))]
+    snoozed = [(STATUS_CHANGED, {"status": "pending"})] if current == "snoozed" else []
     if previous == "resolved":  # reopened: to open, to the bot (pending) or snoozed
-        return [("conversation.reopened", {}), *_working_status(current)]
-    if previous == "pending" and current == "open":
-        return [("conversation.handoff", {})]
+        return [("conversation.reopened", {}), *snoozed]
     if current == "pending":
         return "back with the bot (Chatwoot pending): no contract event"
-    return _working_status(current) or "no contract event"
-
-
-def _working_status(current: str) -> list[Planned]:
-    """Snoozed waits for the customer's answer or for a time: the contract's `pending`;
-    back to open from snoozed is `open`. Needs contract 1.1's status_changed."""
-    if current not in ("snoozed", "open") or STATUS_CHANGED not in EVENT_TYPES:
-        return []
-    return [(STATUS_CHANGED, {"status": "pending" if current == "snoozed" else "open"})]
+    if previous == "pending" and current == "open":
+        return [("conversation.handoff", {})]
+    return snoozed or [(STATUS_CHANGED, {"status": "open"})]  # snoozed -> open
 
 
 def _resolved_by(previous: str, context: Context) -> dict[str, Any]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from streams.bridge.translation import BridgeReason
 
 JsonObject = dict[str, Any]
+T = TypeVar("T")
 US_PER_SECOND = 1_000_000
 LATEST_US = 4_102_444_800 * US_PER_SECOND  # 2100-01-01, excluded (the contract's bound)
 MAX_ID_DIGITS = 18  # ids are database keys: a 64-bit integer has at most 19 digits
@@ -37,21 +38,27 @@ def join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+def present(value: T | None, parent_path: str, key: str) -> T:
+    """`value`, read at `parent_path`.`key`; a missing_field error when it is None."""
+    if value is None:
+        raise PayloadError("missing_field", join(parent_path, key), "field required")
+    return value
+
+
+def _typed(parent: JsonObject, key: str, path: str, kind: type[T], what: str) -> T | None:
+    value = parent.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise PayloadError("invalid_field", join(path, key), f"must be {what}")
+    return value
+
+
 def optional_object(parent: JsonObject, key: str, path: str) -> JsonObject | None:
     """`parent[key]` when it is an object, None when absent or null."""
-    value = parent.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise PayloadError("invalid_field", join(path, key), "must be an object")
-    return value
+    return _typed(parent, key, path, dict, "an object")
 
 
 def required_object(parent: JsonObject, key: str, path: str) -> JsonObject:
-    value = optional_object(parent, key, path)
-    if value is None:
-        raise PayloadError("missing_field", join(path, key), "field required")
-    return value
+    return present(optional_object(parent, key, path), path, key)
 
 
 def optional_id(parent: JsonObject, key: str, path: str) -> int | None:
@@ -68,41 +75,25 @@ def optional_id(parent: JsonObject, key: str, path: str) -> int | None:
 
 
 def required_id(parent: JsonObject, key: str, path: str) -> int:
-    value = optional_id(parent, key, path)
-    if value is None:
-        raise PayloadError("missing_field", join(path, key), "field required")
-    return value
+    return present(optional_id(parent, key, path), path, key)
 
 
 def optional_str(parent: JsonObject, key: str, path: str) -> str | None:
-    value = parent.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise PayloadError("invalid_field", join(path, key), "must be a string")
-    return value
+    return _typed(parent, key, path, str, "a string")
 
 
 def required_str(parent: JsonObject, key: str, path: str) -> str:
-    value = optional_str(parent, key, path)
-    if value is None:
-        raise PayloadError("missing_field", join(path, key), "field required")
-    return value
+    return present(optional_str(parent, key, path), path, key)
 
 
 def epoch_us(parent: JsonObject, key: str, path: str) -> int:
     """A required time in epoch seconds (int or float), as integer microseconds."""
-    value = parent.get(key)
-    if value is None:
-        raise PayloadError("missing_field", join(path, key), "field required")
-    return _number_us(value, join(path, key))
+    return _number_us(present(parent.get(key), path, key), join(path, key))
 
 
 def time_us(parent: JsonObject, key: str, path: str) -> int:
     """A required time in any of the three shapes, as integer microseconds."""
-    value = parent.get(key)
-    if value is None:
-        raise PayloadError("missing_field", join(path, key), "field required")
+    value = present(parent.get(key), path, key)
     if not isinstance(value, str):
         return _number_us(value, join(path, key))
     text = value.strip()

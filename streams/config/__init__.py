@@ -31,6 +31,7 @@ from streams.config.kpis import (
     SlaConfig,
     SlaMatch,
     SlaPolicy,
+    TeamsConfig,
     ThresholdsConfig,
     TopicsConfig,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "ChannelsConfig", "ChatwootConfig", "ChatwootInbox", "ConfigError", "DedupeConfig",
     "IngestConfig", "KafkaConfig", "LimitsConfig",
     "MetricsConfig", "MonthlyCosts", "QuickRepliesConfig", "SavingsConfig", "SlaConfig",
-    "SlaMatch", "SlaPolicy", "ThresholdsConfig", "TlsSection", "TopicsConfig", "WorkerConfig",
+    "SlaMatch", "SlaPolicy", "TeamsConfig", "ThresholdsConfig", "TlsSection", "TopicsConfig",
+    "WorkerConfig",
     "bootstrap_servers_problem", "load_config", "port_problem", "with_environment",
 ]

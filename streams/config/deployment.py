@@ -103,8 +103,9 @@ class MetricsConfig(TlsSection):
     """Where `/metrics` is served, and how it is protected: `auth = "basic"` asks for
     `basic_auth_username` and the password held by the environment variable named
     `basic_auth_password_env` (never the file); `tls = true` serves HTTPS with
-    `tls_certfile` and `tls_keyfile` (PEM). `agent_series` adds the per-agent families
-    (opt-in)."""
+    `tls_certfile` and `tls_keyfile` (PEM). `agent_series` adds the per-agent families,
+    `team_series` the per-team families (both opt-in, by the allowlists of `[agents]`
+    and `[teams]`)."""
 
     host: str = "127.0.0.1"
     port: Port = 9108
@@ -112,6 +113,7 @@ class MetricsConfig(TlsSection):
     basic_auth_username: str = Field("prometheus", min_length=1)
     basic_auth_password_env: str = Field("CAREPULSE_METRICS_PASSWORD", min_length=1)
     agent_series: Annotated[bool, Strict()] = False
+    team_series: Annotated[bool, Strict()] = False
 
 
 class IngestConfig(TlsSection):

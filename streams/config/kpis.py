@@ -99,6 +99,13 @@ class AgentsConfig(Section):
     allowlist: Allowlist = ()
 
 
+class TeamsConfig(Section):
+    """Teams with series of their own when `metrics.team_series` is on; others `other`,
+    facts without a team `none`. The report's `by_team` lists every team by name."""
+
+    allowlist: TopicAllowlist = ()
+
+
 class ThresholdsConfig(Section):
     sentiment_positive_above: Fraction = 0.2
     sentiment_negative_below: Fraction = -0.2
@@ -160,6 +167,8 @@ class SlaPolicy(Section):
     resolution_seconds: PositiveSeconds | None = None
     calendar: str | None = None
     at_risk_fraction: Annotated[float, Strict()] = Field(0.8, gt=0, le=1)
+    pause_on: tuple[Literal["pending", "on_hold"], ...] = ()
+    """Working statuses that stop the resolution clock (contract 1.1)."""
 
     def rules(self, calendars: dict[str, BusinessCalendar]) -> SlaRules:
         """The policy as the KPI layer applies it, with its calendar built."""
@@ -179,6 +188,7 @@ class SlaPolicy(Section):
             resolution_us=us(self.resolution_seconds),
             calendar=calendars[self.calendar] if self.calendar else None,
             at_risk_fraction=self.at_risk_fraction,
+            pause_on=frozenset(self.pause_on),
         )
 
 

@@ -27,6 +27,7 @@ from streams.config.kpis import (
     SavingsConfig,
     SlaConfig,
     SlaPolicy,
+    TeamsConfig,
     ThresholdsConfig,
     TopicsConfig,
 )
@@ -40,6 +41,7 @@ class CarePulseConfig(Section):
     topics: TopicsConfig = TopicsConfig()
     quick_replies: QuickRepliesConfig = QuickRepliesConfig()
     agents: AgentsConfig = AgentsConfig()
+    teams: TeamsConfig = TeamsConfig()
     thresholds: ThresholdsConfig = ThresholdsConfig()
     calendars: dict[str, CalendarConfig] = Field(default_factory=dict)
     sla: SlaConfig = SlaConfig()
@@ -73,6 +75,7 @@ class CarePulseConfig(Section):
                 if channel not in reported:
                     raise KeyPathError(f"{key}.match.channels[{position}]",
                                     f"{channel!r} is not an allowlisted channel nor 'other'")
+            _check_pause_on(key, policy)
             if index and _matches_everything(self.sla.policies[index - 1]):
                 raise KeyPathError(key, "unreachable: the policy before it matches every cycle")
         for channel in self.savings.alternative_cost_per_channel:
@@ -93,6 +96,7 @@ class CarePulseConfig(Section):
                 topics=self.topics.allowlist,
                 quick_replies=self.quick_replies.allowlist,
                 agents=self.agents.allowlist if self.metrics.agent_series else None,
+                teams=self.teams.allowlist if self.metrics.team_series else None,
             ),
             thresholds=self.thresholds,
             sla_policies=tuple(policy.rules(calendars) for policy in self.sla.policies),
@@ -100,6 +104,16 @@ class CarePulseConfig(Section):
             dedupe_capacity=self.dedupe.capacity,
             resolved_grace_us=round(self.worker.resolved_grace_seconds * US_PER_SECOND),
         )
+
+
+def _check_pause_on(key: str, policy: SlaPolicy) -> None:
+    pause_on = policy.pause_on
+    for position, status in enumerate(pause_on):
+        if pause_on.index(status) != position:
+            raise KeyPathError(f"{key}.pause_on[{position}]", f"{status!r} is listed twice")
+    if pause_on and policy.resolution_seconds is None:
+        raise KeyPathError(f"{key}.pause_on", "stops the resolution clock only: set "
+                           "resolution_seconds or remove pause_on")
 
 
 def _matches_everything(policy: SlaPolicy) -> bool:

@@ -5,23 +5,38 @@ live worker's deadline watch and open gauges, in streams.state) depend on it wit
 depending on each other. Three fields serve the live worker only: the at-risk instants
 and flags of its SLA clocks, and the checkpoint slot; the engine sets the first when a
 clock watch is attached and never reads them.
+
+Contract 1.1 adds the working status of the open cycle and its pending time (requester
+wait), the stopped resolution clock (SLA pauses), the assignee and the team (kept across
+cycles), the history of team changes that attributes a breach to a team, and the count of
+agent replies of the cycle (one-touch resolutions).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from streams.kpi.labels import OTHER
 from streams.kpi.sla import SlaRules, SlaTarget
 
 Clock = Literal["response", "resolution"]
+OPEN: Final = "open"
+PENDING: Final = "pending"
+ON_HOLD: Final = "on_hold"
+STATUSES: tuple[str, ...] = (OPEN, PENDING, ON_HOLD)
+NO_CYCLE_US: Final = -(1 << 62)
+"""`cycle_start_us` of a conversation first seen by an assignment, before its first cycle."""
 
 
 class Conversation:
     """State of one conversation. Created by its first inbound message, which opens
-    the first cycle, so an existing conversation without an open cycle was resolved."""
+    the first cycle, or by an assignment before it (`has_had_cycle` is then False until
+    the first message); an existing conversation that has had a cycle and has none open
+    was resolved."""
 
     __slots__ = (
+        "agent_replies",
+        "assignee",
         "at_risk",
         "checkpoint_slot",
         "cycle_brand",
@@ -32,19 +47,27 @@ class Conversation:
         "first_reply_done",
         "first_response_start_us",
         "last_event_us",
+        "latest_event_us",
+        "pending_since_us",
+        "pending_us",
         "policy",
         "resolution_deadline_us",
+        "resolution_left_us",
         "resolution_risk_us",
         "response_deadline_us",
         "response_risk_us",
         "response_target",
+        "status",
+        "status_since_us",
+        "team",
+        "team_changes",
         "unanswered",
         "waiting_since_us",
     )
 
     def __init__(self) -> None:
         self.cycle_open = False
-        self.cycle_start_us = 0
+        self.cycle_start_us: int = NO_CYCLE_US
         self.cycle_channel = OTHER
         self.cycle_brand = OTHER
         self.cycle_priority = "normal"
@@ -62,6 +85,44 @@ class Conversation:
         self.at_risk = 0
         self.last_event_us = 0
         self.checkpoint_slot = -1  # the live worker's: which table slot holds its state
+        # contract 1.1
+        self.latest_event_us: int = NO_CYCLE_US  # the latest occurred_at of its events
+        self.status: str = OPEN  # of the open cycle
+        self.status_since_us = 0  # of the last status change (the cycle start at first)
+        self.pending_since_us = 0  # start of the pending period running while `pending`
+        self.pending_us = 0  # of the cycle's ended pending periods
+        self.resolution_left_us: int | None = None  # of a stopped (paused) resolution clock
+        self.agent_replies = 0  # of the open cycle, counted up to 2 (one-touch or not)
+        self.assignee: str | None = None
+        self.team: str | None = None
+        # (the latest occurred_at of its events up to the change, the new team), in order
+        self.team_changes: list[tuple[int, str]] | None = None
+
+    @property
+    def has_had_cycle(self) -> bool:
+        return self.cycle_start_us != NO_CYCLE_US
+
+    def set_team(self, team: str, latest_event_us: int) -> None:
+        """The team changes at an event; `latest_event_us` is the latest occurred_at of the
+        conversation's events up to this one included."""
+        if team == self.team:
+            return
+        self.team = team
+        if self.team_changes is None:
+            self.team_changes = []
+        self.team_changes.append((latest_event_us, team))
+
+    def team_at(self, deadline_us: int) -> str | None:
+        """The team of a breach at `deadline_us`: as set by the conversation's events that
+        came before its first event occurring after the deadline (all of them when none
+        does). A change counts when no event up to it occurred after the deadline."""
+        changes = self.team_changes
+        if changes is None:
+            return None
+        for latest_us, team in reversed(changes):
+            if latest_us <= deadline_us:
+                return team
+        return None
 
     def deadline_of(self, clock: Clock) -> int | None:
         return self.response_deadline_us if clock == "response" else self.resolution_deadline_us

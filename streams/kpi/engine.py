@@ -13,6 +13,10 @@ partition, so both forget the same conversations at the same events whatever the
 interleaving of partitions (a file replay is one lane). Event time only, never a clock.
 Each lane keeps its resolved conversations in a heap keyed by their due instant; the
 lane's newest event time is compared with the heap's top at each event.
+
+Contract 1.1 (docs/kpis.md): the working status of the open cycle, requester wait, the
+resolution clocks that `pause_on` stops, assignment KPIs, one-touch resolutions and the
+team every team-attributed fact is told with.
 """
 
 from __future__ import annotations
@@ -23,16 +27,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.events import (
+    ConversationAssigned,
     ConversationHandoff,
     ConversationReopened,
     ConversationResolved,
+    ConversationStatusChanged,
     Event,
     MessageReceived,
     ReplySent,
     SaleAttributed,
     SurveyAnswered,
 )
-from streams.kpi.conversation import Clock, Conversation
+from streams.kpi.conversation import OPEN, PENDING, Clock, Conversation
 from streams.kpi.dedupe import RecentIds
 from streams.kpi.labels import OTHER, LabelValues
 from streams.kpi.observers import ClockWatch, OpenCounts
@@ -59,6 +65,7 @@ class OpenDeadline:
     channel: str
     brand: str
     deadline_us: int
+    team: str | None
 
 
 class Engine:
@@ -106,7 +113,8 @@ class Engine:
             "conversation.reopened": self._on_reopened,
             "survey.answered": self._on_survey,
             "sale.attributed": self._on_sale,
-            "conversation.assigned": _no_kpi,
+            "conversation.assigned": self._on_assigned,
+            "conversation.status_changed": self._on_status_changed,
             "conversation.tagged": _no_kpi,
         }
 
@@ -140,6 +148,9 @@ class Engine:
             event, at_us, self._channels.get(event.channel, OTHER),
             self._brands.get(event.brand, OTHER),
         )
+        conv = self.conversations.get(event.conversation_id)
+        if conv is not None and at_us > conv.latest_event_us:
+            conv.latest_event_us = at_us
         if self._skewed:
             self.out_of_order += 1
             self._skewed = False
@@ -177,7 +188,8 @@ class Engine:
         grace_us = self._grace_us
         lane = _Lane(self.last_event_us, [
             (conv.last_event_us + grace_us, conversation_id)
-            for conversation_id, conv in self.conversations.items() if not conv.cycle_open
+            for conversation_id, conv in self.conversations.items()
+            if not conv.cycle_open and conv.has_had_cycle
         ])
         heapq.heapify(lane.expiry)
         self._lanes = {0: lane}
@@ -189,15 +201,17 @@ class Engine:
             policy = conv.policy
             if policy is None:
                 continue
-            if conv.response_deadline_us is not None and conv.response_target is not None:
+            deadline_us = conv.response_deadline_us
+            if deadline_us is not None and conv.response_target is not None:
                 yield OpenDeadline(
                     policy.name, conv.response_target, conv.cycle_channel, conv.cycle_brand,
-                    conv.response_deadline_us,
+                    deadline_us, conv.team_at(deadline_us),
                 )
-            if conv.resolution_deadline_us is not None:
+            deadline_us = conv.resolution_deadline_us
+            if deadline_us is not None:  # a stopped (paused) clock has none: no outcome
                 yield OpenDeadline(
                     policy.name, "resolution", conv.cycle_channel, conv.cycle_brand,
-                    conv.resolution_deadline_us,
+                    deadline_us, conv.team_at(deadline_us),
                 )
 
     def _duration_us(self, start_us: int, end_us: int) -> int:
@@ -221,6 +235,11 @@ class Engine:
         conv.cycle_priority = priority
         conv.first_reply_done = False
         conv.first_response_start_us = at_us
+        conv.status = OPEN
+        conv.status_since_us = at_us
+        conv.pending_us = 0
+        conv.resolution_left_us = None
+        conv.agent_replies = 0
         if self.gauges is not None:
             self.gauges.opened((brand, channel))
         policy = conv.policy = self._sla.match(channel, priority)
@@ -260,22 +279,25 @@ class Engine:
 
     def _end_clock(
         self, conversation_id: str, conv: Conversation, clock: Clock, at_us: int,
-        count_met: bool = True,
+        count_met: bool = True, team: str | None = None,
     ) -> None:
         """Settles a running clock at `at_us` and stops it: met at the answer's time when
-        it came by the deadline, else breached at the deadline. `count_met` is False
-        when the clock is cancelled (a resolution ends a response clock) or restarted."""
+        it came by the deadline (for `team`), else breached at the deadline (for the team
+        of the conversation at the deadline). `count_met` is False when the clock is
+        cancelled (a resolution ends a response clock) or restarted."""
         deadline_us, target = conv.deadline_of(clock), conv.target_of(clock)
         if deadline_us is None or target is None:
             return
         assert conv.policy is not None
         if at_us > deadline_us:
             self._sink.sla_outcome(
-                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False, deadline_us
+                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False,
+                deadline_us, conv.team_at(deadline_us),
             )
         elif count_met:
             self._sink.sla_outcome(
-                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, True, at_us
+                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, True, at_us,
+                team,
             )
         if self.watch is not None:
             self.watch.stopped(conversation_id, conv, clock, at_us)
@@ -287,13 +309,17 @@ class Engine:
         self._sink.message(channel, brand, at_us, event.sentiment, event.topic)
         conversation_id = event.conversation_id
         conv = self.conversations.get(conversation_id)
-        reopen = conv is not None
         if conv is None:
             conv = self.conversations[conversation_id] = Conversation()
         conv.unanswered.append((channel, brand, at_us))
         if not conv.cycle_open:
             self._open_cycle(
-                conversation_id, conv, at_us, channel, brand, event.priority, reopen
+                conversation_id, conv, at_us, channel, brand, event.priority,
+                conv.has_had_cycle,
+            )
+        elif conv.status != OPEN:  # the customer wrote: back in the team's hands
+            self._set_status(
+                conversation_id, conv, OPEN, at_us, max(at_us, conv.status_since_us)
             )
         if conv.waiting_since_us is None:
             conv.waiting_since_us = at_us
@@ -307,11 +333,16 @@ class Engine:
 
     def _on_reply(self, event: ReplySent, at_us: int, channel: str, brand: str) -> None:
         sink = self._sink
+        conv = self.conversations.get(event.conversation_id)
+        team = event.team
+        if team is not None:
+            sink.team_named(team)
+        elif conv is not None:
+            team = conv.team
         sink.reply(
             channel, brand, at_us, event.author_type, event.agent_id, event.quick_reply,
-            event.conversation_id,
+            event.conversation_id, team,
         )
-        conv = self.conversations.get(event.conversation_id)
         if conv is None:
             return
         conv.last_event_us = at_us
@@ -321,6 +352,8 @@ class Engine:
             conv.unanswered.clear()
         if event.author_type != "agent" or not conv.cycle_open:
             return
+        if conv.agent_replies < 2:
+            conv.agent_replies += 1
         if not conv.first_reply_done:
             conv.first_reply_done = True
             start_us = conv.first_response_start_us
@@ -330,7 +363,7 @@ class Engine:
             )
             sink.first_response(
                 channel, brand, at_us, self._duration_us(start_us, at_us), business_us,
-                event.agent_id,
+                event.agent_id, team,
             )
         if conv.waiting_since_us is not None:
             sink.reply_wait(
@@ -339,7 +372,7 @@ class Engine:
             conv.waiting_since_us = None
             if self.gauges is not None:
                 self.gauges.wait_ended((conv.cycle_brand, conv.cycle_channel))
-        self._end_clock(event.conversation_id, conv, "response", at_us)
+        self._end_clock(event.conversation_id, conv, "response", at_us, team=team)
 
     def _on_handoff(
         self, event: ConversationHandoff, at_us: int, channel: str, brand: str
@@ -368,17 +401,32 @@ class Engine:
             self.ignored += 1
             return
         conv.last_event_us = at_us
-        sink = self._sink
+        sink, team = self._sink, conv.team
+        start_us = conv.cycle_start_us
         sink.resolution(
-            channel, brand, at_us, self._duration_us(conv.cycle_start_us, at_us),
-            event.resolved_by, event.agent_id,
+            channel, brand, at_us, self._duration_us(start_us, at_us),
+            event.resolved_by, event.agent_id, team, conv.agent_replies == 1,
         )
-        sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, conv.cycle_start_us, at_us)
+        pending_us = conv.pending_us
+        if conv.status == PENDING and at_us > conv.pending_since_us:
+            pending_us += at_us - conv.pending_since_us
+        sink.requester_wait(
+            channel, brand, at_us, self._duration_us(start_us + pending_us, at_us), team
+        )
+        sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, start_us, at_us)
         self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)
-        self._end_clock(event.conversation_id, conv, "resolution", at_us)
+        if conv.resolution_left_us is not None:  # a stopped clock: met (and not watched)
+            assert conv.policy is not None
+            sink.sla_outcome(
+                conv.policy.name, "resolution", conv.cycle_channel, conv.cycle_brand, True,
+                at_us, team,
+            )
+            conv.resolution_left_us = None
+        else:
+            self._end_clock(event.conversation_id, conv, "resolution", at_us, team=team)
         if self.gauges is not None:
             series = (conv.cycle_brand, conv.cycle_channel)
-            self.gauges.closed(series)
+            self.gauges.closed(series, conv.status)
             if conv.waiting_since_us is not None:
                 self.gauges.wait_ended(series)
         conv.waiting_since_us = None
@@ -389,13 +437,107 @@ class Engine:
         self, event: ConversationReopened, at_us: int, channel: str, brand: str
     ) -> None:
         conv = self.conversations.get(event.conversation_id)
-        if conv is None or conv.cycle_open:
+        if conv is None or conv.cycle_open or not conv.has_had_cycle:
             self.ignored += 1
             return
         self._open_cycle(
             event.conversation_id, conv, at_us, channel, brand, event.priority, True
         )
         conv.last_event_us = at_us
+
+    def _on_status_changed(
+        self, event: ConversationStatusChanged, at_us: int, channel: str, brand: str
+    ) -> None:
+        """Stamped before the cycle start or the previous status change, it counts as
+        happening at that instant."""
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None or not conv.cycle_open:
+            self.ignored += 1
+            return
+        conv.last_event_us = at_us
+        if at_us < conv.status_since_us:
+            at_us = conv.status_since_us
+        conv.status_since_us = at_us
+        self._set_status(event.conversation_id, conv, event.status, at_us, at_us)
+
+    def _set_status(
+        self, conversation_id: str, conv: Conversation, status: str, at_us: int,
+        clock_at_us: int,
+    ) -> None:
+        """The open cycle's status becomes `status` at `at_us` (a pending period ending
+        there counts max(0, its end - its start)); the resolution clock stops or resumes
+        at `clock_at_us` (never before the previous status change)."""
+        old = conv.status
+        if status == old:
+            return
+        if old == PENDING:
+            if at_us > conv.pending_since_us:
+                conv.pending_us += at_us - conv.pending_since_us
+        elif status == PENDING:
+            conv.pending_since_us = at_us
+        conv.status = status
+        if self.gauges is not None:
+            self.gauges.status_changed((conv.cycle_brand, conv.cycle_channel), old, status)
+        policy = conv.policy
+        if policy is None or not policy.pause_on:
+            return
+        stops, stopped = status in policy.pause_on, old in policy.pause_on
+        if stops and not stopped:
+            self._stop_resolution_clock(conversation_id, conv, clock_at_us)
+        elif stopped and not stops:
+            self._resume_resolution_clock(conversation_id, conv, clock_at_us)
+
+    def _stop_resolution_clock(
+        self, conversation_id: str, conv: Conversation, at_us: int
+    ) -> None:
+        """A pause at or after the deadline changes nothing (the clock has breached)."""
+        deadline_us = conv.resolution_deadline_us
+        if deadline_us is None or at_us >= deadline_us:
+            return
+        assert conv.policy is not None
+        conv.resolution_left_us = conv.policy.left_us(at_us, deadline_us)
+        if self.watch is not None:
+            self.watch.stopped(conversation_id, conv, "resolution", at_us)
+        conv.clear_clock("resolution")
+
+    def _resume_resolution_clock(
+        self, conversation_id: str, conv: Conversation, at_us: int
+    ) -> None:
+        left_us = conv.resolution_left_us
+        if left_us is None:
+            return
+        policy = conv.policy
+        assert policy is not None and policy.resolution_us is not None
+        conv.resolution_left_us = None
+        conv.resolution_deadline_us = policy.deadline_us(at_us, left_us)
+        if self.watch is not None:
+            conv.resolution_risk_us = policy.resumed_risk_us(
+                at_us, policy.resolution_us, left_us
+            )
+            self.watch.armed(conversation_id, conv, "resolution")
+
+    def _on_assigned(
+        self, event: ConversationAssigned, at_us: int, channel: str, brand: str
+    ) -> None:
+        """With no open cycle: the assignee and team of the next cycle, counting nothing
+        (a conversation never seen is first seen by it)."""
+        conv = self.conversations.get(event.conversation_id)
+        if conv is None:
+            conv = self.conversations[event.conversation_id] = Conversation()
+        conv.last_event_us = at_us
+        team = event.team
+        if team is not None:
+            self._sink.team_named(team)
+            conv.set_team(team, max(conv.latest_event_us, at_us))
+        agent_id = event.agent_id
+        if conv.cycle_open:
+            if conv.assignee is None:
+                self._sink.time_to_assignment(
+                    channel, brand, at_us, self._duration_us(conv.cycle_start_us, at_us)
+                )
+            elif agent_id != conv.assignee:
+                self._sink.reassignment(channel, brand, at_us)
+        conv.assignee = agent_id
 
     def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str, brand: str) -> None:
         self._sink.survey(channel, brand, at_us, event.survey, event.score)
@@ -405,4 +547,4 @@ class Engine:
 
 
 def _no_kpi(event: Event, at_us: int, channel: str, brand: str) -> None:
-    """`conversation.assigned` and `conversation.tagged` change no KPI of contract v1."""
+    """`conversation.tagged` changes no KPI."""

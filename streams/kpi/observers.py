@@ -28,9 +28,14 @@ class ClockWatch(Protocol):
 
 
 class OpenCounts(Protocol):
-    def opened(self, series: Series) -> None: ...
+    def opened(self, series: Series) -> None:
+        """A cycle opened, with status `open`."""
 
-    def closed(self, series: Series) -> None: ...
+    def closed(self, series: Series, status: str) -> None:
+        """A cycle of working status `status` was resolved."""
+
+    def status_changed(self, series: Series, old_status: str, new_status: str) -> None:
+        """An open cycle's working status changed."""
 
     def wait_started(self, series: Series, conversation_id: str, since_us: int) -> None: ...
 

@@ -61,6 +61,8 @@ class LabelAllowlists:
     quick_replies: tuple[str, ...]
     agents: tuple[str, ...] | None
     """None: agents get no series of their own."""
+    teams: tuple[str, ...] | None = None
+    """None: teams get no series of their own."""
 
 
 @dataclass(frozen=True, slots=True)

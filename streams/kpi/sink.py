@@ -7,6 +7,8 @@ counters and windows. Both see the same facts, so they cannot disagree.
 Channels and brands are already label values (allowlisted or `other`, see
 streams/kpi/labels.py); durations are microseconds, never negative. A fact about a cycle
 (its resolution, an SLA outcome) has the channel and brand of the event that opened it.
+A `team` is the team the fact is attributed to (docs/kpis.md section 3, "Per team"): the
+raw name from the events, None for a fact without a team; sinks map it to a label.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ class KpiSink(Protocol):
         agent_id: str | None,
         quick_reply: str | None,
         conversation_id: str,
-    ) -> None: ...
+        team: str | None,
+    ) -> None:
+        """`team`: the reply's own team, else the conversation's team at that moment."""
 
     def answered(self, channel: str, brand: str, message_at_us: int, reply_at_us: int) -> None:
         """An inbound message (of `channel`, at `message_at_us`) got its first reply."""
@@ -50,7 +54,9 @@ class KpiSink(Protocol):
         duration_us: int,
         business_us: int | None,
         agent_id: str | None,
-    ) -> None: ...
+        team: str | None,
+    ) -> None:
+        """`team`: that of the reply giving the sample."""
 
     def reply_wait(self, channel: str, brand: str, at_us: int, duration_us: int) -> None: ...
 
@@ -62,14 +68,33 @@ class KpiSink(Protocol):
         duration_us: int,
         resolved_by: str,
         agent_id: str | None,
-    ) -> None: ...
+        team: str | None,
+        one_touch: bool,
+    ) -> None:
+        """`team`: the conversation's at the resolution; `one_touch`: the cycle had exactly
+        one agent reply."""
+
+    def requester_wait(
+        self, channel: str, brand: str, at_us: int, duration_us: int, team: str | None
+    ) -> None:
+        """At a resolution: the cycle's time minus its pending time."""
+
+    def time_to_assignment(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
+        """The first assignment of a cycle without assignee."""
+
+    def reassignment(self, channel: str, brand: str, at_us: int) -> None:
+        """An assignment of an open cycle to an agent other than its assignee."""
+
+    def team_named(self, team: str) -> None:
+        """An accepted reply or assignment names `team` (whatever its time)."""
 
     def survey(self, channel: str, brand: str, at_us: int, survey: str, score: int) -> None: ...
 
     def sale(self, channel: str, brand: str, at_us: int, amount: float, currency: str) -> None: ...
 
     def sla_outcome(
-        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int
+        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int,
+        team: str | None,
     ) -> None:
         """Met (at the answering event) or breached (at the deadline instant)."""
 
@@ -97,12 +122,13 @@ class TeeSink:
         agent_id: str | None,
         quick_reply: str | None,
         conversation_id: str,
+        team: str | None,
     ) -> None:
         self._first.reply(
-            channel, brand, at_us, author_type, agent_id, quick_reply, conversation_id
+            channel, brand, at_us, author_type, agent_id, quick_reply, conversation_id, team
         )
         self._second.reply(
-            channel, brand, at_us, author_type, agent_id, quick_reply, conversation_id
+            channel, brand, at_us, author_type, agent_id, quick_reply, conversation_id, team
         )
 
     def answered(self, channel: str, brand: str, message_at_us: int, reply_at_us: int) -> None:
@@ -127,9 +153,14 @@ class TeeSink:
         duration_us: int,
         business_us: int | None,
         agent_id: str | None,
+        team: str | None,
     ) -> None:
-        self._first.first_response(channel, brand, at_us, duration_us, business_us, agent_id)
-        self._second.first_response(channel, brand, at_us, duration_us, business_us, agent_id)
+        self._first.first_response(
+            channel, brand, at_us, duration_us, business_us, agent_id, team
+        )
+        self._second.first_response(
+            channel, brand, at_us, duration_us, business_us, agent_id, team
+        )
 
     def reply_wait(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
         self._first.reply_wait(channel, brand, at_us, duration_us)
@@ -143,9 +174,33 @@ class TeeSink:
         duration_us: int,
         resolved_by: str,
         agent_id: str | None,
+        team: str | None,
+        one_touch: bool,
     ) -> None:
-        self._first.resolution(channel, brand, at_us, duration_us, resolved_by, agent_id)
-        self._second.resolution(channel, brand, at_us, duration_us, resolved_by, agent_id)
+        self._first.resolution(
+            channel, brand, at_us, duration_us, resolved_by, agent_id, team, one_touch
+        )
+        self._second.resolution(
+            channel, brand, at_us, duration_us, resolved_by, agent_id, team, one_touch
+        )
+
+    def requester_wait(
+        self, channel: str, brand: str, at_us: int, duration_us: int, team: str | None
+    ) -> None:
+        self._first.requester_wait(channel, brand, at_us, duration_us, team)
+        self._second.requester_wait(channel, brand, at_us, duration_us, team)
+
+    def time_to_assignment(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
+        self._first.time_to_assignment(channel, brand, at_us, duration_us)
+        self._second.time_to_assignment(channel, brand, at_us, duration_us)
+
+    def reassignment(self, channel: str, brand: str, at_us: int) -> None:
+        self._first.reassignment(channel, brand, at_us)
+        self._second.reassignment(channel, brand, at_us)
+
+    def team_named(self, team: str) -> None:
+        self._first.team_named(team)
+        self._second.team_named(team)
 
     def survey(self, channel: str, brand: str, at_us: int, survey: str, score: int) -> None:
         self._first.survey(channel, brand, at_us, survey, score)
@@ -156,7 +211,8 @@ class TeeSink:
         self._second.sale(channel, brand, at_us, amount, currency)
 
     def sla_outcome(
-        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int
+        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int,
+        team: str | None,
     ) -> None:
-        self._first.sla_outcome(policy, target, channel, brand, met, at_us)
-        self._second.sla_outcome(policy, target, channel, brand, met, at_us)
+        self._first.sla_outcome(policy, target, channel, brand, met, at_us, team)
+        self._second.sla_outcome(policy, target, channel, brand, met, at_us, team)

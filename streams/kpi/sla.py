@@ -3,6 +3,8 @@
 A policy is chosen when a cycle opens, from the channel (as reported, so `other` can be
 matched) and the priority of the opening event; the first matching policy wins. Deadlines
 are computed once per clock start, in business time when the policy has a calendar.
+A policy's `pause_on` statuses stop its resolution clock (contract 1.1): the time left is
+kept while it is stopped, and the deadline is computed again from the resume.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class SlaRules:
     resolution_us: int | None
     calendar: BusinessCalendar | None
     at_risk_fraction: float
+    pause_on: frozenset[str] = frozenset()
+    """Working statuses during which the resolution clock stops."""
 
     def matches(self, channel: str, priority: str) -> bool:
         return (self.channels is None or channel in self.channels) and (
@@ -47,6 +51,20 @@ class SlaRules:
         """When `at_risk_fraction` of the target has passed (in business time if
         calendared)."""
         return self.deadline_us(start_us, round(limit_us * self.at_risk_fraction))
+
+    def left_us(self, at_us: int, deadline_us: int) -> int:
+        """What is left of a clock stopped at `at_us` before its deadline: the (business)
+        time from `at_us` to the deadline."""
+        if self.calendar is None:
+            return deadline_us - at_us
+        return self.calendar.business_us_between(at_us, deadline_us)
+
+    def resumed_risk_us(self, at_us: int, limit_us: int, left_us: int) -> int:
+        """When a clock resumed at `at_us` with `left_us` of its `limit_us` left turns at
+        risk: once `at_risk_fraction` of the limit has passed in unpaused time (at once
+        when it already had)."""
+        risk_left_us = round(limit_us * self.at_risk_fraction) - (limit_us - left_us)
+        return at_us if risk_left_us <= 0 else self.deadline_us(at_us, risk_left_us)
 
     def targets(self) -> tuple[SlaTarget, ...]:
         """The targets this policy defines, in report order."""

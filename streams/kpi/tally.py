@@ -1,4 +1,4 @@
-"""The audit report's tallies: per reported channel and per agent, and their KPIs
+"""The audit report's tallies: per reported channel, per agent and per team, and their KPIs
 (docs/kpis.md sections 2-6). The audit's sink (streams/audit/sink.py) fills them; totals are
 the merge of the channels at the end, so the per-event path does the work once.
 """
@@ -19,6 +19,7 @@ from streams.kpi.formulas import (
     response_rate,
 )
 from streams.kpi.settings import Thresholds
+from streams.kpi.sla import SLA_TARGETS
 from streams.kpi.stats import duration_stats, ratio
 from streams.kpi.timeutil import US_PER_SECOND
 
@@ -42,6 +43,10 @@ class ChannelTally:
     first_response_business_us: list[int] = field(default_factory=list)
     reply_wait_us: list[int] = field(default_factory=list)
     resolution_us: list[int] = field(default_factory=list)
+    requester_wait_us: list[int] = field(default_factory=list)
+    time_to_assignment_us: list[int] = field(default_factory=list)
+    reassignments: int = 0
+    one_touch: int = 0
     csat_by_score: list[int] = field(default_factory=lambda: [0] * CSAT_SCORES)
     nps_by_score: list[int] = field(default_factory=lambda: [0] * NPS_SCORES)
     sentiment_positive: int = 0
@@ -85,6 +90,11 @@ class ChannelTally:
             "first_response_seconds": duration_stats(self.first_response_us),
             "reply_wait_seconds": duration_stats(self.reply_wait_us),
             "resolution_seconds": duration_stats(self.resolution_us),
+            "requester_wait_seconds": duration_stats(self.requester_wait_us),
+            "time_to_assignment_seconds": duration_stats(self.time_to_assignment_us),
+            "reassignments": self.reassignments,
+            "one_touch_resolutions": self.one_touch,
+            "one_touch_rate": ratio(self.one_touch, self.resolved),
             "csat": {
                 "responses": csat_responses,
                 "mean": csat_mean(csat_total, csat_responses),
@@ -139,6 +149,35 @@ class AgentTally:
             ),
             "conversations": len(self.conversations),
             "resolutions": self.resolutions,
+        }
+
+
+@dataclass(slots=True)
+class TeamTally:
+    """One team's facts (docs/kpis.md section 3, "Per team"); SLA outcomes per target,
+    summed over policies: [met, breached]."""
+
+    replies: int = 0
+    first_response_us: list[int] = field(default_factory=list)
+    resolved: int = 0
+    requester_wait_us: list[int] = field(default_factory=list)
+    one_touch: int = 0
+    sla: dict[str, list[int]] = field(
+        default_factory=lambda: {target: [0, 0] for target in SLA_TARGETS}
+    )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "replies": self.replies,
+            "first_response_seconds": duration_stats(self.first_response_us),
+            "conversations_resolved": self.resolved,
+            "requester_wait_seconds": duration_stats(self.requester_wait_us),
+            "one_touch_resolutions": self.one_touch,
+            "sla": {
+                target: {"met": met, "breached": breached,
+                         "compliance": ratio(met, met + breached)}
+                for target, (met, breached) in self.sla.items()
+            },
         }
 
 

@@ -21,6 +21,7 @@ BUCKET_BOUNDS_SECONDS: tuple[int, ...] = (60, 300, 900, 1800, 3600, 7200, 14400,
 _BOUNDS_US = tuple(seconds * US_PER_SECOND for seconds in BUCKET_BOUNDS_SECONDS)
 HISTOGRAMS = ("first_response_seconds", "reply_wait_seconds", "resolution_seconds")
 AGENT_HISTOGRAM: Final = "agent_first_response_seconds"
+TEAM_HISTOGRAM: Final = "team_first_response_seconds"
 
 
 class Histogram:
@@ -59,7 +60,10 @@ class Histogram:
 _BRANDED: Final = {"messages": 2, "replies": 3, "opened": 2, "resolved": 3, "sla_breaches": 4,
                    "sla_met": 4}
 _AGENT_FAMILIES: Final = ("agent_replies", "agent_resolutions")
-_COUNTERS: Final = (*_BRANDED, "surveys", "topics", "quick_replies", *_AGENT_FAMILIES)
+_TEAM_FAMILIES: Final = ("team_replies", "team_resolutions", "team_sla_met",
+                         "team_sla_breaches")
+_COUNTERS: Final = (*_BRANDED, "surveys", "topics", "quick_replies", *_AGENT_FAMILIES,
+                    "reassignments", "one_touch_resolutions", *_TEAM_FAMILIES)
 
 
 class LiveTotals:
@@ -69,6 +73,7 @@ class LiveTotals:
     def __init__(self, labels: LabelValues) -> None:
         self._topics, self._quick_replies = labels.topics, labels.quick_replies
         self._agents = labels.agents  # None: no agent series
+        self._teams = labels.teams  # None: no team series
         self._legacy_brand = labels.default_brand
         # label tuples -> counts; tuples keep the per-event path to one dict update
         self.messages: Counter[tuple[str, str]] = Counter()
@@ -82,7 +87,14 @@ class LiveTotals:
         self.sla_met: Counter[tuple[str, str, str, str]] = Counter()
         self.agent_replies: Counter[tuple[str, str]] = Counter()
         self.agent_resolutions: Counter[tuple[str, str]] = Counter()
-        # (histogram name, brand, channel or, for AGENT_HISTOGRAM, agent) -> samples
+        self.reassignments: Counter[tuple[str, str]] = Counter()
+        self.one_touch_resolutions: Counter[tuple[str, str]] = Counter()
+        self.team_replies: Counter[tuple[str, str]] = Counter()  # (brand, team)
+        self.team_resolutions: Counter[tuple[str, str]] = Counter()
+        self.team_sla_met: Counter[tuple[str, str, str]] = Counter()  # (brand, team, target)
+        self.team_sla_breaches: Counter[tuple[str, str, str]] = Counter()
+        # (histogram name, brand, channel or, for AGENT_HISTOGRAM and TEAM_HISTOGRAM, the
+        # agent or team) -> samples
         self.histograms: dict[tuple[str, str, str], Histogram] = {}
 
     def _histogram(self, name: str, brand: str, label: str) -> Histogram:
@@ -107,13 +119,19 @@ class LiveTotals:
         agent_id: str | None,
         quick_reply: str | None,
         conversation_id: str,
+        team: str | None,
     ) -> None:
         self.replies[(brand, channel, author_type)] += 1
         if quick_reply is not None:
             self.quick_replies[(brand, channel, self._quick_replies.get(quick_reply, OTHER))] += 1
+        if author_type != "agent":
+            return
         agents = self._agents
-        if agents is not None and agent_id is not None and author_type == "agent":
+        if agents is not None and agent_id is not None:
             self.agent_replies[(brand, agents.get(agent_id, OTHER))] += 1
+        teams = self._teams
+        if teams is not None:
+            self.team_replies[(brand, teams.get(team, OTHER))] += 1
 
     def answered(self, channel: str, brand: str, message_at_us: int, reply_at_us: int) -> None:
         """Answered messages feed the windowed gauges only."""
@@ -134,6 +152,7 @@ class LiveTotals:
         duration_us: int,
         business_us: int | None,
         agent_id: str | None,
+        team: str | None,
     ) -> None:
         self._histogram("first_response_seconds", brand, channel).observe(duration_us)
         agents = self._agents
@@ -141,6 +160,9 @@ class LiveTotals:
             self._histogram(AGENT_HISTOGRAM, brand, agents.get(agent_id, OTHER)).observe(
                 duration_us
             )
+        teams = self._teams
+        if teams is not None:
+            self._histogram(TEAM_HISTOGRAM, brand, teams.get(team, OTHER)).observe(duration_us)
 
     def reply_wait(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
         self._histogram("reply_wait_seconds", brand, channel).observe(duration_us)
@@ -153,12 +175,33 @@ class LiveTotals:
         duration_us: int,
         resolved_by: str,
         agent_id: str | None,
+        team: str | None,
+        one_touch: bool,
     ) -> None:
         self.resolved[(brand, channel, resolved_by)] += 1
         self._histogram("resolution_seconds", brand, channel).observe(duration_us)
+        if one_touch:
+            self.one_touch_resolutions[(brand, channel)] += 1
         agents = self._agents
         if agents is not None and agent_id is not None:
             self.agent_resolutions[(brand, agents.get(agent_id, OTHER))] += 1
+        teams = self._teams
+        if teams is not None:
+            self.team_resolutions[(brand, teams.get(team, OTHER))] += 1
+
+    def requester_wait(
+        self, channel: str, brand: str, at_us: int, duration_us: int, team: str | None
+    ) -> None:
+        self._histogram("requester_wait_seconds", brand, channel).observe(duration_us)
+
+    def time_to_assignment(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
+        self._histogram("time_to_assignment_seconds", brand, channel).observe(duration_us)
+
+    def reassignment(self, channel: str, brand: str, at_us: int) -> None:
+        self.reassignments[(brand, channel)] += 1
+
+    def team_named(self, team: str) -> None:
+        """Team series come from the allowlist, not from the names seen."""
 
     def survey(self, channel: str, brand: str, at_us: int, survey: str, score: int) -> None:
         self.surveys[(survey, score)] += 1
@@ -167,9 +210,14 @@ class LiveTotals:
         """Sales feed the windowed gauges only."""
 
     def sla_outcome(
-        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int
+        self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool, at_us: int,
+        team: str | None,
     ) -> None:
         (self.sla_met if met else self.sla_breaches)[(brand, channel, policy, target)] += 1
+        teams = self._teams
+        if teams is not None:
+            label = teams.get(team, OTHER)
+            (self.team_sla_met if met else self.team_sla_breaches)[(brand, label, target)] += 1
 
     def add(self, other: LiveTotals) -> None:
         """Adds another partition's totals (for the exposition of a worker)."""
@@ -188,17 +236,21 @@ class LiveTotals:
     def load_json(self, data: dict[str, Any], version: int = LEGACY_VERSION) -> None:
         """Adds checkpointed totals (into a fresh instance: restores them), written in
         checkpoint format `version` (streams/state/checkpoint/codec.py; unversioned data
-        is version 1). Families newer than the checkpoint start at 0; agent families are
-        left out when agent series are off."""
+        is version 1). Families newer than the checkpoint start at 0; agent (team)
+        families are left out when agent (team) series are off."""
         data = decode_totals(data, version, self._legacy_brand)
         for name in _COUNTERS:
-            if self._agents is None and name in _AGENT_FAMILIES:
+            if (self._agents is None and name in _AGENT_FAMILIES) or (
+                self._teams is None and name in _TEAM_FAMILIES
+            ):
                 continue
             counter = getattr(self, name)
             for row in data.get(name, ()):
                 counter[tuple(row[:-1])] += row[-1]
         for row in data["histograms"]:
             name, brand, label = row[:-1]
-            if self._agents is None and name == AGENT_HISTOGRAM:
+            if (self._agents is None and name == AGENT_HISTOGRAM) or (
+                self._teams is None and name == TEAM_HISTOGRAM
+            ):
                 continue
             self._histogram(name, brand, label).add(Histogram.from_json(row[-1]))

@@ -102,7 +102,8 @@ class DeadlineWatch:
         target = conv.target_of(clock)
         assert conv.policy is not None and target is not None
         self._sink.sla_outcome(
-            conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False, deadline_us
+            conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False, deadline_us,
+            conv.team_at(deadline_us),
         )
         risk_change = -1 if self._leave_risk(conv, clock) else 0
         self._alert("breached", conversation_id, conv, clock, now_us, risk_change)

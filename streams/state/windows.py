@@ -233,7 +233,7 @@ class WindowTotals:
                 row[SENT_NEG] += 1
 
     def reply(self, channel: str, brand: str, at_us: int, author_type: str, agent_id: str | None,
-              quick_reply: str | None, conversation_id: str) -> None:
+              quick_reply: str | None, conversation_id: str, team: str | None) -> None:
         for row in self._rows((brand, channel), at_us):
             row[REPLIES] += 1
 
@@ -252,7 +252,8 @@ class WindowTotals:
         """Resolution rate is not a windowed gauge."""
 
     def first_response(self, channel: str, brand: str, at_us: int, duration_us: int,
-                       business_us: int | None, agent_id: str | None) -> None:
+                       business_us: int | None, agent_id: str | None,
+                       team: str | None) -> None:
         for row in self._rows((brand, channel), at_us):
             row[FR_COUNT] += 1
             row[FR_SUM_US] += duration_us
@@ -261,9 +262,23 @@ class WindowTotals:
         """Reply waits are not a windowed gauge."""
 
     def resolution(self, channel: str, brand: str, at_us: int, duration_us: int, resolved_by: str,
-                   agent_id: str | None) -> None:
+                   agent_id: str | None, team: str | None, one_touch: bool) -> None:
         for row in self._rows((brand, channel), at_us):
             row[RESOLVED] += 1
+
+    def requester_wait(
+        self, channel: str, brand: str, at_us: int, duration_us: int, team: str | None
+    ) -> None:
+        """Requester waits are not a windowed gauge."""
+
+    def time_to_assignment(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
+        """Times to assignment are not a windowed gauge."""
+
+    def reassignment(self, channel: str, brand: str, at_us: int) -> None:
+        """Reassignments are not a windowed gauge."""
+
+    def team_named(self, team: str) -> None:
+        """Teams are not a windowed gauge."""
 
     def survey(self, channel: str, brand: str, at_us: int, survey: str, score: int) -> None:
         for row in self._rows((brand, channel), at_us):
@@ -280,7 +295,7 @@ class WindowTotals:
         """Sales are not a windowed gauge."""
 
     def sla_outcome(self, policy: str, target: SlaTarget, channel: str, brand: str, met: bool,
-                    at_us: int) -> None:
+                    at_us: int, team: str | None) -> None:
         """SLA outcomes are not a windowed gauge."""
 
     # Windows, merging, checkpoints ---------------------------------------------------

@@ -1,4 +1,4 @@
-"""Helpers for tests of CarePulse and of code that feeds it: build contract-v1 events
+"""Helpers for tests of CarePulse and of code that feeds it: build contract-v1.1 events
 with readable times and get the audit report of a scenario in one call."""
 
 from __future__ import annotations
@@ -67,6 +67,17 @@ class Scenario:
 
     def reopen(self, time: str, conversation: str = "c-1", **fields: Any) -> dict[str, Any]:
         return self.add("conversation.reopened", time, conversation, **fields)
+
+    def status(
+        self, time: str, status: str, conversation: str = "c-1", **fields: Any
+    ) -> dict[str, Any]:
+        return self.add("conversation.status_changed", time, conversation, status=status,
+                        **fields)
+
+    def assign(
+        self, time: str, agent: str, conversation: str = "c-1", **fields: Any
+    ) -> dict[str, Any]:
+        return self.add("conversation.assigned", time, conversation, agent_id=agent, **fields)
 
     def survey(
         self, time: str, survey: str, score: int, conversation: str = "c-1", **fields: Any

@@ -1,4 +1,4 @@
-"""Behaviour unchanged: fixed seeded files give the same report bytes as at commit be04154.
+"""Behaviour unchanged: fixed seeded files give the recorded report bytes.
 
 Simulated files (streams.testing.simulate.write_file, three seeds, with malformed lines) are
 replayed in-process through the audit path (the file source into an AuditRun, as
@@ -7,8 +7,15 @@ replayed in-process through the audit path (the file source into an AuditRun, as
 social costs) and with that file plus a short resolved grace (conversations forgotten
 and met again), over the whole file and over a bounded range. The sha256 of the bytes
 `carepulse replay` writes (`--format json` and `--format table`) must equal the digests
-below, RECORDED from commit be04154 (before the packages were reorganised into layers):
-any change of a number, of a key or of a byte of the output fails here.
+below: any change of a number, of a key or of a byte of the output fails here.
+
+The digests were recorded from commit be04154 (before the packages were reorganised into
+layers) and recorded again once, for report contract 1.1: the schema string became
+`carepulse.report/v1.1`, every KPI block gained `requester_wait_seconds`,
+`time_to_assignment_seconds`, `reassignments`, `one_touch_resolutions` and
+`one_touch_rate`, the report gained `by_team`, and the table shows them. Every version 1
+key kept its value in all 18 cases (the reports compared without the new keys, the schema
+string and the digest were identical before and after).
 
 `python tests/contract/test_report_digests.py` prints the digests of the current code.
 """
@@ -38,79 +45,79 @@ CONFIGS = ("defaults", "example", "example-short-grace")
 RANGE = ("2026-11-02T06:00:00Z", "2026-11-02T09:30:00+01:00")  # --from, --to
 
 # (seed, configuration, range) -> (sha256 of the JSON output, sha256 of the table output),
-# recorded from commit be04154.
+# recorded for report contract 1.1.
 RECORDED: dict[tuple[int, str, str], tuple[str, str]] = {
     (3, 'defaults', 'all'): (
-        "47dbec87ef223e52bcbe44634befde9eec5e63196d131b46e8fafcafb5b46257",
-        "93e6b4f585eb51d493ded58c67dd21e93bd1f0834c60b56b56568d4a2f1cd284",
+        "68640dea0525f57d2445df7f429126759e3faaf2e1cb5a23675b587622df8dc6",
+        "105d53780baf205f86b7ac0c5811d935f3a9c32a46ffda48bc738a76ff5365a5",
     ),
     (3, 'defaults', 'range'): (
-        "3dafbcc17a87b887221ed5383c0518c203a18f06eb8ea3862bfefa48f5d131ed",
-        "b357ceff3306fc42ad34d9737cf4b7d66303884d1e21313d31a6151f1830f645",
+        "88d75bf282346c1c80a816dc4d58ce41bd4f0eb2fe3c5b01b81298f7968dcad5",
+        "720ac72845f87c0e365c344a52402ba384b8e8edeee2c4e235bc689822be5c75",
     ),
     (3, 'example', 'all'): (
-        "64816d2aa8da75e0369aea2be0d8cd37f96880644a987a59f626ebb0910ca099",
-        "a63b0c775c1a63923fbb9a3b9684f41e4fdb4672df46ed388cbed5f0c201f9a9",
+        "7f50c8abd658bd07a6d9ad72929c056a9c11a2a2ba795c00665a51cdadc793ef",
+        "3b4e690beb6d686463b666bbb0eccc3b0e163132f0f2986d8b7533e64c305268",
     ),
     (3, 'example', 'range'): (
-        "176d1886fc1025a3e8c7afb889d4f822834c04f901da5f1e35f0fcbd9d80cb99",
-        "daf93aa86ffe337f8faf3ceb1bf65dc496915853921aa1684817667d3160b87e",
+        "b87f2d4851b88d3dd72a3400cf1840791c2e8be0ffdff425b3ae204806cc7d42",
+        "072ed65974d2cca405b38fb31b0c420b3a94901155e80081f2d6e6c82a16e5c5",
     ),
     (3, 'example-short-grace', 'all'): (
-        "f3568d620be4c62a8198c3c6d9e37814bd50f4412d364c9c33a7206e0b71e104",
-        "54b8ee577ff68e4fb0c5e8f268ab2a6a2e06d7b15984abd72f3a813e25635a1b",
+        "85e7eaa86aa27bf3316ef89db98b7ba57dbc76ad7f94bf0dd70a411464d77cd4",
+        "02982e442cf2339cf7191318dfaa8aa3f9c41714d2668983803ff4c902ae9bfa",
     ),
     (3, 'example-short-grace', 'range'): (
-        "1f466e3aff85c637ca531abb3aba5cd7dc0547c42175533f3609362289ad53d4",
-        "f31d27e1a6ca67d199ae9ea037afd7994f5fdc2197ff5a000b8038122f4af2ea",
+        "113f895aa6d86536b78642fe4f67d0a189beb6e864fe287e80fde593209319cb",
+        "6422fbd99d43d939e15555923558cabd2d411342aa864068cdf82120409ff574",
     ),
     (7, 'defaults', 'all'): (
-        "b83f187b4118826edc11ac8898d286cb54ff4e550f29b161e09461b380599080",
-        "3e9ab70d10a77c93b2a60f1fc6c14df946a93db85d9366e440af06d7ea1e39a9",
+        "875f0673a7cab4013fbd7e453aa9aff58a2fe756a7031431c4a9b072270c9002",
+        "0f71021c9a6d7c1710cdfc3335244e2a9afe84487aae1422c09c367e44211786",
     ),
     (7, 'defaults', 'range'): (
-        "1512eb569a18b6d20a9412605735bfea1cd7089807f5db44a5a012c087409f78",
-        "83ec452d001f8f0419a026c828f6dcbc50f6b32815f30c86f82ad37952e96f33",
+        "64bc6cd2374a91230c8aa3114cb1b67c403fb04d2fb1049ae5005fe9069c4519",
+        "a8063872457a660e30ef337839081aa1a7ee8144fc71ce6001b5ed8b7a35f196",
     ),
     (7, 'example', 'all'): (
-        "8f1becaefdfad77e8cde36916843529a15dff88f9c2b80b1d9b6e440542dcc52",
-        "d5dd30ba996729682c0c789fd94a54fec34db53afeb6f78bec02ec954d9931ce",
+        "26cc89f22a8d3c4084d9f1c84bf3c8c8e117797a88bbf4c69d9af35d9974e932",
+        "1bf24a662847757286872c33dc97b3323d7473b9aba5fd8425fd2e9f808bc0a0",
     ),
     (7, 'example', 'range'): (
-        "889024a3dc8be4066a56967117d9c596183280e82c859c6cd42392810615da23",
-        "711bc9a3ba22caa126be91c26cf85c9e7a3e0c727dc4bdfce1b8855adacc6d37",
+        "5174a5cee4cbd3c3d45fae246ebfd51a53c78553cac6fae1a6be890a02855ab7",
+        "72c3e54fde3a4b4ed6b11c72dc47c5ee8246d95ae713316717ba7b468ecd2183",
     ),
     (7, 'example-short-grace', 'all'): (
-        "356e3e2fe13f7c2f9c1c8db2b282aa13ea469eabfdd9318c51b1fd04da859108",
-        "d951be4a4346df2240088158297bcc8f57a39a7d50555ccee5a97bc901e8bb12",
+        "f8729b76fabbade42c8b9fad89500835f75b49ec17858a085cec99ca2caf2aa2",
+        "1af57484c28a193252f743049586707db706aab9f1ef081dedad6e3d20234e2e",
     ),
     (7, 'example-short-grace', 'range'): (
-        "9ca632a75bff3086823c90f0282620c651a1511501a48229df6674b35c97ed64",
-        "74d528a2f1651bd338b8b212f4430a1f1d8139a9bee84c2f1a1b4174d6acde6d",
+        "acd363b488dc7460d9ee07eb6064fc663709f2d663b19e241c9aaeea8e6b7524",
+        "6ab20bbcb8926c20355ebbb063f60895e1ad673d7231efe318e86da5fec599e9",
     ),
     (29, 'defaults', 'all'): (
-        "caeafe29c52ea0b44165636a5356339fdce0f4f8cd45aa25b270cd9603a6d701",
-        "b8a8ea1333f9cae940bad3d9d3fc08314c5f59ede7f0c7d5a8b72975c0c621c9",
+        "27f924b46a4dae51cd5e1e0ba8d6bb7717b4b3aeb6d13c759dfa237a1bf8b4c0",
+        "b1679ee901524e5408b25d3c86c3f1f1722e0fd7df7f61f1074c61246a2f970d",
     ),
     (29, 'defaults', 'range'): (
-        "f1a0e6c9779fb339b05fa2bedd1a91ad6b0e6a31682abb9c15ef28a74d368f22",
-        "e67533b3b5fa4f8a4da8789111b8e6ff742c2e61130fb586857f0500a1f12268",
+        "7e4b20461759934ec86c07904ac1aabe2956fe44e622c9c99484cfb0fd530449",
+        "eefd6a21576402e1a695378f87831406b271e240b7b52271dc1346e84593cbc0",
     ),
     (29, 'example', 'all'): (
-        "3bb3b37b552ec8d6a082fa132225139989ed412b32b327dde1e57250369a7b47",
-        "96a22e1d2290d79932aee37aaa4fe8ff7e8e21228222e5c63b97150976b70961",
+        "43263bd5904fbb2ca3404bf1fec05695aa82362da9072a0cdd07ff47f7577489",
+        "4025c7f10836cf8237394f61147aaae9d31c5d4354f99f245e9e3903ae7a5fec",
     ),
     (29, 'example', 'range'): (
-        "aecc10c54fc3655d0e714292f2783c1ba59c95550b27f9a74fab499daca42992",
-        "6884e3dd34a4dc08398ea5e8d64d1b552d6e2fba2f07718819cec1721cea057d",
+        "add59b6ad9755d3c0b5386e56519c35d8e86645a2ed6c3444b786024911a21db",
+        "ac41249813a2af3e1468b29ce69b3f21570b6af42e0891de6394426ea7d764e3",
     ),
     (29, 'example-short-grace', 'all'): (
-        "c5ab06304664a6c156aa50534681c5a97252414d04d5ff6d4f52f2314c3cee8d",
-        "ad1dcfdef4dd13bb2e2a387424a08e887706dd9baff00765e4145fffe29caf8c",
+        "1d083058958bdb19e43ebadc3f890c65de513cf090e1fef9ae66a83daa56f3b2",
+        "db203b4a4463bd34a54d212a89b5e16a23c8e3d9d25c9dd797a7203f6bc7e63b",
     ),
     (29, 'example-short-grace', 'range'): (
-        "2a6fffca3a8d20bba77e1f08e8a9cc0e5b656d97549d6795170938a01a469876",
-        "d71d4790ff2957a5434fbee6cf5a573e48a7b1ec4f30b08f7840f3bd1134e75a",
+        "ddbe0b7727c4fd64c23b6d5e4382776d94210b1cb978ebabae30cc46b33a3d49",
+        "5aa234e3d4cac07c3a6aaf6ba8a00bbc5d9815e1b3252cbb37a562847b2c69c7",
     ),
 }
 
@@ -152,7 +159,7 @@ CASES = [(seed, config, span) for seed in FILES for config in CONFIGS
 
 
 @pytest.mark.parametrize(("seed", "config", "span"), CASES)
-def test_report_bytes_are_those_recorded_from_be04154(
+def test_report_bytes_are_those_recorded(
     files: dict[int, Path], seed: int, config: str, span: str
 ) -> None:
     digests = output_digests(files[seed], config_of(config), span == "range")

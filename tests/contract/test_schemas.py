@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from schemas.events import EVENT_TYPES, MessageReceived, ReplySent, SaleAttributed
+from schemas.events import (
+    EVENT_TYPES,
+    ConversationStatusChanged,
+    MessageReceived,
+    ReplySent,
+    SaleAttributed,
+)
 from schemas.export import SCHEMA_PATH, render
 from schemas.rejections import REJECT_REASONS, Rejection, parse_event
 
@@ -25,6 +31,7 @@ VALID: dict[str, dict[str, Any]] = {
     "conversation.handoff": {},
     "conversation.resolved": {"resolved_by": "bot"},
     "conversation.reopened": {},
+    "conversation.status_changed": {"status": "on_hold", "agent_id": "a-7"},
     "conversation.tagged": {"topic": "billing", "tags": ["vip"]},
     "survey.answered": {"survey": "nps", "score": 0},
     "sale.attributed": {"amount": 0, "currency": "EUR"},
@@ -68,6 +75,12 @@ def test_offsets_are_kept_and_sale_amounts_accept_integers() -> None:
     assert event.occurred_at.isoformat() == "2026-11-20T11:00:00+01:00"
 
 
+def test_a_status_change_needs_no_agent_id() -> None:
+    event = parse_event(raw("conversation.status_changed", status="pending", agent_id=DROP))
+    assert isinstance(event, ConversationStatusChanged)
+    assert (event.status, event.agent_id) == ("pending", None)
+
+
 def test_bot_replies_need_no_agent_id() -> None:
     event = parse_event(raw("reply.sent", author_type="bot", agent_id=DROP))
     assert isinstance(event, ReplySent)
@@ -99,6 +112,9 @@ def test_bot_replies_need_no_agent_id() -> None:
         (raw("reply.sent", agent_id=DROP), "invalid_field", "agent_id"),
         (raw("reply.sent", author_type="human"), "invalid_field", "author_type"),
         (raw("conversation.resolved", resolved_by=DROP), "missing_field", "resolved_by"),
+        (raw("conversation.status_changed", status=DROP), "missing_field", "status"),
+        (raw("conversation.status_changed", status="closed"), "invalid_field", "status"),
+        (raw("conversation.status_changed", agent_id=""), "invalid_field", "agent_id"),
         (raw("survey.answered", survey="csat", score=0), "invalid_field", "score"),
         (raw("survey.answered", survey="csat", score=6), "invalid_field", "score"),
         (raw("survey.answered", survey="nps", score=11), "invalid_field", "score"),

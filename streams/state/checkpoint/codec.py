@@ -18,6 +18,10 @@ brands. Decoding migrates it explicitly, one named function per record kind
 (`_migrate_meta_v1`, `_migrate_totals_v1`, `_migrate_conversation_v1`,
 `_migrate_window_bucket_v1`), to the current layout, which version 2 writes byte for
 byte as version 1 did with brands (the meta record gains "version", nothing else).
+Version 3 (contract 1.1) appends the conversation's working status, pending time,
+stopped resolution clock, agent replies, assignee, team and team changes to its record
+(`_V3_FIELDS`); a conversation record written before has none of them, and they start
+from their defaults (a `Conversation()`'s) when it is restored.
 
 The meta record's version is the version of the meta record. Data records carry none,
 and a committed data record stays in the table until its conversation or bucket changes,
@@ -36,7 +40,7 @@ from streams.kpi.conversation import Conversation
 from streams.kpi.engine import Engine
 from streams.kpi.sla import SlaBook
 
-FORMAT_VERSION: Final = 2
+FORMAT_VERSION: Final = 3
 """The version written now (in the meta record)."""
 LEGACY_VERSION: Final = 1
 """The version of a meta record without "version", and of unversioned data."""
@@ -139,12 +143,18 @@ _PLAIN_FIELDS: Final = (
     "unanswered", "waiting_since_us",
 )
 _UNANSWERED: Final = _PLAIN_FIELDS.index("unanswered")
-_CONVERSATION_LENGTH: Final = len(_PLAIN_FIELDS) + 2  # then the policy name and the brand
+_V2_LENGTH: Final = len(_PLAIN_FIELDS) + 2  # then the policy name and the brand
+_V3_FIELDS: Final = (
+    "latest_event_us", "status", "status_since_us", "pending_since_us", "pending_us",
+    "resolution_left_us", "agent_replies", "assignee", "team", "team_changes",
+)
+_CONVERSATION_LENGTH: Final = _V2_LENGTH + len(_V3_FIELDS)
 
 
 def dump_conversation(conv: Conversation) -> list[Any]:
     values = [getattr(conv, name) for name in _PLAIN_FIELDS]
-    return [*values, None if conv.policy is None else conv.policy.name, conv.cycle_brand]
+    return [*values, None if conv.policy is None else conv.policy.name, conv.cycle_brand,
+            *(getattr(conv, name) for name in _V3_FIELDS)]
 
 
 def encode_conversation(sequence: int, conv: Conversation | None) -> bytes:
@@ -162,16 +172,21 @@ def decode_conversation(value: bytes) -> tuple[int, list[Any] | None]:
 def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conversation:
     """`legacy_brand` is the brand of a record written before brands were labels."""
     data = _migrate_conversation_v1(data, legacy_brand)
-    if len(data) != _CONVERSATION_LENGTH:
+    if len(data) not in (_V2_LENGTH, _CONVERSATION_LENGTH):
         raise ValueError(f"a conversation record of {len(data)} fields, not "
-                         f"{_CONVERSATION_LENGTH}")
+                         f"{_V2_LENGTH} or {_CONVERSATION_LENGTH}")
     conv = Conversation()
     for name, value in zip(_PLAIN_FIELDS, data, strict=False):
         setattr(conv, name, value)
     conv.unanswered = [(item[0], item[1], item[2]) for item in data[_UNANSWERED]]
-    policy_name, brand = data[len(_PLAIN_FIELDS):]
+    policy_name, brand = data[len(_PLAIN_FIELDS):_V2_LENGTH]
     conv.policy = None if policy_name is None else sla.by_name(policy_name)
     conv.cycle_brand = brand
+    if len(data) == _CONVERSATION_LENGTH:  # written by version 3 (else: the defaults)
+        for name, value in zip(_V3_FIELDS, data[_V2_LENGTH:], strict=True):
+            if name == "team_changes" and value is not None:
+                value = [(item[0], item[1]) for item in value]  # JSON has lists
+            setattr(conv, name, value)
     return conv
 
 
@@ -179,7 +194,7 @@ def _migrate_conversation_v1(data: list[Any], legacy_brand: str) -> list[Any]:
     """Version 1 before brands were labels: no brand after the policy name, and each
     unanswered message as [channel, at_us]. Current records are returned as they are."""
     unanswered = data[_UNANSWERED]
-    brandless = len(data) == _CONVERSATION_LENGTH - 1
+    brandless = len(data) == _V2_LENGTH - 1
     if not brandless and all(len(item) == 3 for item in unanswered):
         return data
     migrated = list(data)

@@ -19,7 +19,7 @@ CONFIG = CarePulseConfig(
         SlaPolicy(name="urgent", match=SlaMatch(priorities=("urgent",)),
                   first_response_seconds=300, calendar="office"),
         SlaPolicy(name="default", first_response_seconds=900, next_response_seconds=600,
-                  resolution_seconds=7200),
+                  resolution_seconds=7200, pause_on=("pending",)),
     )),
 )
 START = "2026-11-20T08:00:00Z"
@@ -36,6 +36,12 @@ STEP = st.one_of(
     st.tuples(st.just("csat"), st.integers(1, 5)),
     st.tuples(st.just("nps"), st.integers(0, 10)),
     st.tuples(st.just("sale"), st.sampled_from([0.0, 9.99, 120.5])),
+    # contract 1.1
+    st.tuples(st.just("conversation.status_changed"),
+              st.sampled_from(["open", "pending", "on_hold"])),
+    st.tuples(st.just("conversation.assigned"), st.sampled_from(["a-1", "a-2"]),
+              st.sampled_from([None, "tier1", "tier2"])),
+    st.tuples(st.just("team-reply"), st.sampled_from(["tier1", "tier3"])),
 )
 CONVERSATION = st.tuples(
     st.sampled_from(["facebook", "x", "threads"]),
@@ -68,6 +74,13 @@ def events_of(index: int, conversation: Any) -> list[dict[str, Any]]:
             event |= {"type": "survey.answered", "survey": kind, "score": args[0]}
         elif kind == "sale":
             event |= {"type": "sale.attributed", "amount": args[0], "currency": "EUR"}
+        elif kind == "conversation.status_changed":
+            event |= {"type": kind, "status": args[0]}
+        elif kind == "conversation.assigned":
+            event |= {"type": kind, "agent_id": args[0]} | ({"team": args[1]} if args[1] else {})
+        elif kind == "team-reply":
+            event |= {"type": "reply.sent", "author_type": "agent", "agent_id": "a-3",
+                      "team": args[0]}
         else:
             event |= {"type": kind}
         events.append(event)

@@ -123,3 +123,11 @@ def test_every_mapped_event_of_the_scenario_has_its_own_id() -> None:
     ids = [event["event_id"] for delivery in scenario_deliveries()
            for event in run(delivery).events]
     assert len(ids) == len(set(ids)) == 13
+
+
+def test_records_are_the_events_keyed_by_conversation_for_the_input_topic() -> None:
+    translation = run(fixture("conversation_updated_labels"))
+    assert translation.records() == [
+        (b"chatwoot:3:43", orjson.dumps(event)) for event in translation.events]
+    assert [orjson.loads(value)["type"] for _, value in translation.records()] == [
+        "conversation.tagged"]

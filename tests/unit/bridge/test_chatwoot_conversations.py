@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 
-from schemas.events import EVENT_TYPES
 from tests.unit.bridge.chatwoot_support import ENVELOPE_42, fixture, only_event, run
 
 HANDOFF_AT = "2026-11-20T09:02:10.500000Z"  # the fixture's top-level updated_at
 HANDOFF_US = 1_795_165_330_500_000
-HAS_STATUS_CHANGED = "conversation.status_changed" in EVENT_TYPES
 
 
 def status_change(previous: str, current: str, assignee: int | None = None) -> dict[str, Any]:
@@ -83,7 +81,6 @@ def test_back_to_the_bot_maps_to_nothing(previous: str) -> None:
     assert translation.ignored == "back with the bot (Chatwoot pending): no contract event"
 
 
-@pytest.mark.skipif(not HAS_STATUS_CHANGED, reason="needs contract 1.1's status_changed")
 @pytest.mark.parametrize(("previous", "current", "expected"), [
     ("open", "snoozed", [("conversation.status_changed", {"status": "pending"})]),
     ("pending", "snoozed", [("conversation.status_changed", {"status": "pending"})]),

@@ -142,11 +142,12 @@ def test_replay_report_has_exactly_the_keys_of_the_contract(
 ) -> None:
     report = replay(capsys, "--input", field_log)
     assert sorted(report) == [
-        "agents", "by_channel", "digest", "events", "quick_replies", "range", "savings",
-        "schema", "sla", "topics", "totals",
+        "agents", "by_channel", "by_team", "digest", "events", "quick_replies", "range",
+        "savings", "schema", "sla", "topics", "totals",
     ]
-    assert report["schema"] == "carepulse.report/v1"
+    assert report["schema"] == "carepulse.report/v1.1"
     assert report["sla"] == {}
+    assert list(report["by_team"]) == ["none"]  # no event names a team
     assert report["savings"] == {
         "currency": "EUR",
         "resolved_on_social": 0,
@@ -197,7 +198,7 @@ def test_rejects_file_has_one_json_line_per_rejected_line(
     ]
     entry_keys = ["detail", "field", "line", "raw", "reason"]
     assert [sorted(entry) for entry in entries] == [entry_keys] * 3
-    assert entries[1]["detail"] == "not an event type of contract v1"
+    assert entries[1]["detail"] == "not an event type of contract v1.1"
 
 
 def test_rejects_file_is_empty_when_nothing_is_rejected(
@@ -692,10 +693,10 @@ def test_version_prints_the_package_and_the_contract_versions(
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out == (
-        f"carepulse {metadata.version('carepulse')} (event contract v1; report "
-        "carepulse.report/v1; alerts carepulse.alert/v1)\n"
+        f"carepulse {metadata.version('carepulse')} (event contract v1.1; report "
+        "carepulse.report/v1.1; alerts carepulse.alert/v1)\n"
     )
-    assert EVENT_CONTRACT_VERSION == "v1" and SCHEMA_PATH.name == "event.v1.schema.json"
+    assert EVENT_CONTRACT_VERSION == "v1.1" and SCHEMA_PATH.name == "event.v1.1.schema.json"
 
 
 # --- the installed console script -------------------------------------------------------

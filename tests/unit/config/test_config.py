@@ -29,6 +29,7 @@ from streams.config import (
     MetricsConfig,
     QuickRepliesConfig,
     SavingsConfig,
+    TeamsConfig,
     ThresholdsConfig,
     TopicsConfig,
     WorkerConfig,
@@ -69,6 +70,7 @@ def test_example_sets_every_section_and_key() -> None:
         "topics": TopicsConfig,
         "quick_replies": QuickRepliesConfig,
         "agents": AgentsConfig,
+        "teams": TeamsConfig,
         "thresholds": ThresholdsConfig,
         "savings": SavingsConfig,
         "dedupe": DedupeConfig,
@@ -86,7 +88,7 @@ def test_example_sets_every_section_and_key() -> None:
     policy_keys = set().union(*(set(policy) for policy in data["sla"]["policies"]))
     assert policy_keys == {
         "name", "match", "first_response_seconds", "next_response_seconds",
-        "resolution_seconds", "calendar", "at_risk_fraction",
+        "resolution_seconds", "calendar", "at_risk_fraction", "pause_on",
     }
     calendar_keys = set().union(*(set(calendar) for calendar in data["calendars"].values()))
     assert calendar_keys == {"timezone", "hours", "holidays"}
@@ -296,6 +298,36 @@ def test_unknown_key_in_a_calendar_and_in_a_second_policy(tmp_path: Path) -> Non
     assert error_of(path) == (
         f"{path}: sla.policies[1]: unknown key 'at_risk' (did you mean 'at_risk_fraction'?)"
     )
+
+
+def test_pause_on_errors_name_the_policy_and_the_entry(tmp_path: Path) -> None:
+    policy = '[[sla.policies]]\nname = "a"\n'
+    path = write(tmp_path, policy + 'resolution_seconds = 60\npause_on = ["open"]\n')
+    assert error_of(path) == (
+        f"{path}: sla.policies[0].pause_on[0]: Input should be 'pending' or 'on_hold'"
+    )
+    path = write(tmp_path, policy + 'resolution_seconds = 60\n'
+                 'pause_on = ["pending", "on_hold", "pending"]\n')
+    assert error_of(path) == f"{path}: sla.policies[0].pause_on[2]: 'pending' is listed twice"
+    path = write(tmp_path, policy + 'first_response_seconds = 60\npause_on = ["on_hold"]\n')
+    assert error_of(path) == (
+        f"{path}: sla.policies[0].pause_on: stops the resolution clock only: set "
+        "resolution_seconds or remove pause_on"
+    )
+
+
+def test_teams_and_team_series_reach_the_kpi_settings(tmp_path: Path) -> None:
+    path = write(tmp_path, '[teams]\nallowlist = ["tier1"]\n')
+    assert load_config(path).kpi_settings().labels.teams is None  # series off
+    path = write(tmp_path, '[teams]\nallowlist = ["tier1"]\n[metrics]\nteam_series = true\n')
+    assert load_config(path).kpi_settings().labels.teams == ("tier1",)
+    path = write(tmp_path, '[teams]\nallowlist = ["none"]\n')
+    assert error_of(path) == (
+        f"{path}: teams.allowlist: 'none' must be 1..64 characters and not "
+        "'other' nor 'none'"
+    )
+    path = write(tmp_path, '[metrics]\nteam_series = "yes"\n')
+    assert error_of(path) == f"{path}: metrics.team_series: Input should be a valid boolean"
 
 
 def test_wrong_type_in_second_policy_is_named_with_its_index(tmp_path: Path) -> None:

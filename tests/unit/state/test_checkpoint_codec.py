@@ -7,13 +7,17 @@ import orjson
 import pytest
 
 from streams.config import CarePulseConfig
+from streams.kpi.conversation import Conversation
+from streams.kpi.sla import SlaBook
 from streams.state.checkpoint.codec import (
     FORMAT_VERSION,
     LEGACY_VERSION,
     CheckpointVersionError,
     decode_meta,
     decode_totals,
+    dump_conversation,
     encode_meta,
+    load_conversation,
 )
 from streams.state.checkpoint.keys import meta_key
 from streams.state.partition import PartitionState
@@ -21,6 +25,10 @@ from streams.testing.simulate import generate_lines
 from tests.contract.test_checkpoint_fixture import PARTITION, fixture_config, read_fixture
 
 CONFIG = CarePulseConfig()
+CONTRACT_1_1_FIELDS = (
+    "latest_event_us", "status", "status_since_us", "pending_since_us", "pending_us",
+    "resolution_left_us", "agent_replies", "assignee", "team", "team_changes",
+)
 
 
 def written_table(events: int = 200) -> dict[bytes, bytes]:
@@ -31,8 +39,8 @@ def written_table(events: int = 200) -> dict[bytes, bytes]:
     return {key: value for key, value in [*data, meta] if value is not None}
 
 
-def test_the_current_version_is_2_and_unversioned_is_1() -> None:
-    assert (LEGACY_VERSION, FORMAT_VERSION) == (1, 2)
+def test_the_current_version_is_3_and_unversioned_is_1() -> None:
+    assert (LEGACY_VERSION, FORMAT_VERSION) == (1, 3)
 
 
 def test_a_meta_record_without_version_restores_as_version_1() -> None:
@@ -50,7 +58,7 @@ def test_a_meta_record_without_version_restores_as_version_1() -> None:
 def test_a_meta_record_written_now_carries_the_current_version_and_restores_as_it() -> None:
     table = written_table()
     meta = orjson.loads(table[b"0/meta"])
-    assert meta["version"] == FORMAT_VERSION == 2
+    assert meta["version"] == FORMAT_VERSION == 3
     # the only addition to the version-1 layout: the same keys, then "version"
     assert list(meta) == ["sequence", "next_offset", "counters", "rejected", "totals",
                           "windows", "segments", "produced_at_us", "version"]
@@ -63,9 +71,9 @@ def test_a_meta_record_written_now_carries_the_current_version_and_restores_as_i
 def test_an_unknown_future_version_is_refused_naming_the_version() -> None:
     table = written_table()
     meta = orjson.loads(table[b"0/meta"])
-    table[b"0/meta"] = orjson.dumps({**meta, "version": 3})
-    with pytest.raises(CheckpointVersionError, match=r"checkpoint format version 3 is newer "
-                       r"than this CarePulse can read \(versions 1 to 2\)"):
+    table[b"0/meta"] = orjson.dumps({**meta, "version": 4})
+    with pytest.raises(CheckpointVersionError, match=r"checkpoint format version 4 is newer "
+                       r"than this CarePulse can read \(versions 1 to 3\)"):
         PartitionState.restore(0, CONFIG, table.items())
     with pytest.raises(CheckpointVersionError, match="version 'two' is not valid"):
         decode_meta(orjson.dumps({"sequence": 1, "version": "two"}))
@@ -89,3 +97,25 @@ def test_version_1_totals_are_migrated_and_version_2_totals_are_taken_as_written
                "histograms": [["reply_wait_seconds", "acme", "x", [[1], 7]]]}
     assert decode_totals(branded, 1, "default") == branded
     assert decode_totals(branded, 2, "default") is branded
+
+
+def test_version_3_keeps_the_contract_1_1_fields_and_older_records_start_from_defaults() -> None:
+    conv = Conversation()
+    conv.cycle_open, conv.cycle_start_us, conv.cycle_brand = True, 1_000, "default"
+    conv.status, conv.status_since_us, conv.pending_since_us = "pending", 2_000, 2_000
+    conv.pending_us, conv.resolution_left_us, conv.agent_replies = 500, 9_000, 1
+    conv.assignee, conv.latest_event_us = "a-1", 2_000
+    conv.set_team("tier2", 1_500)
+    sla = CONFIG.kpi_settings().sla_policies
+    restored = load_conversation(dump_conversation(conv), SlaBook(sla), "default")
+    assert [getattr(restored, name) for name in CONTRACT_1_1_FIELDS] == [
+        2_000, "pending", 2_000, 2_000, 500, 9_000, 1, "a-1", "tier2", [(1_500, "tier2")],
+    ]
+    # a version-2 record (the fields before 1.1) restores with a Conversation()'s defaults
+    version_2 = dump_conversation(conv)[: -len(CONTRACT_1_1_FIELDS)]
+    old = load_conversation(version_2, SlaBook(sla), "default")
+    defaults = Conversation()
+    assert old.cycle_open and old.cycle_start_us == 1_000
+    assert [getattr(old, name) for name in CONTRACT_1_1_FIELDS] == [
+        getattr(defaults, name) for name in CONTRACT_1_1_FIELDS
+    ]

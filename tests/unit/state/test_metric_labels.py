@@ -106,6 +106,9 @@ def test_brand_topic_and_quick_reply_label_values_with_other_and_none() -> None:
         ("resolution_seconds", "other", "x"): 1,
         ("first_response_seconds", "other", "x"): 1,
         ("reply_wait_seconds", "other", "x"): 1,
+        # contract 1.1: a requester-wait sample at each resolution, like resolution's
+        ("requester_wait_seconds", "other", "facebook"): 1,
+        ("requester_wait_seconds", "other", "x"): 1,
     }
 
 
@@ -175,8 +178,9 @@ def test_checkpoints_written_before_brands_were_labels_restore_under_the_default
     assert [brand for _, brand, _ in conv.unanswered] == ["acme", "other"]
     current = dump_conversation(conv)
     assert load_conversation(current, engine.sla, "other").cycle_brand == "acme"
-    # the earlier layout: no brand after the policy name, unanswered (channel, at_us)
-    legacy = [*current[:-1]]
+    # the earlier layout: no brand after the policy name, unanswered (channel, at_us),
+    # and none of the fields of format version 3 (the last 10)
+    legacy = [*current[:-11]]
     legacy[13] = [[channel, at_us] for channel, _, at_us in legacy[13]]
     old = load_conversation(legacy, engine.sla, "other")
     assert old.cycle_brand == "other"

@@ -113,3 +113,29 @@ def _waiting_conversation(series: tuple[str, str], since_us: int | None) -> Conv
     conv.cycle_open = True
     conv.waiting_since_us = since_us
     return conv
+
+
+def test_open_cycles_by_status_follow_changes_messages_and_resolutions() -> None:
+    """Contract 1.1: the open cycles by working status, as the live status gauge reads
+    them, kept as they change and recounted after a restore."""
+    s = Scenario()
+    s.message("10:00", "c-1")
+    s.message("10:00", "c-2")
+    s.message("10:00", "c-3")
+    s.message("10:00", "c-4")
+    s.status("10:05", "pending", "c-1")
+    s.status("10:05", "on_hold", "c-2")
+    s.status("10:06", "pending", "c-3")
+    s.message("10:07", "c-3")  # the customer wrote: back to open
+    s.status("10:08", "pending", "c-3")
+    s.resolve("10:09", "c-3")  # resolved while pending
+    s.status("10:10", "pending", "c-4")
+    s.status("10:11", "open", "c-4")
+    state = PartitionState(0, CONFIG)
+    for offset, line in enumerate(s.lines()):
+        state.apply(offset, line)
+    expected = {(*FACEBOOK, "open"): 1, (*FACEBOOK, "pending"): 1, (*FACEBOOK, "on_hold"): 1}
+    assert nonzero(state.gauges.by_status) == expected
+    assert state.gauges.open[FACEBOOK] == 3
+    state.gauges.recount()
+    assert nonzero(state.gauges.by_status) == expected

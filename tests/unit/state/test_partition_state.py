@@ -127,7 +127,9 @@ def test_records_of_a_failed_checkpoint_never_count_when_its_sequence_is_reused(
 def test_events_of_conversations_never_opened_checkpoint_and_restore() -> None:
     s = Scenario()
     s.resolve("09:00", "never-opened")  # ignored: no state is created
-    s.add("conversation.assigned", "09:01", "never-opened", agent_id="a-1")
+    s.resolve("09:00", "assigned-first")  # ignored too
+    # contract 1.1: an assignment before the first message is kept for the first cycle
+    s.add("conversation.assigned", "09:01", "assigned-first", agent_id="a-1", team="t-1")
     s.message("10:00", "opened")
     lines = s.lines()
     table: dict[bytes, bytes] = {}
@@ -136,9 +138,11 @@ def test_events_of_conversations_never_opened_checkpoint_and_restore() -> None:
         state.apply(offset, line)
     checkpoint(state, table)
     restored = PartitionState.restore(0, CONFIG, table.items())
-    assert sorted(restored.engine.conversations) == ["opened"]
-    assert restored.engine.ignored == 1
-    assert restored.next_offset == 3
+    assert sorted(restored.engine.conversations) == ["assigned-first", "opened"]
+    assigned = restored.engine.conversations["assigned-first"]
+    assert (assigned.assignee, assigned.team, assigned.has_had_cycle) == ("a-1", "t-1", False)
+    assert restored.engine.ignored == 2
+    assert restored.next_offset == 4
 
 
 def test_a_restore_from_part_of_the_changelog_writes_above_every_sequence_it_saw() -> None:

@@ -65,7 +65,7 @@ def test_facts_fall_in_the_windows_whose_bucket_rounded_edges_hold_them() -> Non
 def test_windows_slide_with_event_time_and_stay_bounded() -> None:
     windows = WindowTotals(THRESHOLDS)
     message(windows, "12:00:30")
-    windows.reply("x", BRAND, us("13:01:00"), "agent", "a-1", None, "c-1")  # now moves on
+    windows.reply("x", BRAND, us("13:01:00"), "agent", "a-1", None, "c-1", None)  # now moves on
     assert windows.window("1h") == {(BRAND, "x"): Counts(replies=1)}
     assert windows.window("24h") == {
         (BRAND, "facebook"): Counts(messages=1), (BRAND, "x"): Counts(replies=1)
@@ -96,14 +96,14 @@ def test_the_ratios_equal_hand_computed_values() -> None:
         windows.answered("facebook", BRAND, us(f"{time}:00"), us("11:45:00"))
     for time, seconds in (("11:15", 300), ("11:40", 600)):
         windows.first_response(
-            "facebook", BRAND, us(f"{time}:00"), seconds * US_PER_SECOND, None, "a-1"
+            "facebook", BRAND, us(f"{time}:00"), seconds * US_PER_SECOND, None, "a-1", None
         )
     for score in (5, 4, 2):
         windows.survey("facebook", BRAND, us("11:50:00"), "csat", score)
     for score in (10, 9, 7, 3):
         windows.survey("facebook", BRAND, us("11:51:00"), "nps", score)
-    windows.reply("x", BRAND, us("11:55:00"), "bot", None, None, "c-2")
-    windows.reply("facebook", BRAND, us("12:00:00"), "agent", "a-1", None, "c-1")
+    windows.reply("x", BRAND, us("11:55:00"), "bot", None, None, "c-2", None)
+    windows.reply("facebook", BRAND, us("12:00:00"), "agent", "a-1", None, "c-1", None)
     message(windows, "08:00:00")  # in 24h, not in 1h
 
     values = gauge_values([windows], SavingsConfig(), 1, 1)
@@ -148,7 +148,7 @@ def test_savings_over_30_days_and_the_social_cost_share_of_a_worker() -> None:
     now_us = us("12:00:00")
     for step in range(100):  # every 6 h back from now: 25 days
         windows.resolution(
-            "facebook", BRAND, now_us - step * 6 * HOUR_US, 60, "agent", None
+            "facebook", BRAND, now_us - step * 6 * HOUR_US, 60, "agent", None, None, False
         )
     savings = SavingsConfig(monthly=MonthlyCosts(tools=500.0))
 
@@ -170,7 +170,7 @@ def test_a_worker_owning_more_partitions_than_it_was_told_gets_the_whole_share()
     """A scrape never raises on the counts (it crashed a worker on a 6-partition topic
     configured for 4): owned > topic is taken as every partition; a topic of 0 as 1."""
     windows = WindowTotals(THRESHOLDS)
-    windows.resolution("facebook", BRAND, us("12:00:00"), 60, "agent", None)
+    windows.resolution("facebook", BRAND, us("12:00:00"), 60, "agent", None, None, False)
     savings = SavingsConfig(monthly=MonthlyCosts(tools=500.0))
     whole = series(gauge_values([windows], savings, 4, 4), currency="EUR", window="30d")
     assert series(gauge_values([windows], savings, 6, 4), currency="EUR", window="30d") == whole
@@ -181,9 +181,9 @@ def test_a_worker_owning_more_partitions_than_it_was_told_gets_the_whole_share()
 
 def test_social_cost_is_prorated_to_the_window_and_alternative_cost_is_per_channel() -> None:
     windows = WindowTotals(THRESHOLDS)
-    windows.resolution("whatsapp", BRAND, us("11:30:00"), 60, "agent", None)
-    windows.resolution("whatsapp", BRAND, us("12:00:00"), 60, "agent", None)
-    windows.resolution("x", BRAND, us("2026-11-19T18:00:00Z"), 60, "agent", None)
+    windows.resolution("whatsapp", BRAND, us("11:30:00"), 60, "agent", None, None, False)
+    windows.resolution("whatsapp", BRAND, us("12:00:00"), 60, "agent", None, None, False)
+    windows.resolution("x", BRAND, us("2026-11-19T18:00:00Z"), 60, "agent", None, None, False)
     savings = SavingsConfig(
         currency="USD", alternative_cost_per_channel={"whatsapp": 5.0},
         monthly=MonthlyCosts(staff=720.0),
@@ -273,15 +273,15 @@ def feed(windows: WindowTotals, facts: list[tuple[str, str, int, int]]) -> None:
             sentiment = None if value == 10 else value / 5 - 1
             windows.message(channel, brand, at_us, sentiment, None)
         elif kind == "reply":
-            windows.reply(channel, brand, at_us, "agent", None, None, "c")
+            windows.reply(channel, brand, at_us, "agent", None, None, "c", None)
         elif kind == "answered":
             windows.answered(channel, brand, at_us, at_us + value)
         elif kind == "opened":
             windows.cycle_opened(channel, brand, at_us, value > 5)
         elif kind == "resolution":
-            windows.resolution(channel, brand, at_us, value, "agent", None)
+            windows.resolution(channel, brand, at_us, value, "agent", None, None, False)
         elif kind == "first":
-            windows.first_response(channel, brand, at_us, value * MINUTE_US, None, None)
+            windows.first_response(channel, brand, at_us, value * MINUTE_US, None, None, None)
         else:
             score = max(value // 2, 1) if kind == "csat" else value
             windows.survey(channel, brand, at_us, kind, score)
