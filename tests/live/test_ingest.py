@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from schemas.events import EVENT_CONTRACT_VERSION
 from streams.config import ConfigError, IngestConfig
 from streams.kafka.broker import EmbeddedBroker
 from streams.metrics.http_security import tls_context
@@ -76,7 +77,7 @@ def test_valid_events_are_produced_keyed_by_conversation_and_rejections_answered
     assert answer.status == 200
     assert answer.json() == {"accepted": 2, "rejected": [
         {"index": 1, "reason": "unknown_type", "field": "type",
-         "detail": "not an event type of contract v1"}]}
+         "detail": f"not an event type of contract {EVENT_CONTRACT_VERSION}"}]}
     records = _topic(gateway, "events")[before:]
     assert sorted((r.key, orjson.loads(r.value)["event_id"]) for r in records) == [
         (b"ok-1", "ok-1-e0"), (b"ok-2", "ok-2-e1")]
