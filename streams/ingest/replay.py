@@ -9,7 +9,8 @@ the worker counts them as duplicates; only what is new counts.
 
 It reads each partition of the raw topic from the start offset to its end as of the
 start (records arriving meanwhile are the translator's), in offset order, and waits for
-the broker's acknowledgement of everything it produced before it reports.
+the broker's acknowledgement of everything it produced before it reports. `--since`
+compares each raw record's timestamp: when the gateway wrote it.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def replay_raw(target: ReplayTarget, platform: Platform, settings: Any,
                 for record in batch:
                     if record.offset >= ends[tp]:
                         break
+                    if since_ms is not None and record.timestamp < since_ms:
+                        continue
                     _replay_one(target, platform, settings, producer, record, counts, failures)
                 if consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
@@ -80,14 +83,20 @@ def replay_raw(target: ReplayTarget, platform: Platform, settings: Any,
 
 
 def _seek(consumer: KafkaConsumer, partitions: list[TopicPartition], since_ms: int | None) -> None:
+    """To the first record at or after `since_ms` where the broker's time index says so,
+    else to the beginning (the embedded broker answers every time lookup with offset 0
+    and timestamp -1); `replay_raw` skips the records before `since_ms` either way."""
+    consumer.seek_to_beginning(*partitions)
     if since_ms is None:
-        consumer.seek_to_beginning(*partitions)
         return
     found = consumer.offsets_for_times({tp: since_ms for tp in partitions})
     ends = consumer.end_offsets(partitions)
     for tp in partitions:
         at = found.get(tp)
-        consumer.seek(tp, ends[tp] if at is None else at.offset)
+        if tp in found and at is None:  # no record at or after since_ms
+            consumer.seek(tp, ends[tp])
+        elif at is not None and at.timestamp >= 0:
+            consumer.seek(tp, at.offset)
 
 
 def _replay_one(target: ReplayTarget, platform: Platform, settings: Any,

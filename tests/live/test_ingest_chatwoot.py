@@ -130,6 +130,12 @@ def test_deliveries_become_events_and_an_unknown_event_goes_to_the_dlq(
     assert capsys.readouterr().err == (
         f"carepulse bridge replay: 6 deliveries of {name}.raw.chatwoot -> 3 events on "
         f"{name}.again, 2 ignored, 1 to {name}.dlq\n")
+    # --since: only the deliveries received at or after the instant (none after 2100)
+    assert main(["bridge", "replay", "--config", str(gateway.config), "--broker", url,
+                 "--topic", f"{name}.later", "--since", "2100-01-01T00:00:00Z"]) == 0
+    assert capsys.readouterr().err == (
+        f"carepulse bridge replay: 0 deliveries of {name}.raw.chatwoot -> 0 events on "
+        f"{name}.later, 0 ignored, 0 to {name}.dlq\n")
 
 
 def _children(pid: int) -> list[int]:
