@@ -37,3 +37,19 @@ def repeated_dead_letters_note(repeated: int) -> str:
     """What a reader of a DLQ says about the later copies of dead letters it skipped."""
     return (f"skipped {repeated:,} repeated dead letter{'s' * (repeated > 1)} (same source "
             "topic, partition and offset as an earlier one)")
+
+
+def check_listen_address(what: str, host: str, port: int, section: str) -> None:
+    """Refuses, before anything connects, an address a server of ours could not listen on
+    (`section`: the configuration section of its host and port)."""
+    from streams.kafka.broker import BrokerError, port_in_use
+
+    variables = f"CAREPULSE_{section.upper()}_HOST and CAREPULSE_{section.upper()}_PORT"
+    try:
+        taken = port_in_use(host, port)
+    except BrokerError as error:
+        raise UsageError(f"{what}: {error} (set by [{section}] host and port, or "
+                         f"{variables})") from error
+    if taken:
+        raise UsageError(f"{what} port {port} on {host} is already in use: choose another "
+                         f"with [{section}] port or CAREPULSE_{section.upper()}_PORT")

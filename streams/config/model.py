@@ -14,7 +14,8 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from streams.config.base import KeyPathError, Section
-from streams.config.deployment import KafkaConfig, MetricsConfig, WorkerConfig
+from streams.config.chatwoot import ChatwootConfig
+from streams.config.deployment import IngestConfig, KafkaConfig, MetricsConfig, WorkerConfig
 from streams.config.kpis import (
     AgentsConfig,
     BrandsConfig,
@@ -50,6 +51,8 @@ class CarePulseConfig(Section):
     kafka: KafkaConfig = KafkaConfig()
     metrics: MetricsConfig = MetricsConfig()
     worker: WorkerConfig = WorkerConfig()
+    ingest: IngestConfig = IngestConfig()
+    chatwoot: ChatwootConfig = ChatwootConfig()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> CarePulseConfig:

@@ -39,8 +39,19 @@ KEY_BYTES = "carepulse-key-bytes"
 VALUE_BYTES = "carepulse-value-bytes"
 
 
+class Reason(Protocol):
+    """Why a record is dead-lettered: a reason of the contract's (`Rejection`) or of a
+    help desk's mapping (`streams.bridge.platforms.Unmappable`)."""
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def field(self) -> str: ...
+
+
 def dead_letter(
-    rejection: Rejection, topic: str, partition: int, offset: int, key: bytes | None,
+    rejection: Reason, topic: str, partition: int, offset: int, key: bytes | None,
     value: bytes | None, max_request_bytes: int,
 ) -> DeadLetter:
     """(key, value, headers) of the DLQ record for a rejected input record."""

@@ -1,5 +1,5 @@
 """`carepulse worker` in a child process: the one harness of the tests, the benchmarks and
-the demo.
+the demo (which runs `carepulse ingest`, the gateway, with it too).
 
 The child runs `python -m streams.cli worker --config FILE --broker URL`, its output
 appended to a log file, and is SIGKILLed by Linux if its parent dies (so a killed test,
@@ -69,25 +69,29 @@ class WorkerProcess:
     def __init__(
         self, config: Path, broker_url: str, metrics_port: int, log: Path,
         environment: Mapping[str, str] | None = None, *, cwd: Path | None = None,
-        pin: bool = False, own_group: bool = False,
+        pin: bool = False, own_group: bool = False, command: str = "worker",
+        port_variable: str = "CAREPULSE_METRICS_PORT",
     ) -> None:
         """`environment`: variables added to ours for the child (each start appends to
         the same log); `cwd`: its working directory; `pin`: on core 0; `own_group`: in a
-        process group of its own, stopped as a group."""
+        process group of its own, stopped as a group. `command`: another `carepulse`
+        command serving `/metrics` on the port that `port_variable` sets (`ingest`,
+        `CAREPULSE_INGEST_PORT`)."""
         self.config, self.broker_url, self.metrics_port, self.log = (
             config, broker_url, metrics_port, log
         )
         self.environment = dict(environment or {})
         self.cwd, self.pin, self.own_group = cwd, pin, own_group
+        self.command, self.port_variable = command, port_variable
         self.url = f"http://127.0.0.1:{metrics_port}/metrics"
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
 
     def start(self) -> WorkerProcess:
-        command = [sys.executable, "-m", "streams.cli", "worker", "--config", str(self.config),
-                   "--broker", self.broker_url]
+        command = [sys.executable, "-m", "streams.cli", self.command, "--config",
+                   str(self.config), "--broker", self.broker_url]
         environment = {**os.environ, **self.environment,
-                       "CAREPULSE_METRICS_PORT": str(self.metrics_port)}
+                       self.port_variable: str(self.metrics_port)}
         with self.log.open("ab") as log:
             self.started_at = time.monotonic()
             self.process = subprocess.Popen(
@@ -108,7 +112,7 @@ class WorkerProcess:
 
     def check_alive(self) -> None:
         if not self.alive():
-            raise WorkerExited(f"worker exited early; log {self.log}:\n{self.log_tail()}")
+            raise WorkerExited(f"{self.command} exited early; log {self.log}:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         try:

@@ -21,6 +21,7 @@ from schemas.rejections import REJECT_REASONS
 from streams.config import CarePulseConfig, MetricsConfig, load_config
 from streams.config.loading import _unwrapped
 from streams.metrics.catalogue import (
+    GATEWAY_FAMILIES,
     documented_configs,
     markdown_cardinality,
     markdown_table,
@@ -231,6 +232,15 @@ def test_the_cardinality_table_is_the_one_generated_from_the_catalogue() -> None
     totals = [cell.strip() for cell in committed[-1].strip("|").split("|")][2:]
     assert totals == ["**2,315**", "**8,647**"]
     assert totals == [f"**{series_bound(config):,}**" for config in configs.values()]
+
+
+def test_the_gateways_metrics_table_is_the_one_generated_from_the_catalogue() -> None:
+    committed = [line for line in
+                 _sections(_text("metrics.md"))["The gateway's metrics"].splitlines()
+                 if line.startswith("|")]
+    assert committed == markdown_table(GATEWAY_FAMILIES).splitlines(), (
+        "docs/metrics.md's gateway table drifted: regenerate it with "
+        "`python -m streams.metrics.catalogue --markdown --gateway`")
 
 
 def test_the_event_contract_documents_every_type_field_and_reason() -> None:

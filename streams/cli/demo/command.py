@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import secrets
 import sys
 import tempfile
 import threading
@@ -22,17 +23,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.cli.arguments import positive_rate, tcp_port
+from streams.cli.demo.configuration import SOURCES
 from streams.cli.demo.processes import (
     HOST,
     DemoError,
     PartDied,
     choose_port,
+    start_gateway,
     start_worker,
     stop_on_signals,
     stop_worker,
+    wait_healthy,
 )
 from streams.cli.demo.summary import Screen, Summary, scrape, summarize, summary_lines
 from streams.cli.demo.traffic import ENDLESS_EVENTS, Feeder, open_producer
+from streams.cli.demo.webhooks import WebhookFeeder
 from streams.config import ConfigError
 from streams.kafka.broker import BrokerError, EmbeddedBroker
 from streams.kafka.settings import kafka_settings
@@ -43,6 +48,7 @@ __all__ = ["add_arguments", "main", "run_demo"]
 
 DEFAULT_BROKER_PORT = 9092
 DEFAULT_METRICS_PORT = 9108
+DEFAULT_GATEWAY_PORT = 8088
 DEFAULT_RATE_PER_SECOND = 50.0
 BAD_FRACTION = 0.01
 TICK_SECONDS = 0.25
@@ -55,8 +61,9 @@ class _Parts:
 
     broker: EmbeddedBroker
     worker: WorkerProcess
-    feeder: Feeder
+    feeder: Feeder | WebhookFeeder
     metrics_url: str
+    gateway: WorkerProcess | None = None
 
 
 class _Interrupted(Exception):
@@ -104,6 +111,11 @@ def _watch(screen: Screen, parts: _Parts, stop: threading.Event, started_at: flo
             assert worker.process is not None
             raise PartDied(f"the worker exited (code {worker.process.returncode}); "
                            f"log tail:\n{worker.log_tail()}")
+        gateway = parts.gateway
+        if gateway is not None and not gateway.alive():
+            assert gateway.process is not None
+            raise PartDied(f"the gateway exited (code {gateway.process.returncode}); "
+                           f"log tail:\n{gateway.log_tail()}")
         if feeder.error is not None:
             raise PartDied(f"the producer failed: {feeder.error}")
         if not parts.broker.is_running():
@@ -132,19 +144,22 @@ def run_demo(
     rate_per_second: float = DEFAULT_RATE_PER_SECOND,
     seed: int = 1,
     events: int | None = None,
+    source: str = "simulator",
+    gateway_port: int = DEFAULT_GATEWAY_PORT,
 ) -> int:
     """`carepulse demo`: runs until SIGINT, SIGTERM or SIGHUP. Exit code 0 after a clean
-    stop (also when stopped during start-up), 1 if the worker, the producer or the broker
-    died, 2 if the demo could not start."""
+    stop (also when stopped during start-up), 1 if the worker, the gateway, the producer
+    or the broker died, 2 if the demo could not start."""
     logging.getLogger("kafka").setLevel(logging.CRITICAL)  # its retries would tear the screen
     stop = threading.Event()
     screen = Screen(sys.stdout)
     started_at = time.monotonic()
     parts: _Parts | None = None
+    ports = _Ports(port, metrics_port, gateway_port)
     with stop_on_signals(stop), tempfile.TemporaryDirectory(prefix="carepulse-demo-") as tmp:
         try:
             with contextlib.ExitStack() as stack:
-                parts = _start(stack, port, metrics_port, rate_per_second, seed, events, stop,
+                parts = _start(stack, ports, rate_per_second, seed, events, source, stop,
                                Path(tmp))
                 screen.note(f"metrics: {parts.metrics_url}")
                 stack.callback(screen.note, "stopping: producer, worker, broker ...")
@@ -156,32 +171,71 @@ def run_demo(
             print(f"carepulse demo: error: {error}", file=sys.stderr, flush=True)
             return error.exit_code
     sent = parts.feeder.sent if parts is not None else 0
-    screen.note(f"stopped after sending {sent:,} events")
+    screen.note(f"stopped after sending {sent:,} " + (
+        "webhooks" if source == "chatwoot" else "events"))
     return 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Ports:
+    broker: int
+    metrics: int
+    gateway: int
+
+
 def _start(
-    stack: contextlib.ExitStack, port: int, metrics_port: int, rate_per_second: float,
-    seed: int, events: int | None, stop: threading.Event, workdir: Path,
+    stack: contextlib.ExitStack, ports: _Ports, rate_per_second: float, seed: int,
+    events: int | None, source: str, stop: threading.Event, workdir: Path,
 ) -> _Parts:
-    """Broker, topic, worker, producer, in that order; `stack` stops them in reverse."""
+    """Broker, topic, worker, (gateway,) producer, in that order; `stack` stops them in
+    reverse."""
     try:
         settings = kafka_settings()
     except ConfigError as error:
         raise DemoError(str(error)) from error
-    broker_port = choose_port(port, "the broker", "--port")
-    metrics_port = choose_port(metrics_port, "the worker's /metrics", "--metrics-port")
+    broker_port = choose_port(ports.broker, "the broker", "--port")
+    metrics_port = choose_port(ports.metrics, "the worker's /metrics", "--metrics-port")
     broker = _start_broker(stack, broker_port, settings.input_topic, settings.partitions)
     _check(stop)
-    worker = start_worker(broker.url, metrics_port, settings.input_topic, workdir)
+    worker = start_worker(broker.url, metrics_port, settings.input_topic, workdir, source)
     stack.callback(stop_worker, worker)
+    metrics_url = f"http://{HOST}:{metrics_port}/metrics"
+    if source == "chatwoot":
+        return _start_chatwoot(stack, broker, worker, ports.gateway, settings.input_topic,
+                               rate_per_second, seed, events, stop, workdir, metrics_url)
     print(f"carepulse demo: broker {broker.url} (pid {broker.pid}), worker pid {worker.pid} "
           f"(log {worker.log}), topic {settings.input_topic} "
           f"({settings.partitions} partitions), {rate_per_second:g} events/s",
           file=sys.stderr, flush=True)
     lines = generate_lines(ENDLESS_EVENTS if events is None else events, seed, BAD_FRACTION)
     feeder = _start_feeder(stack, broker.url, settings.input_topic, lines, rate_per_second, stop)
-    return _Parts(broker, worker, feeder, f"http://{HOST}:{metrics_port}/metrics")
+    return _Parts(broker, worker, feeder, metrics_url)
+
+
+def _start_chatwoot(
+    stack: contextlib.ExitStack, broker: EmbeddedBroker, worker: WorkerProcess,
+    gateway_port: int, topic: str, rate_per_second: float, seed: int, deliveries: int | None,
+    stop: threading.Event, workdir: Path, metrics_url: str,
+) -> _Parts:
+    """The gateway (`carepulse ingest`, with its translator) and simulated Chatwoot
+    webhooks posted to it, signed with a secret made for this run."""
+    port = choose_port(gateway_port, "the gateway", "--gateway-port")
+    secret = secrets.token_hex(32)
+    gateway = start_gateway(broker.url, port, topic, workdir, {
+        "CAREPULSE_CHATWOOT_SECRET": secret,
+        "CAREPULSE_CHATWOOT_CUSTOMER_KEY": secrets.token_hex(32),
+    })
+    stack.callback(stop_worker, gateway)
+    print(f"carepulse demo: broker {broker.url} (pid {broker.pid}), worker pid {worker.pid} "
+          f"(log {worker.log}), gateway pid {gateway.pid} (log {gateway.log}) on "
+          f"http://{HOST}:{port}/webhooks/chatwoot, topic {topic}, "
+          f"{rate_per_second:g} Chatwoot webhooks/s", file=sys.stderr, flush=True)
+    wait_healthy(gateway, stop)
+    _check(stop)
+    feeder = WebhookFeeder(HOST, port, secret.encode(), seed, rate_per_second, deliveries, stop)
+    feeder.start()
+    stack.callback(_stop_feeder, feeder, stop)
+    return _Parts(broker, worker, feeder, metrics_url, gateway)
 
 
 def _start_broker(
@@ -219,7 +273,7 @@ def _start_feeder(
     return feeder
 
 
-def _stop_feeder(feeder: Feeder, stop: threading.Event) -> None:
+def _stop_feeder(feeder: Feeder | WebhookFeeder, stop: threading.Event) -> None:
     stop.set()
     feeder.join()
 
@@ -249,12 +303,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="seed of the simulated traffic: the same seed, the same "
                              "conversations (default: 1)")
     parser.add_argument("--events", type=_event_count, metavar="N",
-                        help="stop sending after N events (default: send until stopped)")
+                        help="stop sending after N events (webhooks with --source chatwoot; "
+                             "default: send until stopped)")
+    parser.add_argument("--source", choices=SOURCES, default="simulator",
+                        help="simulator: simulated events produced to the input topic; "
+                             "chatwoot: simulated Chatwoot webhooks posted to the gateway "
+                             "(carepulse ingest), which the translator turns into events "
+                             "(default: simulator)")
+    parser.add_argument("--gateway-port", type=tcp_port, default=DEFAULT_GATEWAY_PORT,
+                        metavar="PORT",
+                        help="the gateway's port with --source chatwoot, 1..65535; a free one "
+                             f"is chosen if it is taken (default: {DEFAULT_GATEWAY_PORT})")
     return parser
 
 
 def run_demo_args(args: argparse.Namespace) -> int:
-    return run_demo(args.port, args.metrics_port, args.rate, args.seed, args.events)
+    return run_demo(args.port, args.metrics_port, args.rate, args.seed, args.events,
+                    args.source, args.gateway_port)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from streams.testing.chatwoot_traffic import DEMO_ACCOUNT_BRANDS, demo_label_allowlists
 from streams.testing.simulate import label_allowlists
+
+SOURCES = ("simulator", "chatwoot")
+"""Where the demo's traffic comes from: simulated events produced to the input topic, or
+simulated Chatwoot webhooks posted to the gateway."""
 
 OFFICE_HOURS = '["09:00-17:00"]'
 DEMO_SLA = f"""
@@ -52,13 +57,17 @@ Monday to Friday 09:00-17:00 UTC: outside those hours their clocks stand still, 
 are met, never breached nor at risk."""
 
 
-def demo_config_text() -> str:
-    """The demo worker's `carepulse.toml`."""
-    allowlists = "".join(f"[{section}]\nallowlist = {json.dumps(list(values))}\n"
-                         for section, values in label_allowlists().items())
-    return allowlists + "[metrics]\nagent_series = true\nteam_series = true\n" + DEMO_SLA
+def demo_config_text(source: str = "simulator") -> str:
+    """The `carepulse.toml` of the demo's worker (and gateway, with Chatwoot traffic)."""
+    chatwoot = source == "chatwoot"
+    values = demo_label_allowlists() if chatwoot else label_allowlists()
+    allowlists = "".join(f"[{section}]\nallowlist = {json.dumps(list(listed))}\n"
+                         for section, listed in values.items())
+    accounts = "".join(f'{account} = "{brand}"\n' for account, brand in DEMO_ACCOUNT_BRANDS.items())
+    bridge = f"[chatwoot.accounts]\n{accounts}" if chatwoot else ""
+    return allowlists + "[metrics]\nagent_series = true\nteam_series = true\n" + bridge + DEMO_SLA
 
 
-def write_demo_config(path: Path) -> Path:
-    path.write_text(demo_config_text(), encoding="utf-8")
+def write_demo_config(path: Path, source: str = "simulator") -> Path:
+    path.write_text(demo_config_text(source), encoding="utf-8")
     return path

@@ -17,7 +17,10 @@ import os
 import signal
 import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
+from http import HTTPStatus
 from pathlib import Path
 
 import streams
@@ -27,6 +30,7 @@ from streams.testing.worker import WorkerProcess
 
 HOST = "127.0.0.1"
 WORKER_STOP_TIMEOUT_SECONDS = 10.0
+GATEWAY_START_SECONDS = 60.0
 
 
 class DemoError(Exception):
@@ -41,24 +45,60 @@ class PartDied(DemoError):
     exit_code = 1
 
 
-def start_worker(broker_url: str, metrics_port: int, topic: str, workdir: Path) -> WorkerProcess:
-    """`carepulse worker` on `topic`, logging to worker.log in `workdir` (its working
-    directory: nothing it writes lands in the user's folder), the demo's configuration;
-    run from this source tree even where CarePulse is not installed."""
+def _environment(topic: str) -> dict[str, str]:
+    """The input topic, and this source tree importable even where CarePulse is not
+    installed."""
     source_root = Path(streams.__file__).resolve().parent.parent
-    environment = {
-        "CAREPULSE_METRICS_HOST": HOST,
+    return {
         "CAREPULSE_INPUT_TOPIC": topic,
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(source_root), os.environ.get("PYTHONPATH")])),
     }
-    config = write_demo_config(workdir / "carepulse.toml")
+
+
+def start_worker(
+    broker_url: str, metrics_port: int, topic: str, workdir: Path, source: str = "simulator"
+) -> WorkerProcess:
+    """`carepulse worker` on `topic`, logging to worker.log in `workdir` (its working
+    directory: nothing it writes lands in the user's folder), the demo's configuration."""
+    environment = {**_environment(topic), "CAREPULSE_METRICS_HOST": HOST}
+    config = write_demo_config(workdir / "carepulse.toml", source)
     return WorkerProcess(config, broker_url, metrics_port, workdir / "worker.log", environment,
                          cwd=workdir, own_group=True).start()
 
 
+def start_gateway(
+    broker_url: str, port: int, topic: str, workdir: Path, secrets: dict[str, str]
+) -> WorkerProcess:
+    """`carepulse ingest` (the gateway, with the translator as its child) on `port`,
+    writing to `topic`, with the demo's configuration (written by start_worker) and
+    `secrets` (the webhook secret and the customer key) in its environment; its log is
+    gateway.log in `workdir`."""
+    environment = {**_environment(topic), "CAREPULSE_INGEST_HOST": HOST, **secrets}
+    return WorkerProcess(workdir / "carepulse.toml", broker_url, port, workdir / "gateway.log",
+                         environment, cwd=workdir, own_group=True, command="ingest",
+                         port_variable="CAREPULSE_INGEST_PORT").start()
+
+
+def wait_healthy(gateway: WorkerProcess, stop: threading.Event) -> None:
+    """Until the gateway's /healthz answers 200 (broker reachable, producer ready); a
+    DemoError if it exits or is not healthy in GATEWAY_START_SECONDS."""
+    url = f"http://{HOST}:{gateway.metrics_port}/healthz"
+    deadline = time.monotonic() + GATEWAY_START_SECONDS
+    while time.monotonic() < deadline and not stop.is_set():
+        if not gateway.alive():
+            raise DemoError(f"the gateway exited; log tail:\n{gateway.log_tail()}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
+            if answer.status == HTTPStatus.OK:
+                return
+        stop.wait(0.2)
+    if not stop.is_set():
+        raise DemoError(f"the gateway was not healthy in {GATEWAY_START_SECONDS:g} s; log tail:"
+                        f"\n{gateway.log_tail()}")
+
+
 def stop_worker(worker: WorkerProcess) -> None:
-    """SIGTERM its group, SIGKILL it after WORKER_STOP_TIMEOUT_SECONDS."""
+    """SIGTERM its group, SIGKILL it after WORKER_STOP_TIMEOUT_SECONDS (the gateway too)."""
     worker.stop(signal.SIGTERM, WORKER_STOP_TIMEOUT_SECONDS, kill_after=True)
 
 

@@ -89,7 +89,7 @@ class Feeder(threading.Thread):
         due_at = time.monotonic() - self._interval_seconds
         try:
             for line in self._lines:
-                due_at = self._wait_until_due(due_at + self._interval_seconds)
+                due_at = wait_until_due(due_at + self._interval_seconds, self._stop_event)
                 if self._stop_event.is_set():
                     return
                 value = restamp(line, clock.now_us())
@@ -99,15 +99,18 @@ class Feeder(threading.Thread):
         except Exception as error:  # a broken producer ends the demo, with its reason
             self.error = error
 
-    def _wait_until_due(self, due_at: float) -> float:
-        now = time.monotonic()
-        due_at = max(due_at, now - CATCH_UP_SECONDS)
-        if due_at > now:
-            self._stop_event.wait(due_at - now)
-        return due_at
-
     def _count_failure(self, error: BaseException) -> None:
         self.failed += 1
+
+
+def wait_until_due(due_at: float, stop: threading.Event) -> float:
+    """Waits (unless `stop`) until the monotonic instant `due_at`, and returns the instant
+    the next send is scheduled from: never more than CATCH_UP_SECONDS behind now."""
+    now = time.monotonic()
+    due_at = max(due_at, now - CATCH_UP_SECONDS)
+    if due_at > now:
+        stop.wait(due_at - now)
+    return due_at
 
 
 def open_producer(bootstrap_servers: str) -> Any:

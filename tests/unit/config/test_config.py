@@ -20,8 +20,10 @@ from streams.config import (
     BrandsConfig,
     CarePulseConfig,
     ChannelsConfig,
+    ChatwootConfig,
     ConfigError,
     DedupeConfig,
+    IngestConfig,
     KafkaConfig,
     LimitsConfig,
     MetricsConfig,
@@ -76,6 +78,8 @@ def test_example_sets_every_section_and_key() -> None:
         "kafka": KafkaConfig,
         "metrics": MetricsConfig,
         "worker": WorkerConfig,
+        "chatwoot": ChatwootConfig,
+        "ingest": IngestConfig,
     }
     for name, model in sections.items():
         assert set(data[name]) == set(model.model_fields), name
