@@ -146,7 +146,8 @@ _UNANSWERED: Final = _PLAIN_FIELDS.index("unanswered")
 _V2_LENGTH: Final = len(_PLAIN_FIELDS) + 2  # then the policy name and the brand
 _V3_FIELDS: Final = (
     "latest_event_us", "status", "status_since_us", "pending_since_us", "pending_us",
-    "resolution_left_us", "agent_replies", "assignee", "team", "team_changes",
+    "resolution_left_us", "agent_replies", "assignee", "team", "team_since_us",
+    "team_history",
 )
 _CONVERSATION_LENGTH: Final = _V2_LENGTH + len(_V3_FIELDS)
 
@@ -184,9 +185,8 @@ def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conve
     conv.cycle_brand = brand
     if len(data) == _CONVERSATION_LENGTH:  # written by version 3 (else: the defaults)
         for name, value in zip(_V3_FIELDS, data[_V2_LENGTH:], strict=True):
-            if name == "team_changes" and value is not None:
-                value = [(item[0], item[1]) for item in value]  # JSON has lists
-            setattr(conv, name, value)
+            setattr(conv, name, value if name != "team_history" or value is None
+                    else [(item[0], item[1]) for item in value])  # JSON has lists
     return conv
 
 
