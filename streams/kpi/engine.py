@@ -396,16 +396,24 @@ class Engine:
         if conv.policy is not None:  # the humans' clock, even after a breach with the bot
             self._start_response_clock(event.conversation_id, conv, target, at_us)
 
-    def _on_resolved(
-        self, event: ConversationResolved, at_us: int, channel: str, brand: str
-    ) -> None:
-        conv = self.conversations.get(event.conversation_id)
+    def _open_cycle_of(self, conversation_id: str, at_us: int) -> Conversation | None:
+        """The conversation of an event at `at_us` that needs an open cycle; None (the
+        event counted as ignored) when it has none."""
+        conv = self.conversations.get(conversation_id)
         if conv is not None:
             _seen(conv, at_us)
         if conv is None or not conv.cycle_open:
             self.ignored += 1
-            return
+            return None
         conv.last_event_us = at_us
+        return conv
+
+    def _on_resolved(
+        self, event: ConversationResolved, at_us: int, channel: str, brand: str
+    ) -> None:
+        conv = self._open_cycle_of(event.conversation_id, at_us)
+        if conv is None:
+            return
         sink, team = self._sink, conv.team
         start_us = conv.cycle_start_us
         sink.resolution(
@@ -457,13 +465,9 @@ class Engine:
     ) -> None:
         """Stamped before the cycle start or the previous status change, it counts as
         happening at that instant."""
-        conv = self.conversations.get(event.conversation_id)
-        if conv is not None:
-            _seen(conv, at_us)
-        if conv is None or not conv.cycle_open:
-            self.ignored += 1
+        conv = self._open_cycle_of(event.conversation_id, at_us)
+        if conv is None:
             return
-        conv.last_event_us = at_us
         if at_us < conv.status_since_us:
             at_us = conv.status_since_us
         conv.status_since_us = at_us
