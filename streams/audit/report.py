@@ -112,10 +112,14 @@ class AuditRun:
     def _body(self, sink: ReportSink) -> dict[str, Any]:
         engine = self.engine
         with_business = engine.sla.has_calendar
+        thresholds = self.settings.thresholds
+        by_channel = {  # first: sorts each channel's samples, so the totals sort fast
+            channel: tally.kpis(thresholds, with_business)
+            for channel, tally in sorted(sink.channels.items())
+        }
         totals = ChannelTally()
         for tally in sink.channels.values():
             totals.merge(tally)
-        thresholds = self.settings.thresholds
         return {
             "schema": REPORT_SCHEMA,
             "range": {"from": iso_from_us(sink.from_us), "to": iso_from_us(sink.to_us)},
@@ -128,10 +132,7 @@ class AuditRun:
                 "out_of_order": engine.out_of_order,
             },
             "totals": totals.kpis(thresholds, with_business),
-            "by_channel": {
-                channel: tally.kpis(thresholds, with_business)
-                for channel, tally in sorted(sink.channels.items())
-            },
+            "by_channel": by_channel,
             "agents": {
                 agent_id: agent.summary() for agent_id, agent in sorted(sink.agents.items())
             },

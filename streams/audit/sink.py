@@ -38,6 +38,10 @@ class ReportSink:
         self.inbound_by_quarter_hour: Counter[int] | None = Counter() if charts else None
         self.teams: Tallies[TeamTally] = Tallies(TeamTally)
         self.team_names: set[str] = {NO_TEAM}
+        self._no_team = self.teams[NO_TEAM]
+
+    def _team(self, team: str | None) -> TeamTally:
+        return self._no_team if team is None else self.teams[team]
 
     def message(
         self, channel: str, brand: str, at_us: int, sentiment: float | None, topic: str | None
@@ -75,7 +79,7 @@ class ReportSink:
         if quick_reply is not None:
             self.quick_replies[quick_reply] += 1
         if author_type == "agent":
-            self.teams[team or NO_TEAM].replies += 1
+            self._team(team).replies += 1
             if agent_id is not None:
                 agent = self.agents[agent_id]
                 agent.replies += 1
@@ -112,7 +116,7 @@ class ReportSink:
             return
         tally = self.channels[channel]
         tally.first_response_us.append(duration_us)
-        self.teams[team or NO_TEAM].first_response_us.append(duration_us)
+        self._team(team).first_response_us.append(duration_us)
         if business_us is not None:
             tally.first_response_business_us.append(business_us)
         if agent_id is not None:
@@ -142,7 +146,7 @@ class ReportSink:
         tally.resolved += 1
         tally.resolution_us.append(duration_us)
         tally.one_touch += one_touch
-        team_tally = self.teams[team or NO_TEAM]
+        team_tally = self._team(team)
         team_tally.resolved += 1
         team_tally.one_touch += one_touch
         if agent_id is not None:
@@ -153,7 +157,7 @@ class ReportSink:
     ) -> None:
         if self.from_us <= at_us < self.to_us:
             self.channels[channel].requester_wait_us.append(duration_us)
-            self.teams[team or NO_TEAM].requester_wait_us.append(duration_us)
+            self._team(team).requester_wait_us.append(duration_us)
 
     def time_to_assignment(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
         if self.from_us <= at_us < self.to_us:
@@ -190,4 +194,4 @@ class ReportSink:
             counts = self.sla[(policy, target)] = [0, 0]
         outcome = 0 if met else 1
         counts[outcome] += 1
-        self.teams[team or NO_TEAM].sla[target][outcome] += 1
+        self._team(team).sla[target][outcome] += 1

@@ -60,7 +60,8 @@ class Conversation:
         "status",
         "status_since_us",
         "team",
-        "team_changes",
+        "team_history",
+        "team_since_us",
         "unanswered",
         "waiting_since_us",
     )
@@ -95,8 +96,10 @@ class Conversation:
         self.agent_replies = 0  # of the open cycle, counted up to 2 (one-touch or not)
         self.assignee: str | None = None
         self.team: str | None = None
-        # (the latest occurred_at of its events up to the change, the new team), in order
-        self.team_changes: list[tuple[int, str]] | None = None
+        # the latest occurred_at of its events up to the change that set `team`, and of
+        # the earlier changes (with the team each set), oldest first
+        self.team_since_us = 0
+        self.team_history: list[tuple[int, str]] | None = None
 
     @property
     def has_had_cycle(self) -> bool:
@@ -105,23 +108,26 @@ class Conversation:
     def set_team(self, team: str, latest_event_us: int) -> None:
         """The team changes at an event; `latest_event_us` is the latest occurred_at of the
         conversation's events up to this one included."""
-        if team == self.team:
+        current = self.team
+        if team == current:
             return
-        self.team = team
-        if self.team_changes is None:
-            self.team_changes = []
-        self.team_changes.append((latest_event_us, team))
+        if current is not None:  # kept for the breaches of its time
+            if self.team_history is None:
+                self.team_history = []
+            self.team_history.append((self.team_since_us, current))
+        self.team, self.team_since_us = team, latest_event_us
 
     def team_at(self, deadline_us: int) -> str | None:
         """The team of a breach at `deadline_us`: as set by the conversation's events that
         came before its first event occurring after the deadline (all of them when none
         does). A change counts when no event up to it occurred after the deadline."""
-        changes = self.team_changes
-        if changes is None:
-            return None
-        for latest_us, team in reversed(changes):
-            if latest_us <= deadline_us:
-                return team
+        if self.team is None or self.team_since_us <= deadline_us:
+            return self.team
+        history = self.team_history
+        if history is not None:
+            for latest_us, team in reversed(history):
+                if latest_us <= deadline_us:
+                    return team
         return None
 
     def deadline_of(self, clock: Clock) -> int | None:

@@ -32,6 +32,7 @@ from schemas.events import (
     ConversationReopened,
     ConversationResolved,
     ConversationStatusChanged,
+    ConversationTagged,
     Event,
     MessageReceived,
     ReplySent,
@@ -118,7 +119,7 @@ class Engine:
             "sale.attributed": self._on_sale,
             "conversation.assigned": self._on_assigned,
             "conversation.status_changed": self._on_status_changed,
-            "conversation.tagged": _no_kpi,
+            "conversation.tagged": self._on_tagged,
         }
 
     @property
@@ -151,9 +152,6 @@ class Engine:
             event, at_us, self._channels.get(event.channel, OTHER),
             self._brands.get(event.brand, OTHER),
         )
-        conv = self.conversations.get(event.conversation_id)
-        if conv is not None and at_us > conv.latest_event_us:
-            conv.latest_event_us = at_us
         if self._skewed:
             self.out_of_order += 1
             self._skewed = False
@@ -322,6 +320,7 @@ class Engine:
         conv = self.conversations.get(conversation_id)
         if conv is None:
             conv = self.conversations[conversation_id] = Conversation()
+        _seen(conv, at_us)
         conv.unanswered.append((channel, brand, at_us))
         if not conv.cycle_open:
             self._open_cycle(
@@ -356,6 +355,7 @@ class Engine:
         )
         if conv is None:
             return
+        _seen(conv, at_us)
         conv.last_event_us = at_us
         if conv.unanswered:
             for message_channel, message_brand, message_at_us in conv.unanswered:
@@ -394,7 +394,10 @@ class Engine:
         self, event: ConversationHandoff, at_us: int, channel: str, brand: str
     ) -> None:
         conv = self.conversations.get(event.conversation_id)
-        if conv is None or conv.waiting_since_us is None:
+        if conv is None:
+            return
+        _seen(conv, at_us)
+        if conv.waiting_since_us is None:
             return
         conv.last_event_us = at_us
         conv.waiting_since_us = at_us
@@ -409,14 +412,24 @@ class Engine:
         if conv.policy is not None:  # the humans' clock, even after a breach with the bot
             self._start_response_clock(event.conversation_id, conv, target, at_us)
 
+    def _open_cycle_of(self, conversation_id: str, at_us: int) -> Conversation | None:
+        """The conversation of an event at `at_us` that needs an open cycle; None (the
+        event counted as ignored) when it has none."""
+        conv = self.conversations.get(conversation_id)
+        if conv is not None:
+            _seen(conv, at_us)
+        if conv is None or not conv.cycle_open:
+            self.ignored += 1
+            return None
+        conv.last_event_us = at_us
+        return conv
+
     def _on_resolved(
         self, event: ConversationResolved, at_us: int, channel: str, brand: str
     ) -> None:
-        conv = self.conversations.get(event.conversation_id)
-        if conv is None or not conv.cycle_open:
-            self.ignored += 1
+        conv = self._open_cycle_of(event.conversation_id, at_us)
+        if conv is None:
             return
-        conv.last_event_us = at_us
         sink, team = self._sink, conv.team
         start_us = conv.cycle_start_us
         sink.resolution(
@@ -459,6 +472,8 @@ class Engine:
         self, event: ConversationReopened, at_us: int, channel: str, brand: str
     ) -> None:
         conv = self.conversations.get(event.conversation_id)
+        if conv is not None:
+            _seen(conv, at_us)
         if conv is None or conv.cycle_open or not conv.has_had_cycle:
             self.ignored += 1
             return
@@ -472,11 +487,9 @@ class Engine:
     ) -> None:
         """Stamped before the cycle start or the previous status change, it counts as
         happening at that instant."""
-        conv = self.conversations.get(event.conversation_id)
-        if conv is None or not conv.cycle_open:
-            self.ignored += 1
+        conv = self._open_cycle_of(event.conversation_id, at_us)
+        if conv is None:
             return
-        conv.last_event_us = at_us
         if at_us < conv.status_since_us:
             at_us = conv.status_since_us
         conv.status_since_us = at_us
@@ -553,6 +566,7 @@ class Engine:
         if team is not None:
             self._sink.team_named(team)
             conv.set_team(team, max(conv.latest_event_us, at_us))
+        _seen(conv, at_us)
         agent_id = event.agent_id
         if conv.cycle_open:
             if conv.assignee is None:
@@ -565,10 +579,18 @@ class Engine:
 
     def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str, brand: str) -> None:
         self._sink.survey(channel, brand, at_us, event.survey, event.score)
+        _seen(self.conversations.get(event.conversation_id), at_us)
 
     def _on_sale(self, event: SaleAttributed, at_us: int, channel: str, brand: str) -> None:
         self._sink.sale(channel, brand, at_us, event.amount, event.currency)
+        _seen(self.conversations.get(event.conversation_id), at_us)
+
+    def _on_tagged(self, event: ConversationTagged, at_us: int, channel: str, brand: str) -> None:
+        """Changes no KPI; the conversation has seen an event (a breach's team)."""
+        _seen(self.conversations.get(event.conversation_id), at_us)
 
 
-def _no_kpi(event: Event, at_us: int, channel: str, brand: str) -> None:
-    """`conversation.tagged` changes no KPI."""
+def _seen(conv: Conversation | None, at_us: int) -> None:
+    """The conversation (if known) had an event at `at_us`: its latest event time."""
+    if conv is not None and at_us > conv.latest_event_us:
+        conv.latest_event_us = at_us

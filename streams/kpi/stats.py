@@ -17,11 +17,14 @@ def nearest_rank(ordered: list[int], percent: int) -> int:
 
 
 def duration_stats(samples_us: list[int]) -> Stats:
-    """count, mean, p50, p90, max in seconds; `None` for a statistic over nothing."""
+    """count, mean, p50, p90, max in seconds; `None` for a statistic over nothing. Sorts
+    the samples in place (the report's tallies are read once; a merge of sorted lists
+    sorts again in about linear time)."""
     count = len(samples_us)
     if not count:
         return {"count": 0, "mean": None, "p50": None, "p90": None, "max": None}
-    ordered = sorted(samples_us)
+    samples_us.sort()
+    ordered = samples_us
     return {
         "count": count,
         "mean": sum(ordered) / (count * US_PER_SECOND),

@@ -153,8 +153,8 @@ def test_a_checkpoint_written_before_1_1_restores_the_new_fields_at_their_defaul
     conversations = state.engine.conversations.values()
     assert len(conversations) == EXPECTED["conversations"]
     assert {(conv.status, conv.pending_us, conv.resolution_left_us, conv.agent_replies,
-             conv.assignee, conv.team, conv.team_changes) for conv in conversations} == {
-        (OPEN, 0, None, 0, None, None, None)}
+             conv.assignee, conv.team, conv.team_since_us, conv.team_history)
+            for conv in conversations} == {(OPEN, 0, None, 0, None, None, 0, None)}
     assert all(conv.latest_event_us == conv.last_event_us
                and conv.status_since_us == conv.cycle_start_us for conv in conversations)
     assert {status for (_, _, status), count in state.gauges.by_status.items()

@@ -149,7 +149,8 @@ _UNANSWERED: Final = _PLAIN_FIELDS.index("unanswered")
 _V2_LENGTH: Final = len(_PLAIN_FIELDS) + 2  # then the policy name and the brand
 _V3_FIELDS: Final = (
     "latest_event_us", "status", "status_since_us", "pending_since_us", "pending_us",
-    "resolution_left_us", "agent_replies", "assignee", "team", "team_changes",
+    "resolution_left_us", "agent_replies", "assignee", "team", "team_since_us",
+    "team_history",
 )
 _CONVERSATION_LENGTH: Final = _V2_LENGTH + len(_V3_FIELDS)
 
@@ -187,8 +188,8 @@ def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conve
     conv.cycle_brand = brand
     for name, value in zip(_V3_FIELDS, data[_V2_LENGTH:], strict=True):
         setattr(conv, name, value)
-    if conv.team_changes is not None:  # JSON has lists
-        conv.team_changes = [(change[0], change[1]) for change in conv.team_changes]
+    if conv.team_history is not None:  # JSON has lists
+        conv.team_history = [(change[0], change[1]) for change in conv.team_history]
     return conv
 
 
@@ -219,7 +220,7 @@ def _migrate_conversation_v2(data: list[Any]) -> list[Any]:
     if len(data) != _V2_LENGTH:
         return data
     return [*data, data[_LAST_EVENT], OPEN, data[_CYCLE_START], 0, 0, None, 0, None, None,
-            None]
+            0, None]
 
 
 # Event id segments ---------------------------------------------------------------------

@@ -160,3 +160,27 @@ def test_an_assignment_between_cycles_changes_the_team_at_once() -> None:
             teams["tier3"]["conversations_resolved"]) == (1, 1, 0)
     assert (teams["tier2"]["replies"], teams["tier3"]["replies"]) == (1, 1)
     assert teams["tier2"]["one_touch_resolutions"] == 1
+
+
+def test_a_customer_message_stamped_before_the_pause_resumes_the_clock_at_the_pause() -> None:
+    config = CarePulseConfig(sla=SlaConfig(policies=(
+        SlaPolicy(name="hour", resolution_seconds=3600, pause_on=("pending", "on_hold")),
+    )))
+    s = Scenario()
+    s.message("10:00")  # due 11:00
+    s.status("10:20", "pending")  # stopped with 40 minutes left
+    s.status("10:25", "on_hold")  # from one paused status to another: still stopped
+    s.message("10:10")  # stamped before the last status change: resumes at 10:25, due 11:05
+    s.resolve("11:03")
+    assert report_of(s.events, config=config)["sla"]["hour"]["resolution"]["met"] == 1
+
+
+def test_a_team_named_none_shares_the_key_of_facts_without_a_team() -> None:
+    s = Scenario()
+    s.message("10:00")
+    s.agent_reply("10:05", team="none")
+    s.message("10:00", "c-2")
+    s.agent_reply("10:06", "c-2")
+    teams = by_team(s)
+    assert list(teams) == ["none"]
+    assert teams["none"]["replies"] == 2

@@ -3,16 +3,10 @@ requester wait, assignment KPIs, one-touch resolutions."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from streams.testing import Scenario, report_of
+from tests.unit.kpi.test_conversation_kpis import totals
 
 NO_SAMPLES = {"count": 0, "mean": None, "p50": None, "p90": None, "max": None}
-
-
-def totals(scenario: Scenario, **kwargs: Any) -> dict[str, Any]:
-    result: dict[str, Any] = report_of(scenario.events, **kwargs)["totals"]
-    return result
 
 
 def test_requester_wait_leaves_out_two_pending_periods_but_not_on_hold() -> None:

@@ -219,3 +219,27 @@ def test_a_partition_fed_records_produced_long_after_their_events_replays_histor
     assert not state.replays_history(3_600_000_000)
     assert state.replays_history(3_599_999_999)
     assert not PartitionState(1, CONFIG).replays_history(1)  # nothing read yet: live
+
+
+def test_a_paused_resolution_clock_raises_nothing_until_it_resumes_with_its_time_left() -> None:
+    """Contract 1.1: stopped at 10:00:01 with 9 s of its 10 s left, resumed at 10:00:30:
+    due 10:00:39, at risk (8 s of unpaused time) at 10:00:37."""
+    config = CarePulseConfig(sla=SlaConfig(policies=(
+        SlaPolicy(name="paused", resolution_seconds=10, pause_on=("pending",)),
+    )))
+    s = Scenario()
+    s.message("10:00:00")
+    s.status("10:00:01", "pending")
+    p = Partition(s, config)
+    assert p.advance("10:00:11") == []  # at risk at 10:00:08, due 10:00:10 without a pause
+    s.status("10:00:30", "open")
+    assert p.advance("10:00:36.999999") == []
+    assert p.advance("10:00:37") == [
+        ("at_risk", "resolution", "2026-11-20T10:00:39Z", "2026-11-20T10:00:37Z")
+    ]
+    s.status("10:00:38", "pending")  # stopped again while at risk: the risk ends, no breach
+    assert p.advance("10:01:00") == [
+        ("at_risk_cleared", "resolution", "2026-11-20T10:00:39Z", "2026-11-20T10:00:38Z")
+    ]
+    assert p.at_risk() == {}
+    assert p.breaches() == {}
