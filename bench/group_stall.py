@@ -49,7 +49,7 @@ from pathlib import Path
 from streams.children import die_with_parent
 from streams.kafka.broker import EmbeddedBroker, free_port
 from streams.kafka.group_repair import clear_departed_leader
-from streams.kafka.produce import ensure_topic
+from streams.kafka.produce import ensure_topic_at
 
 GROUP = "stall-probe"
 COORDINATOR_LOG = "warn,tansu_broker::coordinator::group::administrator=debug"
@@ -260,7 +260,7 @@ def controller(args: argparse.Namespace) -> int:
     print(f"logs in {workdir}", flush=True)
     with broker:
         topic = "stall.events"
-        ensure_topic(broker.url, topic, args.partitions)
+        ensure_topic_at(broker.url, topic, args.partitions)
         if args.leader_leaves:
             code = leader_leaves(args, workdir, broker.url, topic)
             print(f"logs in {workdir}", flush=True)

@@ -46,7 +46,7 @@ from aiokafka import AIOKafkaProducer
 from common import EXAMPLE_CONFIG, PARTITIONS, WorkerProcess, bench_worker, write_worker_config
 
 from streams.kafka.broker import EmbeddedBroker, free_port
-from streams.kafka.produce import ensure_topic
+from streams.kafka.produce import ensure_topic_at
 from streams.testing.simulate import generate_lines
 
 TOPIC = "bench.latency.events"
@@ -235,7 +235,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="carepulse-latency-") as scratch, \
             EmbeddedBroker(port=free_port()) as broker:
         workdir = Path(scratch)
-        ensure_topic(broker.url, TOPIC, PARTITIONS)
+        ensure_topic_at(broker.url, TOPIC, PARTITIONS)
         port = free_port()
         name = f"latency-{os.getpid()}"
         config = write_worker_config(workdir / f"{name}.toml", config_base, name, TOPIC, port)

@@ -36,7 +36,7 @@ from common import (
 )
 
 from streams.kafka.broker import EmbeddedBroker, free_port
-from streams.kafka.produce import ensure_topic
+from streams.kafka.produce import ensure_topic_at
 from streams.testing.worker import pinned
 
 TOPIC = "bench.events"
@@ -78,7 +78,7 @@ def main() -> None:
         return
     path = simulated_file(args.events, args.seed)
     with EmbeddedBroker(port=free_port()) as broker:
-        ensure_topic(broker.url, TOPIC, PARTITIONS)
+        ensure_topic_at(broker.url, TOPIC, PARTITIONS)
         started = time.perf_counter()
         sent = asyncio.run(fill_topic(broker.url, TOPIC, keyed_records(path)))
         fill_seconds = time.perf_counter() - started

@@ -37,7 +37,7 @@ from common import WorkerProcess, bench_worker, write_worker_config
 
 from streams.cli.demo.traffic import ENDLESS_EVENTS, Feeder, open_producer
 from streams.kafka.broker import EmbeddedBroker, free_port
-from streams.kafka.produce import ensure_topic
+from streams.kafka.produce import ensure_topic_at
 from streams.testing.simulate import generate_lines
 
 LEVEL_OFF_FRACTION = 0.05
@@ -85,7 +85,7 @@ def soak(
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-")))
         broker = stack.enter_context(EmbeddedBroker(port=free_port()))
-        ensure_topic(broker.url, TOPIC, 4)
+        ensure_topic_at(broker.url, TOPIC, 4)
         port = free_port()
         base = workdir / "base.toml"
         base.write_text(f"[dedupe]\ncapacity = {dedupe_capacity}\n", encoding="utf-8")

@@ -60,7 +60,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from streams import core_runs
 from streams.config import CarePulseConfig, load_config
 from streams.kafka.broker import EmbeddedBroker, free_port
-from streams.kafka.produce import ensure_topic
+from streams.kafka.produce import ensure_topic_at
 from streams.live.fetch_wait import FetchWait
 from streams.metrics.collector import WorkerCollector
 from streams.state.partition import PartitionState
@@ -280,7 +280,7 @@ def main() -> None:
               f"replies_sent {expected.get('carepulse_replies_sent_total', 0):,.0f}",
               flush=True)
         with EmbeddedBroker(port=free_port()) as broker:
-            ensure_topic(broker.url, TOPIC, PARTITIONS)
+            ensure_topic_at(broker.url, TOPIC, PARTITIONS)
             started = time.perf_counter()
             sent = asyncio.run(fill_topic(broker.url, TOPIC, keyed_records(path)))
             fill_seconds = time.perf_counter() - started

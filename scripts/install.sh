@@ -4,8 +4,9 @@
 # CarePulse into it. Idempotent, quick when up to date.
 #
 # Usage: bash scripts/install.sh [--dev | --demo | --which-python]
-#   --dev (default)  CarePulse with its development tools (.[dev]), the compiled core, and
-#                    promtool and amtool for the alert-rule tests (Debian packages)
+#   --dev (default)  CarePulse with its development tools (.[dev]), the compiled core,
+#                    promtool and amtool for the alert-rule tests, and chromium for the
+#                    HTML report's rendering test (Debian packages)
 #   --demo           only what `carepulse demo` runs: CarePulse without the development
 #                    tools, no Debian packages; the core runs interpreted unless an earlier
 #                    --dev install left mypyc in .venv
@@ -64,31 +65,34 @@ python scripts/compile_core.py || true
 
 [ "$mode" = --dev ] || exit 0
 
-# promtool and amtool for the alert-rule tests: Debian's prometheus and
-# prometheus-alertmanager packages. No daemon may start (it would take ports 9090/9093):
-# a policy-rc.d that denies starts is in place during the install (an existing one is kept).
-install_prometheus_tools() {
+# Debian packages for tests: promtool and amtool for the alert-rule tests (prometheus,
+# prometheus-alertmanager), chromium for the HTML report's rendering test. No daemon may
+# start (Prometheus would take ports 9090/9093): a policy-rc.d that denies starts is in
+# place during the install (an existing one is kept).
+# Usage: install_debian_tools WHAT WHAT_FAILS PACKAGE...
+install_debian_tools() {
+  local what=$1 fails=$2; shift 2
   local sudo="" log rc=0 policy=/usr/sbin/policy-rc.d own_policy=""
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null; then sudo="sudo"; else
-      echo "setup: promtool/amtool missing and not root (no sudo): install the Debian" \
-        "packages prometheus and prometheus-alertmanager; the rule tests fail until then" >&2
+      echo "setup: $what missing and not root (no sudo): install the Debian" \
+        "package(s) $*; $fails until then" >&2
       return 0
     fi
   fi
   if ! command -v apt-get >/dev/null; then
-    echo "setup: promtool/amtool missing and no apt-get: install Prometheus' promtool and" \
-      "Alertmanager's amtool on PATH; the rule tests fail until then" >&2
+    echo "setup: $what missing and no apt-get: install $what on PATH; $fails until" \
+      "then" >&2
     return 0
   fi
-  echo "setup: installing promtool and amtool (Debian: prometheus, prometheus-alertmanager)"
+  echo "setup: installing $what (Debian: $*)"
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
     $sudo chmod 755 "$policy"; own_policy=1
   fi
   log=$(mktemp)
   { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install \
-      -y -qq --no-install-recommends prometheus prometheus-alertmanager; } >"$log" 2>&1 || rc=$?
+      -y -qq --no-install-recommends "$@"; } >"$log" 2>&1 || rc=$?
   if [ -n "$own_policy" ]; then $sudo rm -f "$policy"; fi
   if [ -d /run/systemd/system ]; then  # belt and braces: no daemon left on 9090/9093
     $sudo systemctl stop prometheus prometheus-alertmanager >/dev/null 2>&1 || true
@@ -98,5 +102,10 @@ install_prometheus_tools() {
   return "$rc"
 }
 if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then
-  install_prometheus_tools
+  install_debian_tools "promtool and amtool" "the rule tests fail" prometheus \
+    prometheus-alertmanager
+fi
+if ! command -v chromium >/dev/null; then
+  install_debian_tools chromium "the HTML report's rendering test fails" chromium \
+    fonts-liberation
 fi

@@ -4,6 +4,10 @@
 order, then ask for the report. Without explicit bounds the range is the span of the
 accepted events (first occurred_at, last occurred_at + 1 s); every event lies inside
 it, so the sink can run unbounded and the range is fixed at the end.
+
+For the HTML report the same pass can fill a second sink over a comparison range
+(`compare`, the previous period) and count inbound messages by quarter hour (`charts`);
+a ledger is a cycle observer of the engine (`cycles`). None of them changes the report.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from streams.audit.sink import ReportSink
 from streams.config import CarePulseConfig
 from streams.kpi.engine import Engine
 from streams.kpi.formulas import alternative_cost, savings_and_roi, social_cost
+from streams.kpi.observers import CycleObserver
+from streams.kpi.sink import KpiSink, TeeSink
 from streams.kpi.stats import canonical, ratio
 from streams.kpi.tally import ChannelTally
 from streams.kpi.timeutil import US_PER_SECOND, iso_from_us
@@ -28,7 +34,9 @@ _UNBOUNDED_US = 1 << 62
 
 class AuditRun:
     def __init__(
-        self, config: CarePulseConfig, from_us: int | None = None, to_us: int | None = None
+        self, config: CarePulseConfig, from_us: int | None = None, to_us: int | None = None,
+        *, compare: tuple[int, int] | None = None, charts: bool = False,
+        cycles: CycleObserver | None = None,
     ) -> None:
         self.config = config
         self.settings = settings = config.kpi_settings()
@@ -38,13 +46,20 @@ class AuditRun:
             -_UNBOUNDED_US if from_us is None else from_us,
             _UNBOUNDED_US if to_us is None else to_us,
             settings.thresholds,
+            charts,
         )
-        self.engine = Engine(settings, self.sink)
+        self.previous: ReportSink | None = None
+        engine_sink: KpiSink = self.sink
+        if compare is not None:
+            self.previous = ReportSink(compare[0], compare[1], settings.thresholds)
+            engine_sink = TeeSink(self.sink, self.previous)
+        self.engine = Engine(settings, engine_sink, cycles=cycles)
         self.rejected: dict[RejectReason, int] = {}
         self.feed = self.engine.apply
         """Applies one validated event in arrival order, with its input partition when it
         comes from a topic (the engine's own method: `feed(event, partition=0)`)."""
         self._report: dict[str, Any] | None = None
+        self._previous_report: dict[str, Any] | None = None
 
     def reject(self, reason: RejectReason) -> None:
         self.rejected[reason] = self.rejected.get(reason, 0) + 1
@@ -60,6 +75,11 @@ class AuditRun:
             self._report = self._settled_report()
         return self._report
 
+    def previous_report(self) -> dict[str, Any] | None:
+        """The report body of the comparison range (no digest), after `report()`."""
+        self.report()
+        return self._previous_report
+
     def _settled_report(self) -> dict[str, Any]:
         engine, sink = self.engine, self.sink
         seen_events = engine.accepted > 0
@@ -72,17 +92,25 @@ class AuditRun:
         if self._from_us is None:
             from_us = min(from_us, to_us)
         sink.from_us, sink.to_us = from_us, to_us
+        previous = self.previous
         for deadline in engine.open_deadlines():
             sink.sla_outcome(
                 deadline.policy, deadline.target, deadline.channel, deadline.brand, False,
                 deadline.deadline_us, deadline.team,
             )
-        body: dict[str, Any] = canonical(self._body())
+            if previous is not None:
+                previous.sla_outcome(
+                    deadline.policy, deadline.target, deadline.channel, deadline.brand, False,
+                    deadline.deadline_us, deadline.team,
+                )
+        if previous is not None:
+            self._previous_report = canonical(self._body(previous))
+        body: dict[str, Any] = canonical(self._body(sink))
         body["digest"] = digest(body)
         return body
 
-    def _body(self) -> dict[str, Any]:
-        engine, sink = self.engine, self.sink
+    def _body(self, sink: ReportSink) -> dict[str, Any]:
+        engine = self.engine
         with_business = engine.sla.has_calendar
         thresholds = self.settings.thresholds
         by_channel = {  # first: sorts each channel's samples, so the totals sort fast
@@ -113,16 +141,16 @@ class AuditRun:
             "by_team": {
                 team: sink.teams[team].summary() for team in sorted(sink.team_names)
             },
-            "sla": self._sla(),
-            "savings": self._savings(),
+            "sla": self._sla(sink),
+            "savings": self._savings(sink),
         }
 
-    def _sla(self) -> dict[str, dict[str, dict[str, Any]]]:
+    def _sla(self, sink: ReportSink) -> dict[str, dict[str, dict[str, Any]]]:
         section: dict[str, dict[str, dict[str, Any]]] = {}
         for policy in self.engine.sla.policies:
             section[policy.name] = {}
             for target in policy.targets():
-                met, breached = self.sink.sla.get((policy.name, target), (0, 0))
+                met, breached = sink.sla.get((policy.name, target), (0, 0))
                 section[policy.name][target] = {
                     "met": met,
                     "breached": breached,
@@ -130,14 +158,14 @@ class AuditRun:
                 }
         return section
 
-    def _savings(self) -> dict[str, Any]:
+    def _savings(self, sink: ReportSink) -> dict[str, Any]:
         savings = self.settings.savings
-        channels = sorted(self.sink.channels.items())
+        channels = sorted(sink.channels.items())
         resolved = sum(tally.resolved for _, tally in channels)
         alternative = alternative_cost(
             savings, [(channel, tally.resolved) for channel, tally in channels]
         )
-        range_seconds = (self.sink.to_us - self.sink.from_us) / US_PER_SECOND
+        range_seconds = (sink.to_us - sink.from_us) / US_PER_SECOND
         social = social_cost(savings.monthly_total, range_seconds)
         net, roi = savings_and_roi(alternative, social)
         return {

@@ -2,7 +2,9 @@
 in the tallies of streams/kpi/tally.py (per reported channel, agent and team; totals are
 the merge of the channels at the end, so the per-event path does the work once). Teams
 are keyed by their name, `none` for facts without a team; `team_names` lists every team
-an accepted event named, whatever its time (the keys of the report's `by_team`).
+an accepted event named, whatever its time (the keys of the report's `by_team`). With
+`charts` (the HTML report) it also counts inbound messages by quarter hour of UTC, which
+any time zone's hours and days are made of; the JSON report does not show them.
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ from streams.kpi.labels import NO_TEAM
 from streams.kpi.settings import Thresholds
 from streams.kpi.sla import SlaTarget
 from streams.kpi.tally import MICROS_PER_UNIT, AgentTally, ChannelTally, Tallies, TeamTally
+from streams.kpi.timeutil import US_PER_SECOND
+
+QUARTER_HOUR_US = 900 * US_PER_SECOND
 
 
 class ReportSink:
     """A KpiSink that keeps what belongs to [from_us, to_us)."""
 
-    def __init__(self, from_us: int, to_us: int, thresholds: Thresholds) -> None:
+    def __init__(
+        self, from_us: int, to_us: int, thresholds: Thresholds, charts: bool = False
+    ) -> None:
         self.from_us = from_us
         self.to_us = to_us
         self._positive_above = thresholds.sentiment_positive_above
@@ -31,6 +38,7 @@ class ReportSink:
         self.teams: Tallies[TeamTally] = Tallies(TeamTally)
         self.team_names: set[str] = {NO_TEAM}
         self._no_team = self.teams[NO_TEAM]
+        self.inbound_by_quarter_hour: Counter[int] | None = Counter() if charts else None
 
     def _team(self, team: str | None) -> TeamTally:
         return self._no_team if team is None else self.teams[team]
@@ -42,6 +50,8 @@ class ReportSink:
             return
         tally = self.channels[channel]
         tally.messages += 1
+        if self.inbound_by_quarter_hour is not None:
+            self.inbound_by_quarter_hour[at_us // QUARTER_HOUR_US] += 1
         if sentiment is not None:
             if sentiment > self._positive_above:
                 tally.sentiment_positive += 1

@@ -22,11 +22,14 @@ does not depend on how conversations interleave, so it equals the report of the 
 records replayed from a file.
 
 Read on a dead-letter topic (`replay --topic care.events.dlq --rejects FILE` lists the
-rejected records), a rejected record whose source topic, partition and offset headers
-are those of an earlier one is a second copy of the same dead letter (dead letters are
-at least once, streams/kafka/dlq.py): it is skipped, neither counted nor listed, and
-`replay_topic` returns how many were. Only rejected records are looked at, so the
-per-event path of an input topic pays nothing for it.
+rejected records), a rejected record with CarePulse's dead-letter headers is listed with
+its source topic, partition and offset (where the record lies on the input topic, not
+its DLQ position), and a reference (a record too large to copy) is counted and listed as
+`too_large`, as the worker counted it, not as the empty value it carries. A dead letter
+whose source is that of an earlier one is a second copy (dead letters are at least once,
+streams/kafka/dlq.py): it is skipped, neither counted nor listed, and `replay_topic`
+returns how many were. Only rejected records are looked at, so the per-event path of an
+input topic pays nothing for it.
 """
 
 from __future__ import annotations
@@ -52,10 +55,10 @@ from aiokafka.structs import TopicPartition
 from schemas.rejections import Rejection, parse_event
 from streams.audit.replay import collector_paused, reject_entry
 from streams.audit.report import AuditRun
-from streams.kafka.dlq import Source, dead_letter_source
+from streams.kafka.dlq import DeadLetterHeaders, DeadLetterRepeats, read_dead_letter
 from streams.kafka.settings import client_logs_quiet
 
-__all__ = ["TopicReadError", "replay_topic", "topic_reject_line"]
+__all__ = ["TopicReadError", "dead_letter_reject_line", "replay_topic", "topic_reject_line"]
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 """How long the broker may take to answer at start: unreachable is an error, not a hang."""
@@ -96,24 +99,6 @@ def replay_topic(
 
 
 @dataclass(slots=True)
-class _DeadLetters:
-    """The sources of the dead letters read so far, and how many repeats were skipped."""
-
-    sources: set[Source] = field(default_factory=set)
-    repeated: int = 0
-
-    def is_repeat(self, headers: list[tuple[str, bytes | None]]) -> bool:
-        source = dead_letter_source(headers)
-        if source is None:
-            return False
-        if source in self.sources:
-            self.repeated += 1
-            return True
-        self.sources.add(source)
-        return False
-
-
-@dataclass(slots=True)
 class _Chunk:
     """The record batches of one partition from one Fetch response, and the offsets to
     feed: `[first_offset, end_offset)`."""
@@ -137,7 +122,7 @@ class _TopicReader:
     """The high watermark of each partition's first Fetch response."""
     leaders: dict[int, int] = field(default_factory=dict)
     """Node id of each partition's leader."""
-    dead_letters: _DeadLetters = field(default_factory=_DeadLetters)
+    dead_letters: DeadLetterRepeats = field(default_factory=DeadLetterRepeats)
 
     async def replay(self, run: AuditRun, rejects: IO[str] | None) -> None:
         client = AIOKafkaClient(
@@ -303,7 +288,7 @@ class _TopicReader:
 
 def _feed_chunk(
     topic: str, chunk: _Chunk, run: AuditRun, rejects: IO[str] | None, max_record_bytes: int,
-    dead_letters: _DeadLetters,
+    dead_letters: DeadLetterRepeats,
 ) -> None:
     """The per-record path: an offset check, validation, the core."""
     feed, partition = run.feed, chunk.partition
@@ -316,11 +301,16 @@ def _feed_chunk(
             value = record.value
             parsed = parse_event(_NULL_VALUE if value is None else value, max_record_bytes)
             if isinstance(parsed, Rejection):
-                if dead_letters.is_repeat(record.headers):
-                    continue
+                letter = read_dead_letter(record.headers)
+                if letter is not None:
+                    if dead_letters.is_repeat(letter):
+                        continue
+                    parsed = letter.rejection(parsed)
                 run.reject(parsed.reason)
                 if rejects is not None:
-                    rejects.write(topic_reject_line(chunk.partition, offset, parsed, value) + "\n")
+                    rejects.write((topic_reject_line(partition, offset, parsed, value)
+                                   if letter is None else
+                                   dead_letter_reject_line(letter, parsed, value)) + "\n")
             else:
                 feed(parsed, partition)
 
@@ -336,6 +326,15 @@ def topic_reject_line(
 ) -> str:
     """One JSON object per rejected record, naming where it lies on the topic."""
     return reject_entry({"partition": partition, "offset": offset}, rejection, raw)
+
+
+def dead_letter_reject_line(
+    letter: DeadLetterHeaders, rejection: Rejection, raw: bytes | None
+) -> str:
+    """One JSON object per dead letter, naming where its rejected record lies on the
+    input topic (its headers' source topic, partition and offset), not its DLQ position."""
+    return reject_entry({"topic": letter.topic, "partition": letter.partition,
+                         "offset": letter.offset}, rejection, raw)
 
 
 def _first_line(error: BaseException) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from streams.config import bootstrap_servers_problem, port_problem
+from streams.kpi.timeutil import parse_iso_us
 
 
 def positive_rate(text: str) -> float:
@@ -32,3 +33,13 @@ def bootstrap_servers(text: str) -> str:
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
     return text
+
+
+def instant_us(text: str) -> int:
+    """An RFC 3339 timestamp with a UTC offset, as microseconds since the epoch."""
+    try:
+        return parse_iso_us(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an RFC 3339 timestamp with UTC offset"
+        ) from error

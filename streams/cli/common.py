@@ -31,3 +31,9 @@ def check_input_file(path: Path) -> None:
         raise UsageError(f"{path}: no such file")
     if not path.is_file():
         raise UsageError(f"{path}: not a regular file")
+
+
+def repeated_dead_letters_note(repeated: int) -> str:
+    """What a reader of a DLQ says about the later copies of dead letters it skipped."""
+    return (f"skipped {repeated:,} repeated dead letter{'s' * (repeated > 1)} (same source "
+            "topic, partition and offset as an earlier one)")

@@ -9,7 +9,7 @@ from importlib import metadata
 
 from schemas.events import EVENT_CONTRACT_VERSION
 from streams.audit.report import REPORT_SCHEMA
-from streams.cli import broker, produce, replay, simulate, worker
+from streams.cli import alerts, broker, dlq, produce, replay, simulate, worker
 from streams.cli.common import EXIT_NOTHING_ACCEPTED, NothingAccepted, UsageError, add_command
 from streams.cli.demo.command import add_arguments as add_demo_arguments
 from streams.cli.demo.command import run_demo_args
@@ -19,6 +19,7 @@ from streams.kafka.alerts import ALERT_SCHEMA
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "replay": replay.run, "produce": produce.run, "simulate": simulate.run,
     "broker": broker.run, "worker": worker.run, "demo": run_demo_args,
+    "alerts": alerts.run, "dlq": dlq.run,
 }
 
 
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_arguments(add_command(commands, "demo", "embedded broker, worker and simulated "
                                                      "live traffic, with a live summary"))
     simulate.add_parser(commands)
+    alerts.add_parser(commands)
+    dlq.add_parser(commands)
     return parser
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
-from streams.audit.render import render_table
+from streams.audit.html.period import comparison_range
+from streams.audit.ledger import Ledger
 from streams.audit.replay import replay_file
 from streams.audit.report import AuditRun
-from streams.cli.arguments import bootstrap_servers
+from streams.cli.arguments import bootstrap_servers, instant_us
 from streams.cli.common import (
     CONFIG_HELP,
     EXAMPLE_INSTANT,
@@ -21,19 +22,11 @@ from streams.cli.common import (
     UsageError,
     add_command,
     check_input_file,
+    repeated_dead_letters_note,
 )
+from streams.cli.replay_output import LEDGER_SUFFIXES, write_outputs, zone
 from streams.config import CarePulseConfig, load_config
 from streams.kafka.settings import client_security, kafka_settings
-from streams.kpi.timeutil import parse_iso_us
-
-
-def _instant_us(text: str) -> int:
-    try:
-        return parse_iso_us(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an RFC 3339 timestamp with UTC offset"
-        ) from error
 
 
 def add_parser(commands: Commands) -> None:
@@ -47,22 +40,39 @@ def add_parser(commands: Commands) -> None:
     replay.add_argument("--broker", metavar="HOST:PORT", type=bootstrap_servers,
                         help="bootstrap servers for --topic (default: CAREPULSE_BROKER, else "
                              "kafka.bootstrap_servers of --config, else 127.0.0.1:9092)")
-    replay.add_argument("--from", dest="from_us", type=_instant_us, metavar="TIMESTAMP",
+    replay.add_argument("--from", dest="from_us", type=instant_us, metavar="TIMESTAMP",
                         help="range start, inclusive: RFC 3339 with a UTC offset, e.g. "
                              f"{EXAMPLE_INSTANT} or 2026-11-02T01:00:00+01:00 (default: the "
                              "earliest event time)")
-    replay.add_argument("--to", dest="to_us", type=_instant_us, metavar="TIMESTAMP",
+    replay.add_argument("--to", dest="to_us", type=instant_us, metavar="TIMESTAMP",
                         help="range end, exclusive: RFC 3339 with a UTC offset, like --from "
                              "(default: the latest event time + 1 s)")
     replay.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
-    replay.add_argument("--format", choices=("json", "table"), default="json",
+    replay.add_argument("--format", choices=("json", "table", "html"), default="json",
                         help="json: the report as indented JSON with sorted keys; table: a "
-                             "readable summary (default: json)")
+                             "readable summary; html: one self-contained page with tiles "
+                             "and charts for people, to mail or print (default: json)")
+    replay.add_argument("--tz", type=zone, metavar="ZONE",
+                        help="--format html: the IANA time zone of its dates and hourly "
+                             "chart, e.g. Europe/Paris (default: UTC)")
+    replay.add_argument("--compare-from", type=instant_us, metavar="TIMESTAMP",
+                        help="--format html: start of the period the tiles compare with "
+                             "(default: the period of the same length before --from, when "
+                             "--from and --to are given)")
+    replay.add_argument("--compare-to", type=instant_us, metavar="TIMESTAMP",
+                        help="--format html: end (exclusive) of that period (default: "
+                             "--from; give both or neither)")
+    replay.add_argument("--ledger", type=Path, metavar="FILE",
+                        help="also write one row per conversation cycle of the range to "
+                             "FILE, CSV or JSON lines by its extension (.csv, .jsonl); its "
+                             "sha256 is printed on stderr with the report digest (default: "
+                             "no ledger)")
     replay.add_argument("--out", type=Path, metavar="FILE",
                         help="write the report to FILE (default: stdout)")
     replay.add_argument("--rejects", type=Path, metavar="FILE",
                         help="write each rejected record to FILE, one JSON object per line: "
-                             "line (or partition and offset), reason, field, raw (default: "
+                             "line (or partition and offset; for a dead letter its source "
+                             "topic, partition and offset), reason, field, raw (default: "
                              "not written; they are counted in the report)")
     replay.add_argument("--allow-empty", action="store_true",
                         help="write the empty report and exit 0 when no event is accepted "
@@ -71,12 +81,15 @@ def add_parser(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.from_us is not None and args.to_us is not None and args.to_us <= args.from_us:
-        raise UsageError("--to must be after --from")
+    _check_arguments(args)
     if args.input is not None:
         check_input_file(args.input)
     config = load_config(args.config)
-    run = AuditRun(config, args.from_us, args.to_us)
+    html = args.format == "html"
+    compare = comparison_range(args.from_us, args.to_us, args.compare_from, args.compare_to)
+    ledger = None if args.ledger is None else Ledger()
+    run = AuditRun(config, args.from_us, args.to_us, compare=compare if html else None,
+                   charts=html, cycles=ledger)
     rejects: IO[str] | None = None
     try:
         if args.rejects is not None:
@@ -94,16 +107,22 @@ def run(args: argparse.Namespace) -> int:
         raise NothingAccepted(
             f"{source}: {_nothing_accepted(run, unit, args.rejects is not None)}"
         )
-    report = run.report()
-    text = (
-        json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        if args.format == "json" else render_table(report)
-    )
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
+    write_outputs(args, run, ledger, compare, args.tz or ZoneInfo("UTC"))
     return 0
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    if args.from_us is not None and args.to_us is not None and args.to_us <= args.from_us:
+        raise UsageError("--to must be after --from")
+    if (args.compare_from is None) != (args.compare_to is None):
+        raise UsageError("--compare-from and --compare-to go together: give both")
+    if args.compare_from is not None and args.compare_to <= args.compare_from:
+        raise UsageError("--compare-to must be after --compare-from")
+    if args.format != "html" and (args.tz is not None or args.compare_from is not None):
+        raise UsageError("--tz, --compare-from and --compare-to apply to --format html only")
+    if args.ledger is not None and args.ledger.suffix not in LEDGER_SUFFIXES:
+        raise UsageError(f"--ledger {args.ledger}: name a .csv or .jsonl file (the "
+                         "extension chooses the format)")
 
 
 def _nothing_accepted(run: AuditRun, unit: str, rejects_written: bool) -> str:
@@ -131,6 +150,4 @@ def _replay_topic(
     except TopicReadError as error:
         raise UsageError(str(error)) from error
     if repeated:
-        print(f"carepulse replay: skipped {repeated} repeated dead letter"
-              f"{'s' * (repeated > 1)} (same source topic, partition and offset as an "
-              "earlier one)", file=sys.stderr)
+        print(f"carepulse replay: {repeated_dead_letters_note(repeated)}", file=sys.stderr)

@@ -12,26 +12,31 @@ send a record without both).
 Dead letters are at least once: a rejected record applied again after a crash, restart
 or rebalance (the events after the last checkpoint are) is dead-lettered again, so the
 DLQ may hold several copies of one rejected record. Its source topic, partition and
-offset headers identify it: `dead_letter_source` gives that key, and readers keep the
-first record of each (`replay --topic` on the DLQ does; `dlq_records_unique`).
+offset headers identify it, and readers keep the first record of each (`replay --topic`
+on the DLQ and `carepulse dlq` do; `dlq_records_unique`). `read_dead_letter` gives a
+reader all the headers say (the source positions `replay --topic` and `carepulse dlq`
+write in their rejects files).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from schemas.rejections import Rejection
+from schemas.rejections import REJECT_REASONS, Rejection, RejectReason
 
 Headers = list[tuple[str, bytes]]
 DeadLetter = tuple[bytes | None, bytes | None, Headers]
 SOURCE_TOPIC = "carepulse-source-topic"
 SOURCE_PARTITION = "carepulse-source-partition"
 SOURCE_OFFSET = "carepulse-source-offset"
-Source = tuple[bytes, bytes, bytes]
-"""A dead letter's source topic, partition and offset, as their header bytes."""
+REASON = "carepulse-reason"
+FIELD = "carepulse-field"
+KEY_BYTES = "carepulse-key-bytes"
+VALUE_BYTES = "carepulse-value-bytes"
 
 
 def dead_letter(
@@ -43,14 +48,14 @@ def dead_letter(
         (SOURCE_TOPIC, topic.encode()),
         (SOURCE_PARTITION, str(partition).encode()),
         (SOURCE_OFFSET, str(offset).encode()),
-        ("carepulse-reason", rejection.reason.encode()),
-        ("carepulse-field", rejection.field.encode()),
+        (REASON, rejection.reason.encode()),
+        (FIELD, rejection.field.encode()),
     ]
     if DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers) <= max_request_bytes:
         return key, b"" if key is None and value is None else value, headers
     sizes = [
-        ("carepulse-key-bytes", str(_size(key)).encode()),
-        ("carepulse-value-bytes", str(_size(value)).encode()),
+        (KEY_BYTES, str(_size(key)).encode()),
+        (VALUE_BYTES, str(_size(value)).encode()),
     ]
     return None, b"", headers + sizes
 
@@ -59,20 +64,66 @@ def _size(data: bytes | None) -> int:
     return 0 if data is None else len(data)
 
 
-def dead_letter_source(headers: Iterable[tuple[str, bytes | None]]) -> Source | None:
-    """The (source topic, partition, offset) that identify a dead letter; None for a
-    record without all three headers (not a CarePulse dead letter)."""
-    topic = partition = offset = None
-    for name, value in headers:
-        if name == SOURCE_TOPIC:
-            topic = value
-        elif name == SOURCE_PARTITION:
-            partition = value
-        elif name == SOURCE_OFFSET:
-            offset = value
-    if topic is None or partition is None or offset is None:
+@dataclass(frozen=True, slots=True)
+class DeadLetterHeaders:
+    """What a dead letter's headers say: where the rejected record lies, why it was
+    rejected, and, for a reference, the sizes of the record left at its source."""
+
+    topic: str
+    partition: int
+    offset: int
+    reason: RejectReason
+    field: str
+    key_bytes: int | None = None
+    value_bytes: int | None = None
+
+    @property
+    def is_reference(self) -> bool:
+        return self.value_bytes is not None
+
+    def rejection(self, revalidated: Rejection) -> Rejection:
+        """The record's rejection: `revalidated` (the reader's validation of the value),
+        except for a reference, whose empty value says nothing: too large, with its sizes."""
+        if self.value_bytes is None:
+            return revalidated
+        return Rejection("too_large", self.field,
+                         f"a reference: key {self.key_bytes or 0} bytes, value "
+                         f"{self.value_bytes} bytes, too large to copy; the record stays at "
+                         "its source offset")
+
+
+def read_dead_letter(headers: Iterable[tuple[str, bytes | None]]) -> DeadLetterHeaders | None:
+    """The headers of a CarePulse dead letter; None when one of the source, reason or
+    field headers is missing or malformed (not a CarePulse dead letter)."""
+    found = {name: value for name, value in headers if value is not None}
+    try:
+        reason = found[REASON].decode()
+        partition, offset = int(found[SOURCE_PARTITION]), int(found[SOURCE_OFFSET])
+        topic, field_path = found[SOURCE_TOPIC].decode(), found[FIELD].decode()
+        sizes = [int(found[name]) if name in found else None
+                 for name in (KEY_BYTES, VALUE_BYTES)]
+    except (KeyError, ValueError):  # UnicodeDecodeError is a ValueError
         return None
-    return topic, partition, offset
+    if reason not in REJECT_REASONS or partition < 0 or offset < 0:
+        return None
+    return DeadLetterHeaders(topic, partition, offset, reason, field_path,
+                             *sizes)
+
+
+@dataclass(slots=True)
+class DeadLetterRepeats:
+    """The dead letters a reader has seen, by source, and how many later copies it met."""
+
+    seen: set[tuple[str, int, int]] = field(default_factory=set)
+    repeated: int = 0
+
+    def is_repeat(self, letter: DeadLetterHeaders) -> bool:
+        source = (letter.topic, letter.partition, letter.offset)
+        if source in self.seen:
+            self.repeated += 1
+            return True
+        self.seen.add(source)
+        return False
 
 
 class HasHeaders(Protocol):
@@ -85,13 +136,10 @@ R = TypeVar("R", bound=HasHeaders)
 
 def dlq_records_unique(records: Iterable[R]) -> Iterator[R]:
     """The records of a DLQ without the later copies of a dead letter (same source
-    topic, partition and offset as an earlier one); records without those headers all
-    pass."""
-    seen: set[Source] = set()
+    topic, partition and offset as an earlier one); records that are not CarePulse dead
+    letters all pass."""
+    repeats = DeadLetterRepeats()
     for record in records:
-        source = dead_letter_source(record.headers)
-        if source is not None:
-            if source in seen:
-                continue
-            seen.add(source)
-        yield record
+        letter = read_dead_letter(record.headers)
+        if letter is None or not repeats.is_repeat(letter):
+            yield record

@@ -40,7 +40,7 @@ __all__ = [
     "InvalidLine",
     "ProduceError",
     "TokenBucket",
-    "ensure_topic",
+    "ensure_topic_at",
     "invalid_lines",
     "produce_file",
     "record_key",
@@ -150,11 +150,12 @@ def record_key(value: bytes) -> bytes | None:
     return None
 
 
-def ensure_topic(
+def ensure_topic_at(
     bootstrap_servers: str, topic: str, partitions: int, security: Mapping[str, Any] = EMPTY
 ) -> int:
-    """Creates `topic` with `partitions` partitions and the broker's default replication
-    factor; an existing topic is left as it is. Returns the partition count the topic
+    """`topics.ensure_topic` on the broker at `bootstrap_servers`, its errors as
+    `ProduceError`: creates `topic` with `partitions` partitions and the broker's default
+    replication factor; an existing topic is left as it is. Returns the partition count the topic
     has. `security`: `client_security` arguments."""
     try:
         with admin_client(bootstrap_servers, security, client_id="carepulse-produce",
@@ -187,7 +188,7 @@ def produce_file(
     refused = _connection_refused(bootstrap_servers)
     if refused is not None:
         raise ProduceError(f"broker {bootstrap_servers} unreachable: {refused}")
-    ensure_topic(bootstrap_servers, topic, partitions, security)
+    ensure_topic_at(bootstrap_servers, topic, partitions, security)
     try:
         producer = KafkaProducer(
             bootstrap_servers=bootstrap_servers,

@@ -42,7 +42,7 @@ from schemas.events import (
 from streams.kpi.conversation import OPEN, PENDING, Clock, Conversation
 from streams.kpi.dedupe import RecentIds
 from streams.kpi.labels import OTHER, LabelValues
-from streams.kpi.observers import ClockWatch, OpenCounts
+from streams.kpi.observers import ClockWatch, CycleObserver, OpenCounts
 from streams.kpi.settings import KpiSettings
 from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaBook, SlaTarget
@@ -77,6 +77,7 @@ class Engine:
     settled. With `keep_forgotten`, forgotten conversations are listed in `forgotten`
     (id and last state) for the caller to take: the live worker drops their checkpoint
     records. With `gauges`, open and waiting conversations are counted as they change.
+    With `cycles` (the audit ledger), each cycle's facts are told with its conversation id.
     `conversations` is the dict the engine keeps them in (the one the watch and the
     gauges were given), a new one by default."""
 
@@ -84,8 +85,10 @@ class Engine:
         self, settings: KpiSettings, sink: KpiSink, watch: ClockWatch | None = None,
         keep_forgotten: bool = False, gauges: OpenCounts | None = None,
         conversations: dict[str, Conversation] | None = None,
+        cycles: CycleObserver | None = None,
     ) -> None:
         self._sink = sink
+        self._cycles = cycles
         labels = LabelValues(settings.labels)
         self._channels, self._brands = labels.channels, labels.brands
         self._sla = SlaBook(settings.sla_policies)
@@ -241,6 +244,8 @@ class Engine:
         if self.gauges is not None:
             self.gauges.opened((brand, channel))
         policy = conv.policy = self._sla.match(channel, priority)
+        if self._cycles is not None:
+            self._cycles.opened(conversation_id, conv, reopen)
         if policy is not None:
             self._start_response_clock(conversation_id, conv, "first_response", at_us)
             self._start_clock(conversation_id, conv, "resolution", "resolution", at_us)
@@ -274,6 +279,8 @@ class Engine:
             conv.resolution_deadline_us, conv.resolution_risk_us = deadline_us, risk_us
         if self.watch is not None:
             self.watch.armed(conversation_id, conv, clock)
+        if self._cycles is not None:
+            self._cycles.armed(conversation_id, target, deadline_us)
 
     def _end_clock(
         self, conversation_id: str, conv: Conversation, clock: Clock, at_us: int,
@@ -292,11 +299,15 @@ class Engine:
                 conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False,
                 deadline_us, conv.team_at(deadline_us),
             )
+            if self._cycles is not None:
+                self._cycles.settled(conversation_id, target, False, deadline_us)
         elif count_met:
             self._sink.sla_outcome(
                 conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, True, at_us,
                 team,
             )
+            if self._cycles is not None:
+                self._cycles.settled(conversation_id, target, True, at_us)
         if self.watch is not None:
             self.watch.stopped(conversation_id, conv, clock, at_us)
         conv.clear_clock(clock)
@@ -365,6 +376,11 @@ class Engine:
                 channel, brand, at_us, self._duration_us(start_us, at_us), business_us,
                 event.agent_id, team,
             )
+            if self._cycles is not None:  # the same duration (and skew flag) again
+                self._cycles.first_response(
+                    event.conversation_id, at_us, self._duration_us(start_us, at_us),
+                    business_us,
+                )
         if conv.waiting_since_us is not None:
             sink.reply_wait(
                 channel, brand, at_us, self._duration_us(conv.waiting_since_us, at_us)
@@ -420,6 +436,10 @@ class Engine:
             channel, brand, at_us, self._duration_us(start_us, at_us),
             event.resolved_by, event.agent_id, team, conv.agent_replies == 1,
         )
+        if self._cycles is not None:  # the same duration (and skew flag) again
+            self._cycles.resolved(
+                event.conversation_id, at_us, self._duration_us(start_us, at_us)
+            )
         pending_us = conv.pending_us
         if conv.status == PENDING and at_us > conv.pending_since_us:
             pending_us += at_us - conv.pending_since_us
@@ -434,6 +454,8 @@ class Engine:
                 conv.policy.name, "resolution", conv.cycle_channel, conv.cycle_brand, True,
                 at_us, team,
             )
+            if self._cycles is not None:
+                self._cycles.settled(event.conversation_id, "resolution", True, at_us)
             conv.resolution_left_us = None
         else:
             self._end_clock(event.conversation_id, conv, "resolution", at_us, team=team)
@@ -522,12 +544,14 @@ class Engine:
         policy = conv.policy
         assert policy is not None and policy.resolution_us is not None
         conv.resolution_left_us = None
-        conv.resolution_deadline_us = policy.deadline_us(at_us, left_us)
+        deadline_us = conv.resolution_deadline_us = policy.deadline_us(at_us, left_us)
         if self.watch is not None:
             conv.resolution_risk_us = policy.resumed_risk_us(
                 at_us, policy.resolution_us, left_us
             )
             self.watch.armed(conversation_id, conv, "resolution")
+        if self._cycles is not None:  # the deadline moved by the paused time
+            self._cycles.armed(conversation_id, "resolution", deadline_us)
 
     def _on_assigned(
         self, event: ConversationAssigned, at_us: int, channel: str, brand: str

@@ -173,8 +173,6 @@ class LiveWorker:
             state = await self._state(message.partition)
             if state is None:
                 return  # revoked while buffered or restored: its new owner applies it
-        elif message.partition not in self.owned:
-            return
         if message.offset > state.next_offset:
             await self._read_skipped(state, message.offset)
         offset, value = message.offset, message.value
@@ -309,8 +307,14 @@ class LiveWorker:
 
     def assign(self, partitions: Iterable[int]) -> None:
         """The partitions of a new assignment: a parked state whose changelog partition
-        nobody wrote to since its checkpoint is used again; the others are restored."""
+        nobody wrote to since its checkpoint is used again; the others are restored. A
+        state outside the assignment (revoked without a revocation call) is dropped, so
+        every state held belongs to an owned partition."""
         self.owned = set(partitions)
+        for partition in set(self.states) - self.owned:
+            del self.states[partition]
+        self._pending = [e for e in self._pending if e.message.partition in self.owned]
+        self._inbox = [e for e in self._inbox if e.message.partition in self.owned]
         self._known_ends.clear()
         parked, self._parked = self._parked, {}
         to_restore = sorted(self.owned - set(self.states) - set(self._restoring))

@@ -5,7 +5,8 @@ text, labels, the meaning docs/metrics.md shows and, where it reads the state la
 state's key for it (a `LiveTotals` counter, a histogram, a window gauge). The collector
 takes names, help texts and labels from here, `series_bound` counts the families' label
 values, and `python -m streams.metrics.catalogue --markdown` writes docs/metrics.md's
-table (tests/contract/test_docs.py fails when the committed table differs).
+two tables, the families and their cardinality (tests/contract/test_docs.py fails when
+a committed table differs).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Literal, get_args
 
 from schemas.events import SURVEY_SCALES, AuthorType, ResolvedBy
 from schemas.rejections import REJECT_REASONS
 from streams.config import CarePulseConfig
+from streams.config.loading import load_config
 from streams.kpi.labels import NO_TOPIC, OTHER
 from streams.kpi.sla import SlaBook
 from streams.state.totals import AGENT_HISTOGRAM, BUCKET_BOUNDS_SECONDS, HISTOGRAMS
@@ -281,12 +284,43 @@ def markdown_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def markdown_cardinality(configs: Mapping[str, CarePulseConfig]) -> str:
+    """docs/metrics.md's cardinality table: for each set of labels, its families and the
+    most series they show under each of `configs` (column title -> configuration), and
+    the total, which is `series_bound`."""
+    counts = {title: label_counts(config) for title, config in configs.items()}
+    groups: dict[tuple[str, ...], list[Family]] = {}
+    for family in FAMILIES:
+        groups.setdefault(family.labels, []).append(family)
+    lines = ["| labels | families | " + " | ".join(configs) + " |",
+             "|---|---|" + "---:|" * len(configs)]
+    for labels, families in groups.items():
+        histograms = sum(family.kind == "histogram" for family in families)
+        plural = "s" if histograms > 1 else ""
+        kinds = f"{len(families)}" + (f" ({histograms} histogram{plural})" if histograms else "")
+        series = [f"{sum(family_series(f, counts[title]) for f in families):,}"
+                  for title in configs]
+        lines.append(f"| {', '.join(labels) or '—'} | {kinds} | {' | '.join(series)} |")
+    totals = [f"**{sum(family_series(f, counts[title]) for f in FAMILIES):,}**"
+              for title in configs]
+    lines.append(f"| **all** | {len(FAMILIES)} | {' | '.join(totals)} |")
+    return "\n".join(lines) + "\n"
+
+
+def documented_configs(repository: Path) -> dict[str, CarePulseConfig]:
+    """The configurations docs/metrics.md's cardinality table has a column for."""
+    example = "examples/carepulse.toml"
+    return {"defaults": CarePulseConfig(), example: load_config(repository / example)}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args != ["--markdown"]:
-        print("usage: python -m streams.metrics.catalogue --markdown", file=sys.stderr)
+        print("usage: python -m streams.metrics.catalogue --markdown  (from the repository "
+              "root: prints docs/metrics.md's two generated tables)", file=sys.stderr)
         return 2
-    sys.stdout.write(markdown_table())
+    sys.stdout.write(markdown_table() + "\n"
+                     + markdown_cardinality(documented_configs(Path.cwd())))
     return 0
 
 

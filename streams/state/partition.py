@@ -244,13 +244,16 @@ class PartitionState:
         segments: dict[int, bytes] = {}
         versions: dict[bytes, list[tuple[int, int, Any]]] = {}  # id -> (sequence, slot, data)
         window_records: list[tuple[bytes, bytes]] = []
+        highest_sequence = 0  # of the conversation and segment records
         for key, value in records:
             kind, name = split_name(key.removeprefix(state._prefix))
             if kind in CONVERSATION_KINDS:
                 sequence, data = decode_conversation(value)
                 versions.setdefault(name, []).append((sequence, int(kind[1:]), data))
+                highest_sequence = max(highest_sequence, sequence)
             elif kind == SEGMENTS:
                 segments[int(name)] = value
+                highest_sequence = max(highest_sequence, int(name))
             elif kind == META:
                 meta = decode_meta(value)
             elif kind == WINDOWS:
@@ -269,10 +272,7 @@ class PartitionState:
         ]
         # The next checkpoint's sequence is above every record's, committed or not: a
         # record of an interrupted checkpoint can never pass for a newer committed one.
-        state._sequence = max(
-            meta["sequence"], highest_window_sequence, *segments,
-            *(sequence for candidates in versions.values() for sequence, _, _ in candidates),
-        )
+        state._sequence = max(meta["sequence"], highest_window_sequence, highest_sequence)
         state.engine.rearm_expiry()
         assert state.engine.forgotten is not None
         state._forgotten += [conversation_id for conversation_id, _ in state.engine.forgotten]

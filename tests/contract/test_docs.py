@@ -20,7 +20,12 @@ from schemas.events import EVENT_TYPES, Event, MessageReceived
 from schemas.rejections import REJECT_REASONS
 from streams.config import CarePulseConfig, MetricsConfig, load_config
 from streams.config.loading import _unwrapped
-from streams.metrics.catalogue import markdown_table
+from streams.metrics.catalogue import (
+    documented_configs,
+    markdown_cardinality,
+    markdown_table,
+    series_bound,
+)
 from streams.metrics.collector import WorkerCollector
 from streams.state.partition import PartitionState
 from streams.testing import Scenario, report_of
@@ -214,6 +219,18 @@ def test_the_metrics_table_is_the_one_generated_from_the_catalogue() -> None:
     assert committed == markdown_table().splitlines(), (
         "docs/metrics.md's table drifted: regenerate it with "
         "`python -m streams.metrics.catalogue --markdown`")
+
+
+def test_the_cardinality_table_is_the_one_generated_from_the_catalogue() -> None:
+    committed = [line for line in _sections(_text("metrics.md"))["Cardinality"].splitlines()
+                 if line.startswith("|")]
+    configs = documented_configs(ROOT)
+    assert committed == markdown_cardinality(configs).splitlines(), (
+        "docs/metrics.md's cardinality table drifted: regenerate it with "
+        "`python -m streams.metrics.catalogue --markdown`")
+    totals = [cell.strip() for cell in committed[-1].strip("|").split("|")][2:]
+    assert totals == ["**1,851**", "**7,255**"]
+    assert totals == [f"**{series_bound(config):,}**" for config in configs.values()]
 
 
 def test_the_event_contract_documents_every_type_field_and_reason() -> None:

@@ -129,6 +129,7 @@ def _venv_up_to_date() -> bool:
         and stamp.stat().st_mtime >= (ROOT / "pyproject.toml").stat().st_mtime
         and compile_core.up_to_date()
         and shutil.which("promtool") is not None and shutil.which("amtool") is not None
+        and shutil.which("chromium") is not None
     )
 
 
@@ -203,14 +204,19 @@ def test_the_demo_installs_only_what_it_runs(sandbox: Sandbox) -> None:
     assert calls[-1] == "carepulse demo --rate 5"
 
 
-def test_the_test_path_installs_the_development_tools_and_prometheus_tools(
+def test_the_test_path_installs_the_development_tools_prometheus_tools_and_chromium(
     sandbox: Sandbox,
 ) -> None:
     done = sandbox.bash("source scripts/setup.sh --dev")
     assert done.returncode == 0
     assert "python -m pip install --quiet -e .[dev]" in sandbox.calls()
-    # no promtool on this PATH, not root and no sudo: the tools are asked for, by name
-    assert "setup: promtool/amtool missing and not root (no sudo)" in done.stderr
+    # no promtool or chromium on this PATH, not root and no sudo: asked for, by name
+    assert ("setup: promtool and amtool missing and not root (no sudo): install the Debian "
+            "package(s) prometheus prometheus-alertmanager; the rule tests fail until "
+            "then") in done.stderr
+    assert ("setup: chromium missing and not root (no sudo): install the Debian package(s) "
+            "chromium fonts-liberation; the HTML report's rendering test fails until "
+            "then") in done.stderr
 
 
 def test_an_up_to_date_install_installs_nothing_and_serves_the_demo(sandbox: Sandbox) -> None:

@@ -41,7 +41,7 @@ from streams.config import load_config
 from streams.kafka.broker import free_port
 from streams.kafka.group_repair import clear_departed_leader
 from streams.kafka.group_watchdog import WORKER_PROTOCOL
-from streams.kafka.produce import ensure_topic, record_key
+from streams.kafka.produce import ensure_topic_at, record_key
 from streams.testing.simulate import write_file
 from tests.live.fixtures import Samples, WorkerProcess, merged, metrics_mismatches, worker_config
 
@@ -617,7 +617,7 @@ def run_schedule(
     chaos = ChaosRun(schedule, broker_url, workdir, limits or Limits(), say)
     say(schedule.describe())
     try:
-        ensure_topic(broker_url, chaos.topic, schedule.partitions)
+        ensure_topic_at(broker_url, chaos.topic, schedule.partitions)
         records = chaos.records()
         chaos.start_workers(environment or {})
         if chaos.formed():

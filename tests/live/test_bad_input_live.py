@@ -19,7 +19,7 @@ from schemas.rejections import REJECT_REASONS
 from streams.audit.replay import replay_lines
 from streams.audit.report import AuditRun
 from streams.config import CarePulseConfig
-from streams.kafka.produce import ensure_topic
+from streams.kafka.produce import ensure_topic_at
 from streams.testing.simulate import generate_lines
 from tests.live.fixtures import (
     AnyBroker,
@@ -45,7 +45,7 @@ Sent = tuple[Malformed | None, int, int]  # the bad record (None if valid), part
 def produce(broker: AnyBroker, topic: str, records: list[tuple[bytes | None, bytes | None,
                                                                Malformed | None]]) -> list[Sent]:
     """Sends in order; returns where each record landed."""
-    ensure_topic(broker.url, topic, 4)
+    ensure_topic_at(broker.url, topic, 4)
     producer = KafkaProducer(bootstrap_servers=broker.url, linger_ms=5, batch_size=256 * 1024,
                              max_request_size=4 * HUGE_RECORD_BYTES)
     futures = [(producer.send(topic, key=key, value=value), bad)

@@ -28,7 +28,7 @@ from kafka import KafkaProducer
 
 from streams.audit.report import AuditRun
 from streams.kafka.broker import free_port
-from streams.kafka.produce import ensure_topic, record_key, records
+from streams.kafka.produce import ensure_topic_at, record_key, records
 from streams.testing.simulate import write_file
 from tests.live.fixtures import (
     AnyBroker,
@@ -67,7 +67,7 @@ def codec_topics(
     try:
         for codec, (_, partitions) in CODECS.items():
             name = f"codec-{codec}"
-            ensure_topic(broker.url, f"{name}.events", partitions)
+            ensure_topic_at(broker.url, f"{name}.events", partitions)
             port = free_port()
             config = worker_config(tmp_path / f"{name}.toml", name, port)
             worker = WorkerProcess(config, broker.url, port, tmp_path / f"{name}.log").start()

@@ -10,13 +10,13 @@ from kafka import KafkaProducer
 from streams.config import KafkaConfig
 from streams.kafka.broker import EmbeddedBroker
 from streams.kafka.gaps import read_range
-from streams.kafka.produce import ensure_topic
+from streams.kafka.produce import ensure_topic_at
 
 pytestmark = pytest.mark.broker
 
 
 def test_a_range_of_offsets_is_read_exactly(embedded_broker: EmbeddedBroker) -> None:
-    ensure_topic(embedded_broker.url, "gaps.events", 2)
+    ensure_topic_at(embedded_broker.url, "gaps.events", 2)
     producer = KafkaProducer(bootstrap_servers=embedded_broker.url)
     for number in range(10):
         producer.send("gaps.events", value=b"record-%d" % number, partition=1)

@@ -1,6 +1,6 @@
 """Privacy: during a full simulated scenario with bad lines, no customer id, conversation
 id or message field value appears in `/metrics`, in the worker's log at INFO, in the
-dead letters' headers or in the CLI's messages."""
+dead letters' headers, in the CLI's messages or in what `carepulse dlq` prints."""
 
 from __future__ import annotations
 
@@ -98,6 +98,8 @@ def test_no_private_value_reaches_metrics_logs_headers_or_cli_messages(
     replayed_dlq = run_cli(capsys, "replay", "--topic", "privacy.dlq", "--broker", broker.url,
                            "--rejects", tmp_path / "rejects.jsonl", "--format", "table")
     replayed_file = run_cli(capsys, "replay", "--input", events, "--format", "json")
+    dlq = run_cli(capsys, "dlq", "--topic", "privacy.dlq", "--broker", broker.url)
+    assert (dlq[0], len(dlq[1].splitlines())) == (0, rejected)
     assert worker.stop() == 0
     log = worker.log.read_bytes()
     assert b"INFO" in log and b"carepulse_events_rejected_total" in exposition
@@ -108,6 +110,7 @@ def test_no_private_value_reaches_metrics_logs_headers_or_cli_messages(
         "produce output": (sent[1] + sent[2]).encode(),
         "replay --topic DLQ errors": replayed_dlq[2].encode(),
         "replay --input errors": replayed_file[2].encode(),
+        "dlq output": (dlq[1] + dlq[2]).encode(),
     }
     for name, text in outputs.items():
         leaked = found(text) & secrets

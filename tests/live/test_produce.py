@@ -21,7 +21,7 @@ from kafka import KafkaConsumer, TopicPartition
 from streams.cli.main import main
 from streams.kafka import produce as produce_module
 from streams.kafka.broker import EmbeddedBroker, free_port
-from streams.kafka.produce import TokenBucket, record_key
+from streams.kafka.produce import record_key
 from streams.kafka.topics import topic_partition_count
 from streams.testing import Scenario
 from streams.testing.simulate import generate_lines
@@ -241,43 +241,10 @@ def test_rate_paces_sending(
     assert elapsed_seconds >= 0.45  # 99 intervals of 5 ms after the first event
 
 
-def test_token_bucket_does_not_drift_when_sleeps_overshoot() -> None:
-    now_seconds = [0.0]
-
-    def oversleep(seconds: float) -> None:
-        now_seconds[0] += seconds * 1.3 + 0.0001
-
-    bucket = TokenBucket(1000.0, clock=lambda: now_seconds[0], sleep=oversleep)
-    for _ in range(100_001):
-        bucket.take()
-    assert now_seconds[0] == pytest.approx(100.0, abs=0.01)
 
 
-def test_token_bucket_bounds_the_catch_up_burst_after_a_stall() -> None:
-    now_seconds = [0.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now_seconds[0] += seconds
-
-    bucket = TokenBucket(100.0, burst_seconds=0.1, clock=lambda: now_seconds[0], sleep=sleep)
-    bucket.take()
-    now_seconds[0] += 60.0  # a minute-long stall
-    for _ in range(10):  # ten tokens (0.1 s worth) are banked, not 6,000
-        bucket.take()
-    assert slept == []
-    bucket.take()
-    assert slept == [pytest.approx(0.01)]
 
 
-@pytest.mark.parametrize("rate", ["0", "-5", "fast", "inf"])
-def test_rate_must_be_a_positive_number(capsys: pytest.CaptureFixture[str], rate: str,
-                                        tmp_path: Path) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["produce", "--input", str(tmp_path / "x.jsonl"), "--rate", rate])
-    assert exit_info.value.code == 2
-    assert "is not a positive number of events/s" in capsys.readouterr().err
 
 
 def test_produce_to_a_closed_port_fails_at_once(
@@ -326,12 +293,6 @@ def test_produce_waits_for_a_broker_that_does_not_answer_then_fails_in_one_line(
     assert elapsed_seconds >= 0.9
 
 
-def test_produce_of_a_missing_file_fails_in_one_line(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    code, _, err = run_cli(capsys, "produce", "--input", tmp_path / "nope.jsonl")
-    assert (code, err) == (2, f"carepulse produce: error: {tmp_path / 'nope.jsonl'}: "
-                              "no such file\n")
 
 
 def test_skip_invalid_sends_the_valid_lines_and_lists_the_rejected_ones(

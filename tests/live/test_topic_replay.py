@@ -27,7 +27,7 @@ from streams.cli.main import main
 from streams.config import CarePulseConfig
 from streams.kafka.broker import EmbeddedBroker, free_port
 from streams.kafka.dlq import dead_letter
-from streams.kafka.produce import ensure_topic, record_key
+from streams.kafka.produce import ensure_topic_at, record_key
 from streams.testing import Scenario
 from streams.testing.simulate import generate_lines
 from tests.helpers import run_cli
@@ -52,7 +52,7 @@ def publish_in_batches(
     """Sends `lines` as `carepulse produce` places them (key = conversation_id, murmur2;
     unkeyed lines by line number), but in batches of `records_per_batch` records, so the
     last batch of a partition holds several. Returns each line's (partition, offset)."""
-    ensure_topic(broker.url, topic, PARTITIONS)
+    ensure_topic_at(broker.url, topic, PARTITIONS)
     by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
     for number, line in enumerate(lines):
         key = record_key(line)
@@ -199,18 +199,27 @@ def test_records_produced_after_the_start_are_left_out(
     assert run.rejected == {}
 
 
-def test_a_record_without_value_is_rejected_and_reported_with_raw_null(
-    embedded_broker: EmbeddedBroker, topic: str, tmp_path: Path
-) -> None:
-    ensure_topic(embedded_broker.url, topic, 1)
-    producer = KafkaProducer(bootstrap_servers=embedded_broker.url)
-    producer.send(topic, key=b"c-1", value=None)
+def replay_one_record(
+    broker: EmbeddedBroker, topic: str, tmp_path: Path, key: bytes | None,
+    value: bytes | None, headers: list[tuple[str, bytes]],
+) -> tuple[AuditRun, Path]:
+    """Sends one record to `topic` and replays it: the run and its rejects file."""
+    producer = KafkaProducer(bootstrap_servers=broker.url)
+    producer.send(topic, key=key, value=value, headers=headers)
     producer.flush()
     producer.close()
     run = AuditRun(CarePulseConfig())
     rejects = tmp_path / "rejects.jsonl"
     with rejects.open("w", encoding="utf-8") as out:
-        replay_topic(embedded_broker.url, topic, run, out)
+        replay_topic(broker.url, topic, run, out)
+    return run, rejects
+
+
+def test_a_record_without_value_is_rejected_and_reported_with_raw_null(
+    embedded_broker: EmbeddedBroker, topic: str, tmp_path: Path
+) -> None:
+    ensure_topic_at(embedded_broker.url, topic, 1)
+    run, rejects = replay_one_record(embedded_broker, topic, tmp_path, b"c-1", None, [])
     assert run.rejected == {"invalid_json": 1}
     entry = json.loads(rejects.read_text(encoding="utf-8"))
     assert (entry["partition"], entry["offset"], entry["raw"]) == (0, 0, None)
@@ -223,7 +232,7 @@ def test_a_dlq_replays_each_dead_letter_once_however_often_it_was_sent(
     """Dead letters are at least once: a worker that restarts dead-letters the rejects
     after its last checkpoint again. `replay --topic <dlq>` lists and counts each source
     record once; a rejected record without the source headers is never merged."""
-    ensure_topic(embedded_broker.url, topic, 2)
+    ensure_topic_at(embedded_broker.url, topic, 2)
     producer = KafkaProducer(bootstrap_servers=embedded_broker.url)
     rejection = Rejection("invalid_json", "", "expected value")
     for offset in (10, 11, 10, 12, 11, 10):  # three dead letters, sent 3, 2 and 1 times
@@ -244,12 +253,35 @@ def test_a_dlq_replays_each_dead_letter_once_however_often_it_was_sent(
     raws = sorted(json.loads(line)["raw"] for line in rejects.read_text().splitlines())
     assert raws == ["{no headers", "{no headers", "{not json 10", "{not json 11",
                     "{not json 12"]
+    # a dead letter is listed where its record lies on the input topic, not on the DLQ;
+    # the records without headers at theirs: partition 0 got 4 dead letters, then them
+    where = sorted((entry.get("topic", ""), entry["partition"], entry["offset"])
+                   for entry in map(json.loads, rejects.read_text().splitlines()))
+    assert where == [("", 0, 4), ("", 0, 5), ("care.events", 1, 10), ("care.events", 1, 11),
+                     ("care.events", 1, 12)]
+
+
+def test_a_dlq_reference_is_counted_and_listed_as_too_large_with_its_sizes(
+    embedded_broker: EmbeddedBroker, topic: str, tmp_path: Path,
+) -> None:
+    """A record too large to copy is dead-lettered as a reference with an empty value:
+    the replay counts the reason the worker found, not the empty value's."""
+    ensure_topic_at(embedded_broker.url, topic, 1)
+    key, value, headers = dead_letter(Rejection("too_large", "", "record of 1020000 bytes"),
+                                      "care.events", 2, 40, b"c-1", b"x" * 1_020_000, 1_000_000)
+    run, rejects = replay_one_record(embedded_broker, topic, tmp_path, key, value, headers)
+    assert run.rejected == {"too_large": 1}
+    assert json.loads(rejects.read_text(encoding="utf-8")) == {
+        "topic": "care.events", "partition": 2, "offset": 40, "reason": "too_large",
+        "field": "", "detail": "a reference: key 3 bytes, value 1020000 bytes, too large to "
+                               "copy; the record stays at its source offset", "raw": "",
+    }
 
 
 def test_an_empty_topic_has_nothing_to_report_unless_allowed(
     capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker, topic: str
 ) -> None:
-    ensure_topic(embedded_broker.url, topic, PARTITIONS)
+    ensure_topic_at(embedded_broker.url, topic, PARTITIONS)
     code, out, err = run_cli(capsys, "replay", "--topic", topic, "--broker", embedded_broker.url)
     assert (code, out) == (3, "")
     assert err == (f"carepulse replay: topic {topic!r}: no event accepted: 0 records read; "
@@ -290,3 +322,27 @@ def test_replay_takes_exactly_one_of_input_and_topic(
             main(argv)
         assert exit_info.value.code == 2
         assert "--input" in capsys.readouterr().err
+
+
+def test_the_html_page_and_the_ledger_of_a_topic_are_those_of_its_file(
+    capsys: pytest.CaptureFixture[str], embedded_broker: EmbeddedBroker,
+    filled: tuple[str, Path, Placement], tmp_path: Path,
+) -> None:
+    topic, path, _ = filled
+    bounds = ("--from", "2026-11-02T03:00:00Z", "--to", "2026-11-02T05:00:00Z")
+    outputs = {}
+    for name, source in (("topic", ("--topic", topic, "--broker", embedded_broker.url)),
+                         ("file", ("--input", path))):
+        (tmp_path / name).mkdir()
+        page, ledger = tmp_path / name / "report.html", tmp_path / name / "ledger.csv"
+        code, _, err = run_cli(capsys, "replay", *source, *bounds, "--format", "html",
+                               "--tz", "Europe/Rome", "--out", page, "--ledger", ledger)
+        assert code == 0
+        outputs[name] = (page.read_bytes(), ledger.read_bytes(),
+                         err.replace(str(ledger), "LEDGER"))
+    assert outputs["topic"] == outputs["file"]
+    page, ledger, err = outputs["file"]
+    assert b"Changes: against 2026-11-02T01:00:00Z to 2026-11-02T03:00:00Z</p>" in page
+    assert len(ledger.splitlines()) > 100
+    assert b"<br>ledger ledger.csv sha256:" in page
+    assert err.startswith("carepulse replay: report sha256:")

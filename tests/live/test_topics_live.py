@@ -15,7 +15,7 @@ import pytest
 
 from streams.config import CarePulseConfig
 from streams.kafka.broker import EmbeddedBroker
-from streams.kafka.produce import ensure_topic, produce_file
+from streams.kafka.produce import ensure_topic_at, produce_file
 from streams.kafka.topics import (
     TopicSetupError,
     changelog_topic_name,
@@ -59,7 +59,7 @@ def test_a_missing_input_topic_and_its_changelog_are_created_with_the_configured
 def test_an_existing_topic_keeps_its_count_and_the_changelog_follows_it(
     embedded_broker: EmbeddedBroker,
 ) -> None:
-    ensure_topic(embedded_broker.url, "prepare-existing.events", 12)
+    ensure_topic_at(embedded_broker.url, "prepare-existing.events", 12)
     assert prepare_topics(config_for(embedded_broker.url, "prepare-existing", 4)) == 12
     changelog = changelog_topic_name(config_for(embedded_broker.url, "prepare-existing", 4).kafka)
     assert topic_partition_count(embedded_broker.url, changelog) == 12
@@ -68,8 +68,8 @@ def test_an_existing_topic_keeps_its_count_and_the_changelog_follows_it(
 def test_a_changelog_of_another_count_is_refused_in_one_line_saying_what_to_do(
     embedded_broker: EmbeddedBroker, tmp_path: Path,
 ) -> None:
-    ensure_topic(embedded_broker.url, "prepare-clash.events", 6)
-    ensure_topic(embedded_broker.url, "prepare-clash-state-changelog", 4)
+    ensure_topic_at(embedded_broker.url, "prepare-clash.events", 6)
+    ensure_topic_at(embedded_broker.url, "prepare-clash-state-changelog", 4)
     with pytest.raises(TopicSetupError, match=r"has 4 partitions .* has 6: .* new kafka\.app_id"):
         prepare_topics(config_for(embedded_broker.url, "prepare-clash", 4))
     config = tmp_path / "clash.toml"

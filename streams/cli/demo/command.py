@@ -187,7 +187,7 @@ def _start(
 def _start_broker(
     stack: contextlib.ExitStack, port: int, topic: str, partitions: int
 ) -> EmbeddedBroker:
-    from streams.kafka.produce import ProduceError, ensure_topic
+    from streams.kafka.produce import ProduceError, ensure_topic_at
 
     broker = EmbeddedBroker(port=port, host=HOST)
     try:
@@ -196,7 +196,7 @@ def _start_broker(
         raise DemoError(str(error).splitlines()[0]) from error
     stack.callback(broker.stop)
     try:
-        ensure_topic(broker.url, topic, partitions)
+        ensure_topic_at(broker.url, topic, partitions)
     except ProduceError as error:
         raise DemoError(str(error)) from error
     return broker

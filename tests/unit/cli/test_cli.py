@@ -219,7 +219,8 @@ def test_table_format_shows_the_events_and_the_digest(
     code, table, err = run(capsys, "replay", "--input", field_log, "--format", "table")
     assert (code, err) == (0, "")
     lines = table.splitlines()
-    assert lines[0] == "CarePulse audit report 2026-11-20T10:00:00Z .. 2026-11-20T10:20:01Z"
+    assert lines[0] == (
+        "CarePulse audit report 2026-11-20T10:00:00Z .. 2026-11-20T10:20:01Z (UTC)")
     events_at = lines.index("Events")
     assert lines[events_at + 1:events_at + 7] == [
         "  read          8",
@@ -658,7 +659,7 @@ def options() -> list[tuple[str, argparse.Action, bool]]:
 def test_every_subcommand_has_a_help_line_and_a_description() -> None:
     listed = {action.dest: action.help for action in subcommand_action()._choices_actions}
     assert set(listed) == set(subcommands()) == {
-        "replay", "produce", "broker", "worker", "demo", "simulate",
+        "replay", "produce", "broker", "worker", "demo", "simulate", "alerts", "dlq",
     }
     for name, subparser in subcommands().items():
         assert listed[name], name

@@ -84,6 +84,6 @@ def test_the_series_bound_of_the_demo_config_is_the_one_documented(
     config: CarePulseConfig,
 ) -> None:
     text = " ".join((REPO_ROOT / "docs" / "metrics.md").read_text().split())
-    documented = re.search(r"the demo's configuration \([^)]*\) ([\d,]+)\.", text)
+    documented = re.search(r"the demo's configuration \([^)]*\) the bound is ([\d,]+)\.", text)
     assert documented is not None
     assert int(documented[1].replace(",", "")) == series_bound(config)
