@@ -211,3 +211,33 @@ def test_the_sla_columns_of_a_hand_computed_story_as_json_lines(tmp_path: Path) 
         "met": 2, "breached": 1, "compliance": 0.666667}
     assert report["sla"]["default"]["resolution"] == {
         "met": 1, "breached": 1, "compliance": 0.5}
+
+
+def test_a_paused_resolution_clock_shows_its_moved_deadline_and_a_met_while_stopped(
+    tmp_path: Path,
+) -> None:
+    """Contract 1.1: c-1 stopped at 10:20 with 40 min left, resumed at 10:50: due 11:30,
+    met at 11:20; c-2 resolved at 12:00 while stopped: met (its row keeps the deadline
+    armed at its start)."""
+    s = Scenario()
+    s.message("10:00", "c-1")
+    s.status("10:20", "pending", "c-1")
+    s.status("10:50", "open", "c-1")
+    s.resolve("11:20", "c-1")
+    s.message("10:00", "c-2")
+    s.status("10:10", "pending", "c-2")
+    s.resolve("12:00", "c-2")
+    events, config, ledger = (tmp_path / "e.jsonl", tmp_path / "c.toml",
+                              tmp_path / "ledger.jsonl")
+    events.write_bytes(b"\n".join(s.lines()) + b"\n")
+    config.write_text('[[sla.policies]]\nname = "p"\nresolution_seconds = 3600\n'
+                      'pause_on = ["pending"]\n', encoding="utf-8")
+    assert main(["replay", "--input", str(events), "--config", str(config), "--ledger",
+                 str(ledger), "--out", str(tmp_path / "report.json")]) == 0
+    rows = {row["conversation_id"]: row for row in map(
+        json.loads, ledger.read_text(encoding="utf-8").splitlines())}
+    day = "2026-11-20T"
+    assert (rows["c-1"]["resolution_deadline"], rows["c-1"]["resolution_met"]) == (
+        f"{day}11:30:00Z", 1)
+    assert (rows["c-2"]["resolution_deadline"], rows["c-2"]["resolution_met"],
+            rows["c-2"]["resolution_breached"]) == (f"{day}11:00:00Z", 1, 0)
