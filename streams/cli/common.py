@@ -31,3 +31,19 @@ def check_input_file(path: Path) -> None:
         raise UsageError(f"{path}: no such file")
     if not path.is_file():
         raise UsageError(f"{path}: not a regular file")
+
+
+def check_listen_address(what: str, host: str, port: int, section: str) -> None:
+    """Refuses, before anything connects, an address a server of ours could not listen on
+    (`section`: the configuration section of its host and port)."""
+    from streams.kafka.broker import BrokerError, port_in_use
+
+    variables = f"CAREPULSE_{section.upper()}_HOST and CAREPULSE_{section.upper()}_PORT"
+    try:
+        taken = port_in_use(host, port)
+    except BrokerError as error:
+        raise UsageError(f"{what}: {error} (set by [{section}] host and port, or "
+                         f"{variables})") from error
+    if taken:
+        raise UsageError(f"{what} port {port} on {host} is already in use: choose another "
+                         f"with [{section}] port or CAREPULSE_{section.upper()}_PORT")

@@ -9,7 +9,7 @@ from importlib import metadata
 
 from schemas.events import EVENT_CONTRACT_VERSION
 from streams.audit.report import REPORT_SCHEMA
-from streams.cli import broker, produce, replay, simulate, worker
+from streams.cli import bridge, broker, ingest, produce, replay, simulate, worker
 from streams.cli.common import EXIT_NOTHING_ACCEPTED, NothingAccepted, UsageError, add_command
 from streams.cli.demo.command import add_arguments as add_demo_arguments
 from streams.cli.demo.command import run_demo_args
@@ -19,6 +19,7 @@ from streams.kafka.alerts import ALERT_SCHEMA
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "replay": replay.run, "produce": produce.run, "simulate": simulate.run,
     "broker": broker.run, "worker": worker.run, "demo": run_demo_args,
+    "ingest": ingest.run, "bridge": bridge.run,
 }
 
 
@@ -47,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     produce.add_parser(commands)
     broker.add_parser(commands)
     worker.add_parser(commands)
+    ingest.add_parser(commands)
+    bridge.add_parser(commands)
     add_demo_arguments(add_command(commands, "demo", "embedded broker, worker and simulated "
                                                      "live traffic, with a live summary"))
     simulate.add_parser(commands)

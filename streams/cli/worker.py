@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 
 from streams.cli.arguments import bootstrap_servers
-from streams.cli.common import CONFIG_HELP, Commands, UsageError, add_command
+from streams.cli.common import CONFIG_HELP, Commands, add_command, check_listen_address
 from streams.config import CarePulseConfig, load_config, with_environment
-from streams.kafka.broker import BrokerError, port_in_use
 
 
 def add_parser(commands: Commands) -> None:
@@ -37,12 +36,4 @@ def run(args: argparse.Namespace) -> int:
 def _check_metrics_address(config: CarePulseConfig) -> None:
     """Refuses, before anything connects, a /metrics address the worker could not listen
     on (it would crash a few seconds later, once Faust is up, with a traceback)."""
-    host, port = config.metrics.host, config.metrics.port
-    setting = "[metrics] host and port, or CAREPULSE_METRICS_HOST and CAREPULSE_METRICS_PORT"
-    try:
-        taken = port_in_use(host, port)
-    except BrokerError as error:
-        raise UsageError(f"/metrics: {error} (set by {setting})") from error
-    if taken:
-        raise UsageError(f"/metrics port {port} on {host} is already in use: choose another "
-                         "with [metrics] port or CAREPULSE_METRICS_PORT")
+    check_listen_address("/metrics", config.metrics.host, config.metrics.port, "metrics")

@@ -1,7 +1,7 @@
 """CarePulse configuration: one TOML file loaded into validated, frozen models.
 
 base.py: what sections share; kpis.py: the sections that change the numbers;
-deployment.py: [kafka], [metrics], [worker]; model.py: the whole file
+deployment.py: [kafka], [metrics], [worker], [ingest]; model.py: the whole file
 (`CarePulseConfig`, and the KPI layer's settings built from it); loading.py: the file
 and the environment. The names below are the package's interface.
 """
@@ -9,8 +9,10 @@ and the environment. The names below are the package's interface.
 from streams.config.base import ConfigError
 from streams.config.chatwoot import ChatwootConfig, ChatwootInbox
 from streams.config.deployment import (
+    IngestConfig,
     KafkaConfig,
     MetricsConfig,
+    TlsSection,
     WorkerConfig,
     bootstrap_servers_problem,
     port_problem,
@@ -39,8 +41,9 @@ from streams.config.model import CarePulseConfig
 __all__ = [
     "MAX_LABEL_VALUES", "AgentsConfig", "BrandsConfig", "CalendarConfig", "CarePulseConfig",
     "ChannelsConfig", "ChatwootConfig", "ChatwootInbox", "ConfigError", "DedupeConfig",
-    "KafkaConfig", "LimitsConfig",
+    "IngestConfig", "KafkaConfig", "LimitsConfig",
     "MetricsConfig", "MonthlyCosts", "QuickRepliesConfig", "SavingsConfig", "SlaConfig",
-    "SlaMatch", "SlaPolicy", "TeamsConfig", "ThresholdsConfig", "TopicsConfig", "WorkerConfig",
+    "SlaMatch", "SlaPolicy", "TeamsConfig", "ThresholdsConfig", "TlsSection", "TopicsConfig",
+    "WorkerConfig",
     "bootstrap_servers_problem", "load_config", "port_problem", "with_environment",
 ]

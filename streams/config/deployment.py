@@ -1,8 +1,9 @@
 """The deployment sections: where the worker and the Kafka commands connect and how
-(`[kafka]`), where `/metrics` is served and how it is protected (`[metrics]`), and how
-the live worker checkpoints (`[worker]`). None of them changes a number, except
-`[worker] resolved_grace_seconds` (when a resolved conversation is forgotten), which the
-replay follows too (model.py hands it to the KPI layer)."""
+(`[kafka]`), where `/metrics` is served and how it is protected (`[metrics]`), how
+the live worker checkpoints (`[worker]`), and where the HTTP gateway listens
+(`[ingest]`). None of them changes a number, except `[worker] resolved_grace_seconds`
+(when a resolved conversation is forgotten), which the replay follows too (model.py
+hands it to the KPI layer)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,27 @@ class KafkaConfig(Section):
     ssl_cafile: Path | None = None
 
 
-class MetricsConfig(Section):
+class TlsSection(Section):
+    """An HTTP server's optional TLS: `tls = true` serves HTTPS with `tls_certfile` and
+    `tls_keyfile` (PEM). `[metrics]` and `[ingest]` take these keys."""
+
+    tls: Annotated[bool, Strict()] = False
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+
+    @model_validator(mode="after")
+    def _tls_files(self) -> TlsSection:
+        if self.tls and (self.tls_certfile is None or self.tls_keyfile is None):
+            missing = "tls_certfile" if self.tls_certfile is None else "tls_keyfile"
+            raise KeyPathError(f"{self.section_name()}.{missing}", "required with tls = true")
+        return self
+
+    @classmethod
+    def section_name(cls) -> str:
+        return cls.__name__.removesuffix("Config").lower()
+
+
+class MetricsConfig(TlsSection):
     """Where `/metrics` is served, and how it is protected: `auth = "basic"` asks for
     `basic_auth_username` and the password held by the environment variable named
     `basic_auth_password_env` (never the file); `tls = true` serves HTTPS with
@@ -91,18 +112,25 @@ class MetricsConfig(Section):
     auth: Literal["none", "basic"] = "none"
     basic_auth_username: str = Field("prometheus", min_length=1)
     basic_auth_password_env: str = Field("CAREPULSE_METRICS_PASSWORD", min_length=1)
-    tls: Annotated[bool, Strict()] = False
-    tls_certfile: Path | None = None
-    tls_keyfile: Path | None = None
     agent_series: Annotated[bool, Strict()] = False
     team_series: Annotated[bool, Strict()] = False
 
-    @model_validator(mode="after")
-    def _tls_files(self) -> MetricsConfig:
-        if self.tls and (self.tls_certfile is None or self.tls_keyfile is None):
-            missing = "tls_certfile" if self.tls_certfile is None else "tls_keyfile"
-            raise KeyPathError(f"metrics.{missing}", "required with tls = true")
-        return self
+
+class IngestConfig(TlsSection):
+    """`carepulse ingest`, the HTTP gateway: where it listens (`CAREPULSE_INGEST_HOST`,
+    `CAREPULSE_INGEST_PORT` override), its limits, how long it waits for the broker's
+    acknowledgement before it answers 503, and the raw topic of each help desk
+    (`<raw_topic_prefix><platform>`). The bearer tokens of `/v1/events` come from the
+    variable `CAREPULSE_INGEST_TOKEN` and a help desk's webhook secret from
+    `CAREPULSE_<PLATFORM>_SECRET`, never from the file. `tls = true` serves HTTPS with
+    `tls_certfile` and `tls_keyfile` (PEM)."""
+
+    host: str = "127.0.0.1"
+    port: Port = 8088
+    max_body_bytes: Score = Field(1_048_576, ge=1024, le=64 * 1_048_576)
+    max_events_per_request: Score = Field(1000, ge=1, le=100_000)
+    ack_timeout_seconds: Annotated[float, Strict()] = Field(5.0, gt=0, le=120)
+    raw_topic_prefix: str = Field("care.raw.", pattern=r"^[A-Za-z0-9._-]*$")
 
 
 class WorkerConfig(Section):

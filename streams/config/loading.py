@@ -24,6 +24,8 @@ _ENVIRONMENT_KEYS = {
     "CAREPULSE_ALERTS_TOPIC": ("kafka", "alerts_topic"),
     "CAREPULSE_METRICS_HOST": ("metrics", "host"),
     "CAREPULSE_METRICS_PORT": ("metrics", "port"),
+    "CAREPULSE_INGEST_HOST": ("ingest", "host"),
+    "CAREPULSE_INGEST_PORT": ("ingest", "port"),
 }
 
 

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from streams.config.base import KeyPathError, Section
 from streams.config.chatwoot import ChatwootConfig
-from streams.config.deployment import KafkaConfig, MetricsConfig, WorkerConfig
+from streams.config.deployment import IngestConfig, KafkaConfig, MetricsConfig, WorkerConfig
 from streams.config.kpis import (
     AgentsConfig,
     BrandsConfig,
@@ -51,6 +51,7 @@ class CarePulseConfig(Section):
     kafka: KafkaConfig = KafkaConfig()
     metrics: MetricsConfig = MetricsConfig()
     worker: WorkerConfig = WorkerConfig()
+    ingest: IngestConfig = IngestConfig()
     chatwoot: ChatwootConfig = ChatwootConfig()
 
     @model_validator(mode="after")

@@ -23,8 +23,6 @@ from typing import Protocol, TypeVar
 
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from schemas.rejections import Rejection
-
 Headers = list[tuple[str, bytes]]
 DeadLetter = tuple[bytes | None, bytes | None, Headers]
 SOURCE_TOPIC = "carepulse-source-topic"
@@ -34,8 +32,19 @@ Source = tuple[bytes, bytes, bytes]
 """A dead letter's source topic, partition and offset, as their header bytes."""
 
 
+class Reason(Protocol):
+    """Why a record is dead-lettered: a reason of the contract's (`Rejection`) or of a
+    help desk's mapping (`streams.bridge.platforms.Unmappable`)."""
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def field(self) -> str: ...
+
+
 def dead_letter(
-    rejection: Rejection, topic: str, partition: int, offset: int, key: bytes | None,
+    rejection: Reason, topic: str, partition: int, offset: int, key: bytes | None,
     value: bytes | None, max_request_bytes: int,
 ) -> DeadLetter:
     """(key, value, headers) of the DLQ record for a rejected input record."""

@@ -5,7 +5,8 @@ text, labels, the meaning docs/metrics.md shows and, where it reads the state la
 state's key for it (a `LiveTotals` counter, a histogram, a window gauge). The collector
 takes names, help texts and labels from here, `series_bound` counts the families' label
 values, and `python -m streams.metrics.catalogue --markdown` writes docs/metrics.md's
-table (tests/contract/test_docs.py fails when the committed table differs).
+table (tests/contract/test_docs.py fails when the committed table differs). The HTTP
+gateway's families (`GATEWAY_FAMILIES`, `--markdown --gateway`) are here too.
 """
 
 from __future__ import annotations
@@ -185,6 +186,25 @@ FAMILIES: Final[tuple[Family, ...]] = (
            "Event-time end (now) of this worker's windows",
            meaning="the event-time \"now\" of this worker's windows", source=WINDOW + END_GAUGE),
 )
+GATEWAY_FAMILIES: Final[tuple[Family, ...]] = (
+    Family("ingest_requests", "counter", "HTTP requests answered by the gateway",
+           ("route", "status"),
+           "requests answered by `carepulse ingest`, by route (`other`: any unknown path) "
+           "and status code"),
+    Family("ingest_request_bytes", "counter", "Bytes of the request bodies read", ("route",),
+           "bytes of the request bodies read, by route"),
+    Family("ingest_events", "counter", "Contract events of /v1/events, by outcome",
+           ("outcome",), "events of `/v1/events`: `accepted` (acknowledged by the broker) or "
+           "`rejected` (answered with their reason)"),
+    Family("ingest_webhooks", "counter", "Webhook deliveries written to the raw topic",
+           ("platform",), "verified webhook deliveries acknowledged on the raw topic, by "
+           "platform (each registered platform exported from 0: the silent-source alert)"),
+    Family("ingest_ack_seconds", "histogram",
+           "From a request's arrival to the broker's acknowledgement of its records",
+           ("route",), "from a request's arrival to the broker's acknowledgement of all its "
+           "records (the requests answered 2xx after producing)"),
+)
+"""The families of the gateway's own `/metrics` (`carepulse ingest`)."""
 BY_NAME: Final = {family.name: family for family in FAMILIES}
 BY_SOURCE: Final = {family.source: family for family in FAMILIES if family.source is not None}
 HISTOGRAM_LINES: Final = len(BUCKET_BOUNDS_SECONDS) + 3  # the buckets, +Inf, _sum, _count
@@ -260,22 +280,22 @@ def series_bound(config: CarePulseConfig) -> int:
     return sum(family_series(family, counts) for family in FAMILIES)
 
 
-def _rows() -> Iterator[tuple[list[str], Family]]:
+def _rows(families: tuple[Family, ...]) -> Iterator[tuple[list[str], Family]]:
     """Families with the same type, labels and meaning, next to each other, share a row."""
     names: list[str] = []
-    for index, family in enumerate(FAMILIES):
+    for index, family in enumerate(families):
         names.append(family.name + ("_total" if family.kind == "counter" else ""))
-        following = FAMILIES[index + 1] if index + 1 < len(FAMILIES) else None
+        following = families[index + 1] if index + 1 < len(families) else None
         if following is None or (following.kind, following.labels, following.doc) != (
                 family.kind, family.labels, family.doc):
             yield names, family
             names = []
 
 
-def markdown_table() -> str:
-    """docs/metrics.md's table of the families."""
+def markdown_table(families: tuple[Family, ...] = FAMILIES) -> str:
+    """docs/metrics.md's table of the worker's families (or of the gateway's)."""
     lines = ["| metric | type | labels | meaning |", "|---|---|---|---|"]
-    for names, family in _rows():
+    for names, family in _rows(families):
         lines.append(f"| {', '.join(f'`{name}`' for name in names)} | {family.kind} | "
                      f"{', '.join(family.labels) or '—'} | {family.doc} |")
     return "\n".join(lines) + "\n"
@@ -283,10 +303,11 @@ def markdown_table() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args != ["--markdown"]:
-        print("usage: python -m streams.metrics.catalogue --markdown", file=sys.stderr)
+    if args not in (["--markdown"], ["--markdown", "--gateway"]):
+        print("usage: python -m streams.metrics.catalogue --markdown [--gateway]",
+              file=sys.stderr)
         return 2
-    sys.stdout.write(markdown_table())
+    sys.stdout.write(markdown_table(GATEWAY_FAMILIES if "--gateway" in args else FAMILIES))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Protection of `/metrics`: optional HTTP basic auth and optional TLS (`[metrics]`).
+"""Protection of `/metrics`: optional HTTP basic auth and optional TLS (`[metrics]`; the
+TLS part serves `[ingest]` too).
 
 Why: a worker's metrics reveal business volumes; where the scrape crosses a network,
 Prometheus can send basic-auth credentials and scrape over HTTPS (`basic_auth` and
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from streams.config import ConfigError, MetricsConfig
+from streams.config import ConfigError, MetricsConfig, TlsSection
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REALM = "carepulse"
@@ -49,19 +50,26 @@ def metrics_security(
             )
         pair = f"{metrics.basic_auth_username}:{password}".encode()
         authorization = b"Basic " + base64.b64encode(pair)
-    ssl_context = None
-    if metrics.tls:
-        assert metrics.tls_certfile is not None and metrics.tls_keyfile is not None
-        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        try:
-            ssl_context.load_cert_chain(metrics.tls_certfile, metrics.tls_keyfile)
-        except (OSError, ssl.SSLError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            raise ConfigError(
-                f"metrics.tls_certfile: cannot load {metrics.tls_certfile} with "
-                f"{metrics.tls_keyfile}: {reason}"
-            ) from error
+    ssl_context = tls_context(metrics)
     return MetricsSecurity(authorization, ssl_context)
+
+
+def tls_context(section: TlsSection) -> ssl.SSLContext | None:
+    """The server context of a section's `tls` keys (`[metrics]`, `[ingest]`), None
+    without TLS; ConfigError naming the key when the files cannot be loaded."""
+    if not section.tls:
+        return None
+    assert section.tls_certfile is not None and section.tls_keyfile is not None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(section.tls_certfile, section.tls_keyfile)
+    except (OSError, ssl.SSLError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ConfigError(
+            f"{section.section_name()}.tls_certfile: cannot load {section.tls_certfile} "
+            f"with {section.tls_keyfile}: {reason}"
+        ) from error
+    return context
 
 
 OPEN = MetricsSecurity(None, None)
@@ -72,9 +80,15 @@ def basic_auth(expected: bytes) -> Middleware:
 
     @web.middleware
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-        given = request.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
-            raise web.HTTPUnauthorized(headers={"WWW-Authenticate": f'Basic realm="{REALM}"'})
+        require_basic_auth(request, expected)
         return await handler(request)
 
     return check
+
+
+def require_basic_auth(request: web.Request, expected: bytes) -> None:
+    """Raises 401 unless the request's `Authorization` header is `expected` (compared in
+    constant time)."""
+    given = request.headers.get("Authorization", "").encode()
+    if not hmac.compare_digest(given, expected):
+        raise web.HTTPUnauthorized(headers={"WWW-Authenticate": f'Basic realm="{REALM}"'})

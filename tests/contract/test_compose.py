@@ -22,7 +22,7 @@ import yaml
 from streams.config import CarePulseConfig, load_config, with_environment
 
 ROOT = Path(__file__).resolve().parents[2]
-LONG_RUNNING = {"kafka", "worker", "prometheus", "alertmanager", "grafana"}
+LONG_RUNNING = {"kafka", "worker", "ingest", "prometheus", "alertmanager", "grafana"}
 ONE_SHOT = {"topics", "simulator"}
 # The worker declares its DLQ and alerts topics with one partition (streams/live/worker.py).
 SIDE_TOPIC_PARTITIONS = 1
@@ -89,6 +89,13 @@ def _worker_config() -> CarePulseConfig:
     return with_environment(load_config(_host_path("worker", config_path)), _env("worker"))
 
 
+def _ingest_config() -> CarePulseConfig:
+    """What the gateway container runs with: its command's file, then its environment."""
+    command = SERVICES["ingest"]["command"]
+    config_path = command[command.index("--config") + 1]
+    return with_environment(load_config(_host_path("ingest", config_path)), _env("ingest"))
+
+
 def _dockerfile_command() -> list[str]:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     found = re.search(r"^CMD (\[.*\])$", text, re.MULTILINE)
@@ -115,12 +122,13 @@ def test_every_mounted_file_exists_and_every_volume_is_declared() -> None:
                 bind_mounts += 1
             else:
                 assert source in COMPOSE["volumes"], (name, source)
-    assert bind_mounts == 7  # worker 1, prometheus 2, alertmanager 1, grafana 3
+    assert bind_mounts == 8  # worker 1, ingest 1, prometheus 2, alertmanager 1, grafana 3
 
 
 def test_the_image_is_built_from_files_that_exist_and_are_not_ignored() -> None:
     assert SERVICES["worker"]["build"] == "." and SERVICES["simulator"]["build"] == "."
-    assert SERVICES["worker"]["image"] == SERVICES["simulator"]["image"]
+    assert SERVICES["worker"]["image"] == SERVICES["simulator"]["image"] == (
+        SERVICES["ingest"]["image"])
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     allowed = {line[1:].rstrip("/") for line in
                (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
@@ -202,7 +210,10 @@ def test_prometheus_scrapes_the_worker_port_and_loads_the_mounted_rules() -> Non
     config = yaml.safe_load(_host_path("prometheus", config_path).read_text(encoding="utf-8"))
     for rule_file in config["rule_files"]:
         assert _host_path("prometheus", f"/etc/prometheus/{rule_file}").is_file(), rule_file
-    (job,) = config["scrape_configs"]
+    job, ingest_job = config["scrape_configs"]
+    (ingest_discovery,) = ingest_job["dns_sd_configs"]
+    assert ingest_discovery["names"] == ["ingest"]
+    assert ingest_discovery["port"] == _ingest_config().ingest.port
     (discovery,) = job["dns_sd_configs"]
     metrics_port = CarePulseConfig().metrics.port
     assert discovery["names"] == ["worker"] and discovery["port"] == metrics_port == 9108
@@ -242,7 +253,7 @@ def test_grafana_is_provisioned_from_the_mounted_files() -> None:
     assert f"{http_port}/api/health" in SERVICES["grafana"]["healthcheck"]["test"][-1]
 
 
-@pytest.mark.parametrize("name", sorted(LONG_RUNNING - {"worker"}))
+@pytest.mark.parametrize("name", sorted(LONG_RUNNING - {"worker", "ingest"}))
 def test_third_party_images_are_pinned(name: str) -> None:
     image = SERVICES[name]["image"]
     assert re.fullmatch(r"[\w./-]+:v?\d+\.\d+\.\d+", image), image
@@ -275,3 +286,18 @@ def test_the_dockerfile_says_where_faust_works_as_the_code_does() -> None:
     workdir = re.findall(r"^WORKDIR (\S+)$", text, re.MULTILINE)[-1]
     data_dir = _worker_config().worker.data_dir
     assert data_dir.is_absolute() and not data_dir.is_relative_to(workdir)
+
+
+def test_the_gateway_listens_where_it_is_published_and_checked_and_reaches_kafka() -> None:
+    assert SERVICES["ingest"]["command"][0] == "ingest"
+    config = _ingest_config()
+    port = config.ingest.port
+    assert (config.ingest.host, port) == ("0.0.0.0", CarePulseConfig().ingest.port)
+    assert _published("ingest") == {port: f"127.0.0.1:{port}"}
+    assert f"127.0.0.1:{port}/healthz" in " ".join(SERVICES["ingest"]["healthcheck"]["test"])
+    assert config.kafka.bootstrap_servers == _listeners("KAFKA_ADVERTISED_LISTENERS")["INTERNAL"]
+    assert config.kafka.input_topic in _created_topics()
+    secrets = {"CAREPULSE_INGEST_TOKEN", "CAREPULSE_CHATWOOT_SECRET",
+               "CAREPULSE_CHATWOOT_CUSTOMER_KEY"}
+    assert secrets <= set(_env("ingest"))
+    assert all(_env("ingest")[variable] == "" for variable in secrets)  # from .env, never here

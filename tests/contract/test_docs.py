@@ -20,7 +20,7 @@ from schemas.events import EVENT_TYPES, Event, MessageReceived
 from schemas.rejections import REJECT_REASONS
 from streams.config import CarePulseConfig, MetricsConfig, load_config
 from streams.config.loading import _unwrapped
-from streams.metrics.catalogue import markdown_table
+from streams.metrics.catalogue import GATEWAY_FAMILIES, markdown_table
 from streams.metrics.collector import WorkerCollector
 from streams.state.partition import PartitionState
 from streams.testing import Scenario, report_of
@@ -214,6 +214,15 @@ def test_the_metrics_table_is_the_one_generated_from_the_catalogue() -> None:
     assert committed == markdown_table().splitlines(), (
         "docs/metrics.md's table drifted: regenerate it with "
         "`python -m streams.metrics.catalogue --markdown`")
+
+
+def test_the_gateways_metrics_table_is_the_one_generated_from_the_catalogue() -> None:
+    committed = [line for line in
+                 _sections(_text("metrics.md"))["The gateway's metrics"].splitlines()
+                 if line.startswith("|")]
+    assert committed == markdown_table(GATEWAY_FAMILIES).splitlines(), (
+        "docs/metrics.md's gateway table drifted: regenerate it with "
+        "`python -m streams.metrics.catalogue --markdown --gateway`")
 
 
 def test_the_event_contract_documents_every_type_field_and_reason() -> None:

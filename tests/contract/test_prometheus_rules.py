@@ -21,8 +21,9 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 
 from streams.config import MetricsConfig, load_config
-from streams.metrics.catalogue import FAMILIES, sample_names
+from streams.metrics.catalogue import FAMILIES, GATEWAY_FAMILIES, sample_names
 from streams.metrics.collector import WorkerCollector
+from streams.metrics.gateway import GatewayMetrics
 from streams.state.partition import PartitionState
 from streams.testing.simulate import generate_lines
 from tests.live.test_cardinality import Owner
@@ -40,9 +41,11 @@ SEVERITIES = {"page", "ticket"}
 ALERT_LABELS = {"severity", "service"}
 # Labels the rules may group or match on: all bounded (docs/kpis.md section 8).
 GROUPING_LABELS = {"channel", "brand", "topic", "quick_reply", "agent", "policy", "target",
-                   "reason", "author_type", "window", "le"}
-# Series the worker exposes (its metric catalogue, docs/metrics.md) plus Prometheus' own `up`.
-EXPOSED_METRICS = {"up", *(name for family in FAMILIES for name in sample_names(family))}
+                   "reason", "author_type", "window", "le", "route", "platform"}
+# Series the worker and the gateway expose (the metric catalogue, docs/metrics.md) plus
+# Prometheus' own `up`.
+EXPOSED_METRICS = {"up", *(name for family in (*FAMILIES, *GATEWAY_FAMILIES)
+                           for name in sample_names(family))}
 
 
 def _tool(name: str) -> str:
@@ -170,6 +173,23 @@ def test_promtool_finds_no_problem_in_a_scrape() -> None:
     exposed = {line.split("{")[0].split(" ")[0] for line in scrape.splitlines()
                if line and not line.startswith("#")}
     assert exposed <= EXPOSED_METRICS, exposed - EXPOSED_METRICS
+    result = subprocess.run([_tool("promtool"), "check", "metrics"], input=scrape,
+                            capture_output=True, text=True, timeout=120, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and not output.strip(), output
+
+
+def test_promtool_finds_no_problem_in_the_gateways_scrape() -> None:
+    """The gateway's own exposition (`carepulse ingest`): only catalogued names, each
+    counter ending in `_total`, no `_created` series."""
+    metrics = GatewayMetrics(["chatwoot"])
+    metrics.requests.labels("/v1/events", "200").inc()
+    metrics.request_bytes.labels("/v1/events").inc(512)
+    metrics.ack_seconds.labels("/v1/events").observe(0.004)
+    scrape = metrics.render().decode()
+    exposed = {line.split("{")[0].split(" ")[0] for line in scrape.splitlines()
+               if line and not line.startswith("#")}
+    assert exposed == {name for family in GATEWAY_FAMILIES for name in sample_names(family)}
     result = subprocess.run([_tool("promtool"), "check", "metrics"], input=scrape,
                             capture_output=True, text=True, timeout=120, check=False)
     output = result.stdout + result.stderr

@@ -658,7 +658,7 @@ def options() -> list[tuple[str, argparse.Action, bool]]:
 def test_every_subcommand_has_a_help_line_and_a_description() -> None:
     listed = {action.dest: action.help for action in subcommand_action()._choices_actions}
     assert set(listed) == set(subcommands()) == {
-        "replay", "produce", "broker", "worker", "demo", "simulate",
+        "replay", "produce", "broker", "worker", "demo", "simulate", "ingest", "bridge",
     }
     for name, subparser in subcommands().items():
         assert listed[name], name

@@ -23,6 +23,7 @@ from streams.config import (
     ChatwootConfig,
     ConfigError,
     DedupeConfig,
+    IngestConfig,
     KafkaConfig,
     LimitsConfig,
     MetricsConfig,
@@ -78,6 +79,7 @@ def test_example_sets_every_section_and_key() -> None:
         "metrics": MetricsConfig,
         "worker": WorkerConfig,
         "chatwoot": ChatwootConfig,
+        "ingest": IngestConfig,
     }
     for name, model in sections.items():
         assert set(data[name]) == set(model.model_fields), name
