@@ -10,5 +10,6 @@ translation.py: the result type every bridge returns; payload.py: defensive read
 a parsed JSON body; settings.py: the plain settings of the Chatwoot mapping (built by
 streams.config); chatwoot.py: the Chatwoot entry points (`verify_signature`,
 `translate`), with chatwoot_context.py, chatwoot_messages.py and
-chatwoot_conversations.py behind it (docs/chatwoot.md).
+chatwoot_conversations.py behind it (docs/chatwoot.md); platforms.py: the registry of
+help desks the gateway and the translator serve (name, `verify`, `translate`).
 """
