@@ -39,7 +39,7 @@ class AuditRun:
             _UNBOUNDED_US if to_us is None else to_us,
             settings.thresholds,
         )
-        self.engine = Engine(settings, self.sink)
+        self.engine = Engine(settings, self.sink, answers_before_us=to_us)
         self.rejected: dict[RejectReason, int] = {}
         self.feed = self.engine.apply
         """Applies one validated event in arrival order, with its input partition when it

@@ -70,14 +70,21 @@ class Engine:
     (id and last state) for the caller to take: the live worker drops their checkpoint
     records. With `gauges`, open and waiting conversations are counted as they change.
     `conversations` is the dict the engine keeps them in (the one the watch and the
-    gauges were given), a new one by default."""
+    gauges were given), a new one by default. `answers_before_us` is the audit report's
+    `to`: only a reply that occurred before it answers a message (docs/kpis.md section 3:
+    a message stays unanswered until such a reply arrives, whatever came before it); by
+    default every reply answers."""
 
     def __init__(
         self, settings: KpiSettings, sink: KpiSink, watch: ClockWatch | None = None,
         keep_forgotten: bool = False, gauges: OpenCounts | None = None,
         conversations: dict[str, Conversation] | None = None,
+        answers_before_us: int | None = None,
     ) -> None:
         self._sink = sink
+        self._answers_before_us = (
+            NO_EVENT_YET_US if answers_before_us is None else answers_before_us
+        )
         labels = LabelValues(settings.labels)
         self._channels, self._brands = labels.channels, labels.brands
         self._sla = SlaBook(settings.sla_policies)
@@ -315,7 +322,7 @@ class Engine:
         if conv is None:
             return
         conv.last_event_us = at_us
-        if conv.unanswered:
+        if conv.unanswered and at_us < self._answers_before_us:
             for message_channel, message_brand, message_at_us in conv.unanswered:
                 sink.answered(message_channel, message_brand, message_at_us, at_us)
             conv.unanswered.clear()

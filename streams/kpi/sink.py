@@ -33,7 +33,9 @@ class KpiSink(Protocol):
     ) -> None: ...
 
     def answered(self, channel: str, brand: str, message_at_us: int, reply_at_us: int) -> None:
-        """An inbound message (of `channel`, at `message_at_us`) got its first reply."""
+        """An inbound message (of `channel`, at `message_at_us`) got the first reply that
+        answers it: the first to arrive, or with the engine's `answers_before_us` (the
+        report's `to`), the first to arrive that occurred before it."""
 
     def cycle_opened(self, channel: str, brand: str, at_us: int, reopen: bool) -> None: ...
 
