@@ -15,11 +15,14 @@ from streams.kpi.labels import OTHER
 from streams.kpi.sla import SlaRules, SlaTarget
 
 Clock = Literal["response", "resolution"]
+NO_CYCLE_US = -(1 << 62)
+"""`cycle_start_us` of a conversation that has not had a cycle yet."""
 
 
 class Conversation:
     """State of one conversation. Created by its first inbound message, which opens
-    the first cycle, so an existing conversation without an open cycle was resolved."""
+    the first cycle, so an existing conversation without an open cycle was resolved
+    (`closed`)."""
 
     __slots__ = (
         "at_risk",
@@ -44,7 +47,7 @@ class Conversation:
 
     def __init__(self) -> None:
         self.cycle_open = False
-        self.cycle_start_us = 0
+        self.cycle_start_us = NO_CYCLE_US
         self.cycle_channel = OTHER
         self.cycle_brand = OTHER
         self.cycle_priority = "normal"
@@ -62,6 +65,12 @@ class Conversation:
         self.at_risk = 0
         self.last_event_us = 0
         self.checkpoint_slot = -1  # the live worker's: which table slot holds its state
+
+    @property
+    def closed(self) -> bool:
+        """Its last cycle is resolved. Only such a conversation can be closed for good or
+        forgotten (docs/kpis.md section 1): one that never had a cycle is not closed."""
+        return not self.cycle_open and self.cycle_start_us != NO_CYCLE_US
 
     def deadline_of(self, clock: Clock) -> int | None:
         return self.response_deadline_us if clock == "response" else self.resolution_deadline_us

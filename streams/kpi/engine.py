@@ -4,22 +4,21 @@ Events are applied in arrival order; time comes only from `occurred_at`. For eac
 the engine updates the conversation's state and tells its sink the facts the event
 produces. It keeps no totals of its own beyond the event counts of the audit report.
 
-State stays bounded: a resolved conversation is forgotten once the newest event time of
-its lane has passed its last event by `[worker] resolved_grace_seconds`, and a later
-event of it behaves as one of a conversation never seen (docs/kpis.md section 1). A lane is
-an input partition (all events of a conversation share one): the live worker has an
-engine per partition, and `carepulse replay --topic` feeds each record with its
-partition, so both forget the same conversations at the same events whatever the
-interleaving of partitions (a file replay is one lane). Event time only, never a clock.
-Each lane keeps its resolved conversations in a heap keyed by their due instant; the
-lane's newest event time is compared with the heap's top at each event.
+Closed for good (docs/kpis.md section 1): an event of a resolved conversation that occurred
+at least `resolved_grace_seconds` after the conversation's last event time (the latest
+`occurred_at` of its accepted events, ignored ones included) closes it before it is
+applied, and is applied as to a conversation never seen. The rule reads the
+conversation's own events only, so a report does not depend on how conversations are
+interleaved. On its own it forgets nothing: `carepulse replay --input` keeps every
+conversation it has seen, and so gives the contract's report for any order of the file.
+The live worker and `carepulse replay --topic` also forget resolved conversations per
+input partition (forgetting.py) to bound their memory.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from schemas.events import (
@@ -34,22 +33,13 @@ from schemas.events import (
 )
 from streams.kpi.conversation import Clock, Conversation
 from streams.kpi.dedupe import RecentIds
+from streams.kpi.forgetting import NO_EVENT_YET_US, Forgetting
 from streams.kpi.labels import OTHER, LabelValues
 from streams.kpi.observers import ClockWatch, OpenCounts
 from streams.kpi.settings import KpiSettings
 from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaBook, SlaTarget
 from streams.kpi.timeutil import to_us
-
-NO_EVENT_YET_US = 1 << 62  # first/last event times before any event
-
-
-@dataclass(slots=True)
-class _Lane:
-    """One input partition's newest event time and resolved conversations by due time."""
-
-    now_us: int = -NO_EVENT_YET_US
-    expiry: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +56,14 @@ class Engine:
     With a clock `watch` (the live worker's DeadlineWatch), SLA clocks get an at-risk
     instant and the watch is told when they start and stop and when the newest event
     time moves, so it can breach them as it passes their deadlines instead of only when
-    settled. With `keep_forgotten`, forgotten conversations are listed in `forgotten`
-    (id and last state) for the caller to take: the live worker drops their checkpoint
-    records. With `gauges`, open and waiting conversations are counted as they change.
+    settled. With `forget_after_us`, resolved conversations are forgotten per input
+    partition that long after their last event (forgetting.py). With `keep_forgotten`,
+    conversations forgotten or closed for good are listed in `forgotten` (id and last
+    state) for the caller to take: the live worker drops their checkpoint records. With
+    `separate_incarnations` (the audit report), a conversation closed for good or
+    forgotten and seen again is told to the sink's `reply` under an id of its own
+    (`c-1`, then `c-1#2`, ...): it is a new conversation everywhere (docs/kpis.md section
+    9, reading 2). With `gauges`, open and waiting conversations are counted as they change.
     `conversations` is the dict the engine keeps them in (the one the watch and the
     gauges were given), a new one by default. `answers_before_us` is the audit report's
     `to`: only a reply that occurred before it answers a message (docs/kpis.md section 3:
@@ -79,7 +74,8 @@ class Engine:
         self, settings: KpiSettings, sink: KpiSink, watch: ClockWatch | None = None,
         keep_forgotten: bool = False, gauges: OpenCounts | None = None,
         conversations: dict[str, Conversation] | None = None,
-        answers_before_us: int | None = None,
+        answers_before_us: int | None = None, forget_after_us: int | None = None,
+        separate_incarnations: bool = False,
     ) -> None:
         self._sink = sink
         self._answers_before_us = (
@@ -95,8 +91,10 @@ class Engine:
         self.watch = watch
         self.gauges = gauges
         self._grace_us = settings.resolved_grace_us
-        self._lanes: dict[int, _Lane] = {}
-        self._lane = _Lane()  # of the event being applied
+        self._forgetting = None if forget_after_us is None else Forgetting(forget_after_us)
+        self._incarnations: dict[str, int] | None = {} if separate_incarnations else None
+        """How many times each conversation id was closed for good or forgotten (only ids
+        that were)."""
         self.forgotten: list[tuple[str, Conversation]] | None = [] if keep_forgotten else None
         self.accepted = 0
         self.duplicates = 0
@@ -135,18 +133,27 @@ class Engine:
             self.last_event_us = at_us
             if self.watch is not None:
                 self.watch.advance(at_us)
-        current = self._lanes.get(lane)
-        if current is None:
-            current = self._lanes[lane] = _Lane()
-        if at_us > current.now_us:
-            current.now_us = at_us
-        if current.expiry and current.expiry[0][0] <= current.now_us:
-            self._forget_resolved(current)
-        self._lane = current
+        forgetting = self._forgetting
+        conversations = self.conversations
+        if forgetting is not None and forgetting.advance(lane, at_us):
+            for forgotten_id, forgotten in forgetting.forget(conversations):
+                self._gone(forgotten_id, forgotten)
+        conversation_id = event.conversation_id
+        conv = conversations.get(conversation_id)
+        last_us = at_us
+        if conv is not None:
+            last_us = conv.last_event_us
+            if at_us - last_us >= self._grace_us and conv.closed:  # closed for good
+                del conversations[conversation_id]
+                self._gone(conversation_id, conv)
+                conv, last_us = None, at_us
         self._handlers[event.type](
             event, at_us, self._channels.get(event.channel, OTHER),
             self._brands.get(event.brand, OTHER),
         )
+        now_conv = conversations.get(conversation_id)
+        if now_conv is not None:  # its last event time: the latest occurred_at
+            now_conv.last_event_us = last_us if now_conv is conv and last_us > at_us else at_us
         if self._skewed:
             self.out_of_order += 1
             self._skewed = False
@@ -158,37 +165,33 @@ class Engine:
         for event_id in event_ids:
             seen_before(event_id)
 
-    def _forget_resolved(self, lane: _Lane) -> None:
-        """Drops the lane's resolved conversations whose last event is `grace` before its
-        now; an entry whose conversation has had an event since is queued again, one that
-        was reopened is dropped (its next resolution queues it)."""
-        expiry, now_us = lane.expiry, lane.now_us
-        conversations, grace_us = self.conversations, self._grace_us
-        while expiry and expiry[0][0] <= now_us:
-            _, conversation_id = heapq.heappop(expiry)
-            conv = conversations.get(conversation_id)
-            if conv is None or conv.cycle_open:
-                continue
-            due_us = conv.last_event_us + grace_us
-            if due_us > now_us:
-                heapq.heappush(expiry, (due_us, conversation_id))
-                continue
-            del conversations[conversation_id]
-            if self.forgotten is not None:
-                self.forgotten.append((conversation_id, conv))
+    def _gone(self, conversation_id: str, conv: Conversation) -> None:
+        """`conv`, taken out of `conversations`, was closed for good or forgotten."""
+        if self.forgotten is not None:
+            self.forgotten.append((conversation_id, conv))
+        incarnations = self._incarnations
+        if incarnations is not None:
+            incarnations[conversation_id] = incarnations.get(conversation_id, 1) + 1
+
+    def _incarnation_id(self, conversation_id: str) -> str:
+        """The conversation's id for the sink: `c-1`, then `c-1#2` once it was closed
+        for good or forgotten, ..."""
+        incarnations = self._incarnations
+        if not incarnations:
+            return conversation_id
+        number = incarnations.get(conversation_id)
+        return conversation_id if number is None else f"{conversation_id}#{number}"
 
     def rearm_expiry(self) -> None:
         """After a restore of the live worker's one-partition engine: every resolved
         conversation queued again, and those already due at its newest event time
         forgotten."""
-        grace_us = self._grace_us
-        lane = _Lane(self.last_event_us, [
-            (conv.last_event_us + grace_us, conversation_id)
-            for conversation_id, conv in self.conversations.items() if not conv.cycle_open
-        ])
-        heapq.heapify(lane.expiry)
-        self._lanes = {0: lane}
-        self._forget_resolved(lane)
+        forgetting = self._forgetting
+        if forgetting is None:
+            return
+        forgetting.rearm(self.conversations, self.last_event_us)
+        for conversation_id, conv in forgetting.forget(self.conversations):
+            self._gone(conversation_id, conv)
 
     def open_deadlines(self) -> Iterator[OpenDeadline]:
         """SLA deadlines not yet settled by an answer or a resolution."""
@@ -310,18 +313,16 @@ class Engine:
                 )
             if conv.first_reply_done and conv.policy is not None:
                 self._start_response_clock(conversation_id, conv, "next_response", at_us)
-        conv.last_event_us = at_us
 
     def _on_reply(self, event: ReplySent, at_us: int, channel: str, brand: str) -> None:
         sink = self._sink
         sink.reply(
             channel, brand, at_us, event.author_type, event.agent_id, event.quick_reply,
-            event.conversation_id,
+            self._incarnation_id(event.conversation_id),
         )
         conv = self.conversations.get(event.conversation_id)
         if conv is None:
             return
-        conv.last_event_us = at_us
         if conv.unanswered and at_us < self._answers_before_us:
             for message_channel, message_brand, message_at_us in conv.unanswered:
                 sink.answered(message_channel, message_brand, message_at_us, at_us)
@@ -354,7 +355,6 @@ class Engine:
         conv = self.conversations.get(event.conversation_id)
         if conv is None or conv.waiting_since_us is None:
             return
-        conv.last_event_us = at_us
         conv.waiting_since_us = at_us
         if self.gauges is not None:
             self.gauges.wait_restarted(
@@ -374,7 +374,6 @@ class Engine:
         if conv is None or not conv.cycle_open:
             self.ignored += 1
             return
-        conv.last_event_us = at_us
         sink = self._sink
         sink.resolution(
             channel, brand, at_us, self._duration_us(conv.cycle_start_us, at_us),
@@ -390,7 +389,8 @@ class Engine:
                 self.gauges.wait_ended(series)
         conv.waiting_since_us = None
         conv.cycle_open = False
-        heapq.heappush(self._lane.expiry, (at_us + self._grace_us, event.conversation_id))
+        if self._forgetting is not None:
+            self._forgetting.queue(event.conversation_id, max(at_us, conv.last_event_us))
 
     def _on_reopened(
         self, event: ConversationReopened, at_us: int, channel: str, brand: str
@@ -402,7 +402,6 @@ class Engine:
         self._open_cycle(
             event.conversation_id, conv, at_us, channel, brand, event.priority, True
         )
-        conv.last_event_us = at_us
 
     def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str, brand: str) -> None:
         self._sink.survey(channel, brand, at_us, event.survey, event.score)
