@@ -39,26 +39,20 @@ class AuditRun:
             _UNBOUNDED_US if to_us is None else to_us,
             settings.thresholds,
         )
-        self.engine = self._engine(None)
+        self.engine = Engine(settings, self.sink, answers_before_us=to_us,
+                             separate_incarnations=True)
         self.rejected: dict[RejectReason, int] = {}
         self.feed = self.engine.apply
         """Applies one validated event in arrival order, with its input partition when it
         comes from a topic (the engine's own method: `feed(event, partition=0)`)."""
         self._report: dict[str, Any] | None = None
 
-    def _engine(self, forget_after_us: int | None) -> Engine:
-        return Engine(self.settings, self.sink, answers_before_us=self._to_us,
-                      forget_after_us=forget_after_us, separate_incarnations=True)
-
     def forget_per_partition(self) -> None:
         """Before the first record of a topic: resolved conversations are forgotten per
         partition as the live worker forgets them (docs/kpis.md, end of section 8), so the
         report equals its counters. Without it (a file) nothing is forgotten, and the
         report follows the contract for any order of the input."""
-        if self.engine.accepted or self.engine.duplicates:
-            raise RuntimeError("forget_per_partition() after the first event")
-        self.engine = self._engine(self.settings.resolved_grace_us)
-        self.feed = self.engine.apply
+        self.engine.forget_resolved_after(self.settings.forget_after_us)
 
     def reject(self, reason: RejectReason) -> None:
         self.rejected[reason] = self.rejected.get(reason, 0) + 1

@@ -56,8 +56,8 @@ class Engine:
     With a clock `watch` (the live worker's DeadlineWatch), SLA clocks get an at-risk
     instant and the watch is told when they start and stop and when the newest event
     time moves, so it can breach them as it passes their deadlines instead of only when
-    settled. With `forget_after_us`, resolved conversations are forgotten per input
-    partition that long after their last event (forgetting.py). With `keep_forgotten`,
+    settled. After `forget_resolved_after`, resolved conversations are forgotten per
+    input partition (forgetting.py). With `keep_forgotten`,
     conversations forgotten or closed for good are listed in `forgotten` (id and last
     state) for the caller to take: the live worker drops their checkpoint records. With
     `separate_incarnations` (the audit report), a conversation closed for good or
@@ -74,8 +74,7 @@ class Engine:
         self, settings: KpiSettings, sink: KpiSink, watch: ClockWatch | None = None,
         keep_forgotten: bool = False, gauges: OpenCounts | None = None,
         conversations: dict[str, Conversation] | None = None,
-        answers_before_us: int | None = None, forget_after_us: int | None = None,
-        separate_incarnations: bool = False,
+        answers_before_us: int | None = None, separate_incarnations: bool = False,
     ) -> None:
         self._sink = sink
         self._answers_before_us = (
@@ -91,7 +90,7 @@ class Engine:
         self.watch = watch
         self.gauges = gauges
         self._grace_us = settings.resolved_grace_us
-        self._forgetting = None if forget_after_us is None else Forgetting(forget_after_us)
+        self._forgetting: Forgetting | None = None
         self._incarnations: dict[str, int] | None = {} if separate_incarnations else None
         """How many times each conversation id was closed for good or forgotten (only ids
         that were)."""
@@ -164,6 +163,14 @@ class Engine:
         seen_before = self._recent.seen_before
         for event_id in event_ids:
             seen_before(event_id)
+
+    def forget_resolved_after(self, after_us: int) -> None:
+        """Before the first event: from then on a resolved conversation is forgotten once
+        its input partition's newest event time has passed its last event time by
+        `after_us` (the live worker's and `replay --topic`'s memory bound)."""
+        if self.accepted or self.duplicates:
+            raise RuntimeError("forget_resolved_after() after the first event")
+        self._forgetting = Forgetting(after_us)
 
     def _gone(self, conversation_id: str, conv: Conversation) -> None:
         """`conv`, taken out of `conversations`, was closed for good or forgotten."""

@@ -7,9 +7,10 @@ of a seeded simulated file and checkpointed every 250 lines, then applied 100 mo
 wrote the data records of a checkpoint whose meta record never came (a crash): those
 must be ignored. One JSON object per record: {"key": base64, "value": base64}.
 
-The configuration is examples/carepulse.toml with agent series on and a resolved grace of
-30 minutes, so the table holds SLA clocks on business-hours calendars, at-risk flags,
-forgotten conversations (null records), agent families, window buckets and id segments.
+The configuration is examples/carepulse.toml with agent series on, a resolved grace of
+30 minutes and no late-event tolerance (be04154 forgot at the grace), so the table holds
+SLA clocks on business-hours calendars, at-risk flags, forgotten conversations (null
+records), agent families, window buckets and id segments.
 The expected values below were read from be04154's restored state.
 
 `python tests/contract/test_checkpoint_fixture.py --write` rewrites the fixture with the current
@@ -41,7 +42,9 @@ PRODUCED_FROM_US = 1_793_577_600_000_000  # Kafka timestamp of offset 0; +1 s pe
 def fixture_config() -> CarePulseConfig:
     example = load_config(ROOT / "examples" / "carepulse.toml")
     return example.model_copy(update={
-        "worker": example.worker.model_copy(update={"resolved_grace_seconds": 1_800.0}),
+        # be04154 had no late-event tolerance: it forgot at the grace
+        "worker": example.worker.model_copy(update={"resolved_grace_seconds": 1_800.0,
+                                                    "late_event_tolerance_seconds": 0.0}),
         "metrics": example.metrics.model_copy(update={"agent_series": True}),
     })
 

@@ -18,7 +18,8 @@ from streams.testing import Scenario
 from streams.testing.simulate import generate_lines
 from tests.unit.state.test_partition_state import checkpoint, crash_and_restore
 
-ONE_HOUR = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=3600.0))
+ONE_HOUR = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=3600.0,
+                                               late_event_tolerance_seconds=0.0))
 
 
 def grace_scenario() -> Scenario:
@@ -42,8 +43,12 @@ def grace_scenario() -> Scenario:
     return s
 
 
-def run_of(scenario: Scenario, config: CarePulseConfig) -> AuditRun:
+def run_of(scenario: Scenario, config: CarePulseConfig, topic: bool = False) -> AuditRun:
+    """The audit run of the scenario's events: as `replay --input` does, or with `topic`
+    as `replay --topic` does (one partition)."""
     run = AuditRun(config)
+    if topic:
+        run.forget_per_partition()
     for event in scenario.events:
         run.feed(EVENT_ADAPTER.validate_json(json.dumps(event)))
     return run
@@ -75,10 +80,11 @@ def test_within_the_default_grace_of_seven_days_the_same_events_reopen() -> None
 
 
 def test_a_topic_replay_forgets_resolved_conversations_and_a_file_replay_keeps_them() -> None:
-    """Simulated traffic (in time order: no event comes late) with a 600 s grace: the
-    topic replay forgets as the worker does and holds few resolved conversations, the
-    file replay keeps every one it saw; their reports are the same."""
-    config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0))
+    """Simulated traffic (in time order: no event comes late) with a 600 s grace and a
+    300 s tolerance: the topic replay forgets as the worker does and holds few resolved
+    conversations, the file replay keeps every one it saw; their reports are the same."""
+    config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0,
+                                                 late_event_tolerance_seconds=300.0))
     topic, file = AuditRun(config), AuditRun(config)
     topic.forget_per_partition()
     for line in generate_lines(60_000, seed=3):
@@ -95,7 +101,7 @@ def test_a_topic_replay_forgets_resolved_conversations_and_a_file_replay_keeps_t
 
 def test_forget_per_partition_comes_before_the_first_event() -> None:
     run = run_of(grace_scenario(), ONE_HOUR)
-    with pytest.raises(RuntimeError, match="after the first event"):
+    with pytest.raises(RuntimeError, match=r"forget_resolved_after\(\) after the first event"):
         run.forget_per_partition()
 
 
@@ -125,7 +131,8 @@ def test_the_live_partition_deletes_forgotten_conversations_one_checkpoint_later
 
 
 def test_a_restored_partition_with_a_short_grace_ends_like_one_that_never_stopped() -> None:
-    config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0))
+    config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0,
+                                                 late_event_tolerance_seconds=300.0))
     lines = list(generate_lines(8_000, seed=21))
     steady, restored, resumed_at = crash_and_restore(config, lines, 5_000, 900)
     assert resumed_at == 4_500
@@ -169,3 +176,51 @@ def test_a_partition_running_a_month_ahead_forgets_nothing_of_another() -> None:
     # one partition: the reopen arrives a month behind its newest event, far beyond the
     # late-event tolerance; c-1 was forgotten, so it is ignored
     assert fed([0, 0, 0, 0], topic=True) == {"reopened": 0, "ignored": 1}
+
+
+HOUR_AND_HALF_HOUR = CarePulseConfig(worker=WorkerConfig(
+    resolved_grace_seconds=3600.0, late_event_tolerance_seconds=1800.0))
+
+
+def late_events() -> Scenario:
+    """Grace 1 h, tolerance 30 min: c-1 is forgotten once its partition's newest event
+    time reaches its last event time + 1 h 30."""
+    s = Scenario()
+    s.message("10:00", "c-1")
+    s.resolve("10:30", "c-1")
+    s.message("11:45", "c-2")  # newest 11:45: c-1 (due 12:00) is kept
+    s.message("11:20", "c-1")  # 25 min behind, within the tolerance: a reopen (50 min)
+    s.resolve("11:25", "c-1")  # c-1 due at 12:55
+    s.message("13:00", "c-3")  # newest 13:00: c-1 is forgotten
+    s.message("12:10", "c-1")  # 50 min behind, beyond the tolerance
+    return s
+
+
+def test_the_worker_forgets_after_the_grace_plus_the_tolerance() -> None:
+    lines = late_events().lines()
+    state = PartitionState(0, HOUR_AND_HALF_HOUR)
+    held = []
+    for offset, line in enumerate(lines):
+        state.apply(offset, line)
+        held.append(sorted(state.engine.conversations))
+    assert held[2] == ["c-1", "c-2"]  # 11:45: c-1 kept (its forgetting is due at 12:00)
+    assert held[5] == ["c-2", "c-3"]  # 13:00: c-1 forgotten (due at 12:55)
+    assert held[6] == ["c-1", "c-2", "c-3"]  # c-1 again, as a new conversation
+    totals = state.totals.to_json()
+    topic = run_of(late_events(), HOUR_AND_HALF_HOUR, topic=True).report()["totals"]
+    assert (topic["conversations_opened"], topic["conversations_reopened"]) == (5, 1)
+    assert sum(row[-1] for row in totals["opened"]) == topic["conversations_opened"]
+
+
+def test_only_an_event_later_than_the_tolerance_makes_the_worker_differ_from_the_file() -> None:
+    """The file replay follows docs/kpis.md section 1 alone: c-1's 12:10 message comes
+    45 minutes after its last event time (11:25), so it is a second reopen there; the
+    worker and the topic replay had forgotten c-1 and open a new conversation."""
+    topic = run_of(late_events(), HOUR_AND_HALF_HOUR, topic=True).report()["totals"]
+    file = run_of(late_events(), HOUR_AND_HALF_HOUR).report()["totals"]
+    assert (topic["conversations_opened"], topic["conversations_reopened"]) == (5, 1)
+    assert (file["conversations_opened"], file["conversations_reopened"]) == (5, 2)
+    on_time = late_events()
+    del on_time.events[-1]  # without the event that arrived too late, all three agree
+    assert (run_of(on_time, HOUR_AND_HALF_HOUR, topic=True).report()
+            == run_of(on_time, HOUR_AND_HALF_HOUR).report())
