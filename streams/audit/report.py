@@ -94,6 +94,7 @@ class AuditRun:
         with_business = engine.sla.has_calendar
         totals = ChannelTally()
         for tally in sink.channels.values():
+            tally.sort_samples()  # the totals then merge sorted runs: sorting them is cheap
             totals.merge(tally)
         thresholds = self.settings.thresholds
         return {

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections import Counter
 
 from streams.kpi.settings import Thresholds
+from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaTarget
 from streams.kpi.tally import MICROS_PER_UNIT, AgentTally, ChannelTally, Tallies
 
 
-class ReportSink:
+class ReportSink(KpiSink):
     """A KpiSink that keeps what belongs to [from_us, to_us)."""
 
     def __init__(self, from_us: int, to_us: int, thresholds: Thresholds) -> None:

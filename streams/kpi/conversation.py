@@ -45,7 +45,7 @@ class Conversation:
         "waiting_since_us",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, first_event_us: int = 0) -> None:
         self.cycle_open = False
         self.cycle_start_us = NO_CYCLE_US
         self.cycle_channel = OTHER
@@ -63,7 +63,7 @@ class Conversation:
         self.response_risk_us: int | None = None
         self.resolution_risk_us: int | None = None
         self.at_risk = 0
-        self.last_event_us = 0
+        self.last_event_us = first_event_us  # the latest occurred_at of its events
         self.checkpoint_slot = -1  # the live worker's: which table slot holds its state
 
     @property

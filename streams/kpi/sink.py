@@ -11,12 +11,15 @@ streams/kpi/labels.py); durations are microseconds, never negative. A fact about
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from streams.kpi.sla import SlaTarget
 
 
-class KpiSink(Protocol):
+class KpiSink:
+    """What a sink is told. A base class, not a Protocol: every sink derives from it, so
+    the compiled core calls a sink natively (a Protocol call goes through Python's call
+    protocol with its arguments boxed, and the engine tells a sink several facts per
+    event). A fact a sink does not want is left to these bodies, which do nothing."""
+
     def message(
         self, channel: str, brand: str, at_us: int, sentiment: float | None, topic: str | None
     ) -> None: ...
@@ -76,7 +79,7 @@ class KpiSink(Protocol):
         """Met (at the answering event) or breached (at the deadline instant)."""
 
 
-class TeeSink:
+class TeeSink(KpiSink):
     """Tells two sinks every fact (the live worker: cumulative totals and windows)."""
 
     __slots__ = ("_first", "_second")
