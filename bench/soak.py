@@ -7,7 +7,8 @@ compressed, so conversations open, get answered and resolve within seconds). Eve
 minute it prints the worker's resident memory (VmRSS of /proc/PID/status), the events
 sent, the records the worker has read, its lag and the conversations it holds.
 
-What must stay bounded: resolved conversations are forgotten `--grace-seconds` after
+What must stay bounded: resolved conversations are forgotten `--grace-seconds` plus
+`--tolerance-seconds` (`[worker] late_event_tolerance_seconds`, default 0 here) after
 their last event (event time = wall time here; the default 60 s stands for ~18 hours of
 the simulation at 2,000 events/s), and the dedupe memory holds at most
 `[dedupe] capacity` ids per input partition. That capacity is per partition: with the
@@ -21,7 +22,7 @@ Verdict: RSS growth over the last third of the run against the first third; "lev
 when the last third grows by less than 5% of the RSS at its start.
 
 Usage: python bench/soak.py [--minutes 30] [--rate 2000] [--grace-seconds 60]
-                            [--dedupe-capacity 250000]
+                            [--tolerance-seconds 0] [--dedupe-capacity 250000]
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def verdict(curve: list[float]) -> str:
 
 
 def soak(
-    minutes: int, rate: float, grace_seconds: float, dedupe_capacity: int, seed: int
+    minutes: int, rate: float, grace_seconds: float, tolerance_seconds: float,
+    dedupe_capacity: int, seed: int,
 ) -> None:
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-")))
@@ -92,6 +94,7 @@ def soak(
         config = write_worker_config(
             workdir / "soak.toml", base, "soak", TOPIC, port,
             worker_toml=f"resolved_grace_seconds = {grace_seconds}\n"
+            f"late_event_tolerance_seconds = {tolerance_seconds}\n"
             f'data_dir = "{workdir}"\n',
         )
         worker = bench_worker(config, broker.url, port, workdir).start()
@@ -105,7 +108,8 @@ def soak(
         feeder.start()
         stack.callback(feeder.join)
         stack.callback(stop.set)
-        print(f"soak: {rate:,.0f} events/s for {minutes} min, grace {grace_seconds:g} s, "
+        print(f"soak: {rate:,.0f} events/s for {minutes} min, grace {grace_seconds:g} s "
+              f"+ tolerance {tolerance_seconds:g} s, "
               f"dedupe capacity {dedupe_capacity:,} per partition, worker pid "
               f"{worker.process.pid}", flush=True)
         print("minute  rss_mib  sent        read        lag     in_memory  open    "
@@ -135,10 +139,13 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=30)
     parser.add_argument("--rate", type=float, default=2000.0, help="events per second")
     parser.add_argument("--grace-seconds", type=float, default=60.0)
+    parser.add_argument("--tolerance-seconds", type=float, default=0.0,
+                        help="[worker] late_event_tolerance_seconds")
     parser.add_argument("--dedupe-capacity", type=int, default=250_000)
     parser.add_argument("--seed", type=int, default=17)
     args = parser.parse_args()
-    soak(args.minutes, args.rate, args.grace_seconds, args.dedupe_capacity, args.seed)
+    soak(args.minutes, args.rate, args.grace_seconds, args.tolerance_seconds,
+         args.dedupe_capacity, args.seed)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ RejectReason = Literal[
 ]
 REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
 DEFAULT_MAX_RECORD_BYTES = 64 * 1024
-_validate_json = EVENT_ADAPTER.validator.validate_json  # skips TypeAdapter's wrapper
+validate_json = EVENT_ADAPTER.validator.validate_json
+"""One record's bytes to its event, or ValidationError (TypeAdapter's wrapper skipped):
+`parse_event` without the size check and the classification, for a caller's fast path."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ def parse_event(raw: bytes, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) ->
         # a JSONL line's break is not part of the record
         return Rejection("too_large", "", f"record of {len(raw)} bytes > {max_record_bytes}")
     try:
-        event: Event = _validate_json(raw)
+        event: Event = validate_json(raw)
     except ValidationError as error:
         return classify(error, raw)
     return event

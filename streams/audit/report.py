@@ -53,13 +53,21 @@ class AuditRun:
         if compare is not None:
             self.previous = ReportSink(compare[0], compare[1], settings.thresholds)
             engine_sink = TeeSink(self.sink, self.previous)
-        self.engine = Engine(settings, engine_sink, cycles=cycles)
+        self.engine = Engine(settings, engine_sink, cycles=cycles, answers_before_us=to_us,
+                             separate_incarnations=True)
         self.rejected: dict[RejectReason, int] = {}
         self.feed = self.engine.apply
         """Applies one validated event in arrival order, with its input partition when it
         comes from a topic (the engine's own method: `feed(event, partition=0)`)."""
         self._report: dict[str, Any] | None = None
         self._previous_report: dict[str, Any] | None = None
+
+    def forget_per_partition(self) -> None:
+        """Before the first record of a topic: resolved conversations are forgotten per
+        partition as the live worker forgets them (docs/kpis.md, end of section 8), so the
+        report equals its counters. Without it (a file) nothing is forgotten, and the
+        report follows the contract for any order of the input."""
+        self.engine.forget_resolved_after(self.settings.forget_after_us)
 
     def reject(self, reason: RejectReason) -> None:
         self.rejected[reason] = self.rejected.get(reason, 0) + 1
@@ -119,6 +127,7 @@ class AuditRun:
         }
         totals = ChannelTally()
         for tally in sink.channels.values():
+            tally.sort_samples()  # the totals then merge sorted runs: sorting them is cheap
             totals.merge(tally)
         return {
             "schema": REPORT_SCHEMA,

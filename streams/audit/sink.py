@@ -13,6 +13,7 @@ from collections import Counter
 
 from streams.kpi.labels import NO_TEAM
 from streams.kpi.settings import Thresholds
+from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaTarget
 from streams.kpi.tally import MICROS_PER_UNIT, AgentTally, ChannelTally, Tallies, TeamTally
 from streams.kpi.timeutil import US_PER_SECOND
@@ -20,7 +21,7 @@ from streams.kpi.timeutil import US_PER_SECOND
 QUARTER_HOUR_US = 900 * US_PER_SECOND
 
 
-class ReportSink:
+class ReportSink(KpiSink):
     """A KpiSink that keeps what belongs to [from_us, to_us)."""
 
     def __init__(

@@ -18,8 +18,11 @@ the last batch + 1, short by the rest of a multi-record batch (docs/operations.m
 
 Order: each partition is fed in offset order; partitions interleave fetch by fetch. All
 events of a conversation share a partition (the key is `conversation_id`) and the report
-does not depend on how conversations interleave, so it equals the report of the same
-records replayed from a file.
+does not depend on how conversations interleave. Resolved conversations are forgotten per
+partition as the live worker forgets them (docs/kpis.md, end of section 8), so the report
+equals the worker's counters, and the report of the same records replayed from a file
+whenever no record arrives more than the late-event tolerance behind its partition's
+newest event time.
 
 Read on a dead-letter topic (`replay --topic care.events.dlq --rejects FILE` lists the
 rejected records), a rejected record with CarePulse's dead-letter headers is listed with
@@ -91,6 +94,7 @@ def replay_topic(
     start) to `run`; writes each rejected record to `rejects` with partition and offset.
     Returns how many repeated dead letters were skipped (0 on a topic that is not a DLQ).
     `security`: the `client_security` arguments of the configuration."""
+    run.forget_per_partition()
     reader = _TopicReader(bootstrap_servers, topic, connect_timeout_seconds,
                           stall_timeout_seconds, dict(security or {}))
     with client_logs_quiet():

@@ -2,8 +2,9 @@
 (`[kafka]`), where `/metrics` is served and how it is protected (`[metrics]`), how
 the live worker checkpoints (`[worker]`), and where the HTTP gateway listens
 (`[ingest]`). None of them changes a number, except `[worker] resolved_grace_seconds`
-(when a resolved conversation is forgotten), which the replay follows too (model.py
-hands it to the KPI layer)."""
+(when a resolved conversation is closed for good) and `late_event_tolerance_seconds`
+(when the worker and `replay --topic` forget it), which the replay follows too (model.py
+hands them to the KPI layer)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, Strict, model_validator
 
-from streams.config.base import KeyPathError, PositiveSeconds, Score, Section
+from streams.config.base import KeyPathError, PositiveSeconds, Score, Seconds, Section
 
 MAX_TCP_PORT = 65535
 
@@ -139,14 +140,18 @@ class WorkerConfig(Section):
     was produced more than `backfill_delay_seconds` after its newest event time replays
     history: its SLA clocks follow event time even once it is caught up.
 
-    A resolved conversation is forgotten once the newest event time has passed its last
-    event by `resolved_grace_seconds` (the replay forgets it too, so both agree): a later
-    event of it finds an unknown conversation (docs/kpis.md section 1). `data_dir` is Faust's
-    working directory (default: `carepulse/` in the system's temporary directory, never
-    the working directory)."""
+    A resolved conversation is closed for good by an event of it occurring
+    `resolved_grace_seconds` after its last event time: that event finds an unknown
+    conversation (docs/kpis.md section 1). The worker (and `replay --topic`, so both agree)
+    forgets it once its partition's newest event time has passed its last event time by
+    `resolved_grace_seconds` + `late_event_tolerance_seconds`: an event arriving later
+    than that behind its partition's newest one finds an unknown conversation too (end of
+    docs/kpis.md section 8). `data_dir` is Faust's working directory (default:
+    `carepulse/` in the system's temporary directory, never the working directory)."""
 
     checkpoint_events: Score = Field(5000, ge=1, le=1_000_000)
     checkpoint_seconds: Annotated[float, Strict()] = Field(1.0, gt=0, le=60)
     backfill_delay_seconds: Annotated[float, Strict()] = Field(3600.0, gt=0)
     resolved_grace_seconds: PositiveSeconds = 7 * 86_400.0
+    late_event_tolerance_seconds: Seconds = 86_400.0
     data_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "carepulse")

@@ -87,7 +87,8 @@ class CarePulseConfig(Section):
     def kpi_settings(self) -> KpiSettings:
         """What the KPI layer needs of this configuration, calendars built. The agents'
         allowlist counts only with `[metrics] agent_series` on, and the resolved grace
-        comes from `[worker]`: both change numbers although their sections do not."""
+        and the late-event tolerance come from `[worker]`: they change numbers although
+        their sections do not."""
         calendars = {name: calendar.build() for name, calendar in self.calendars.items()}
         return KpiSettings(
             labels=LabelAllowlists(
@@ -103,6 +104,9 @@ class CarePulseConfig(Section):
             savings=self.savings,
             dedupe_capacity=self.dedupe.capacity,
             resolved_grace_us=round(self.worker.resolved_grace_seconds * US_PER_SECOND),
+            late_event_tolerance_us=round(
+                self.worker.late_event_tolerance_seconds * US_PER_SECOND
+            ),
         )
 
 

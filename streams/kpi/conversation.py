@@ -25,14 +25,15 @@ PENDING: Final = "pending"
 ON_HOLD: Final = "on_hold"
 STATUSES: tuple[str, ...] = (OPEN, PENDING, ON_HOLD)
 NO_CYCLE_US: Final = -(1 << 62)
-"""`cycle_start_us` of a conversation first seen by an assignment, before its first cycle."""
+"""`cycle_start_us` of a conversation that has not had a cycle yet (first seen by an
+assignment)."""
 
 
 class Conversation:
     """State of one conversation. Created by its first inbound message, which opens
     the first cycle, or by an assignment before it (`has_had_cycle` is then False until
     the first message); an existing conversation that has had a cycle and has none open
-    was resolved."""
+    was resolved (`closed`)."""
 
     __slots__ = (
         "agent_replies",
@@ -47,7 +48,6 @@ class Conversation:
         "first_reply_done",
         "first_response_start_us",
         "last_event_us",
-        "latest_event_us",
         "pending_since_us",
         "pending_us",
         "policy",
@@ -66,7 +66,7 @@ class Conversation:
         "waiting_since_us",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, first_event_us: int = 0) -> None:
         self.cycle_open = False
         self.cycle_start_us: int = NO_CYCLE_US
         self.cycle_channel = OTHER
@@ -84,10 +84,9 @@ class Conversation:
         self.response_risk_us: int | None = None
         self.resolution_risk_us: int | None = None
         self.at_risk = 0
-        self.last_event_us = 0
+        self.last_event_us = first_event_us  # the latest occurred_at of its events
         self.checkpoint_slot = -1  # the live worker's: which table slot holds its state
         # contract 1.1
-        self.latest_event_us: int = NO_CYCLE_US  # the latest occurred_at of its events
         self.status: str = OPEN  # of the open cycle
         self.status_since_us = 0  # of the last status change (the cycle start at first)
         self.pending_since_us = 0  # start of the pending period running while `pending`
@@ -129,6 +128,12 @@ class Conversation:
                 if latest_us <= deadline_us:
                     return team
         return None
+
+    @property
+    def closed(self) -> bool:
+        """Its last cycle is resolved. Only such a conversation can be closed for good or
+        forgotten (docs/kpis.md section 1): one that never had a cycle is not closed."""
+        return not self.cycle_open and self.has_had_cycle
 
     def deadline_of(self, clock: Clock) -> int | None:
         return self.response_deadline_us if clock == "response" else self.resolution_deadline_us

@@ -20,10 +20,13 @@ class RecentIds:
 
     def seen_before(self, event_id: str) -> bool:
         """True if `event_id` is remembered; otherwise remembers it and returns False."""
-        young = self._young
-        if event_id in young or event_id in self._old:
+        if event_id in self._old:
             return True
-        young.add(event_id)
+        young = self._young
+        size = len(young)
+        young.add(event_id)  # one probe: adds a new id, finds a remembered one
+        if len(young) == size:
+            return True
         if len(young) >= self._generation_size:
             self._old = young
             self._young = set()

@@ -4,15 +4,15 @@ Events are applied in arrival order; time comes only from `occurred_at`. For eac
 the engine updates the conversation's state and tells its sink the facts the event
 produces. It keeps no totals of its own beyond the event counts of the audit report.
 
-State stays bounded: a resolved conversation is forgotten once the newest event time of
-its lane has passed its last event by `[worker] resolved_grace_seconds`, and a later
-event of it behaves as one of a conversation never seen (docs/kpis.md section 1). A lane is
-an input partition (all events of a conversation share one): the live worker has an
-engine per partition, and `carepulse replay --topic` feeds each record with its
-partition, so both forget the same conversations at the same events whatever the
-interleaving of partitions (a file replay is one lane). Event time only, never a clock.
-Each lane keeps its resolved conversations in a heap keyed by their due instant; the
-lane's newest event time is compared with the heap's top at each event.
+Closed for good (docs/kpis.md section 1): an event of a resolved conversation that occurred
+at least `resolved_grace_seconds` after the conversation's last event time (the latest
+`occurred_at` of its accepted events, ignored ones included) closes it before it is
+applied, and is applied as to a conversation never seen. The rule reads the
+conversation's own events only, so a report does not depend on how conversations are
+interleaved. On its own it forgets nothing: `carepulse replay --input` keeps every
+conversation it has seen, and so gives the contract's report for any order of the file.
+The live worker and `carepulse replay --topic` also forget resolved conversations per
+input partition (forgetting.py) to bound their memory.
 
 Contract 1.1 (docs/kpis.md): the working status of the open cycle, requester wait, the
 resolution clocks that `pause_on` stops, assignment KPIs, one-touch resolutions and the
@@ -21,10 +21,9 @@ team every team-attributed fact is told with.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from schemas.events import (
     ConversationAssigned,
@@ -41,22 +40,13 @@ from schemas.events import (
 )
 from streams.kpi.conversation import OPEN, PENDING, Clock, Conversation
 from streams.kpi.dedupe import RecentIds
+from streams.kpi.forgetting import NO_EVENT_YET_US, Forgetting
 from streams.kpi.labels import OTHER, LabelValues
 from streams.kpi.observers import ClockWatch, CycleObserver, OpenCounts
 from streams.kpi.settings import KpiSettings
 from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaBook, SlaTarget
 from streams.kpi.timeutil import to_us
-
-NO_EVENT_YET_US = 1 << 62  # first/last event times before any event
-
-
-@dataclass(slots=True)
-class _Lane:
-    """One input partition's newest event time and resolved conversations by due time."""
-
-    now_us: int = -NO_EVENT_YET_US
-    expiry: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +64,33 @@ class Engine:
     With a clock `watch` (the live worker's DeadlineWatch), SLA clocks get an at-risk
     instant and the watch is told when they start and stop and when the newest event
     time moves, so it can breach them as it passes their deadlines instead of only when
-    settled. With `keep_forgotten`, forgotten conversations are listed in `forgotten`
-    (id and last state) for the caller to take: the live worker drops their checkpoint
-    records. With `gauges`, open and waiting conversations are counted as they change.
+    settled. After `forget_resolved_after`, resolved conversations are forgotten per
+    input partition (forgetting.py). With `keep_forgotten`,
+    conversations forgotten or closed for good are listed in `forgotten` (id and last
+    state) for the caller to take: the live worker drops their checkpoint records. With
+    `separate_incarnations` (the audit report), a conversation closed for good or
+    forgotten and seen again is told to the sink's `reply` under an id of its own
+    (`c-1`, then `c-1#2`, ...): it is a new conversation everywhere (docs/kpis.md section
+    9, reading 2). With `gauges`, open and waiting conversations are counted as they change.
     With `cycles` (the audit ledger), each cycle's facts are told with its conversation id.
     `conversations` is the dict the engine keeps them in (the one the watch and the
-    gauges were given), a new one by default."""
+    gauges were given), a new one by default. `answers_before_us` is the audit report's
+    `to`: only a reply that occurred before it answers a message (docs/kpis.md section 3:
+    a message stays unanswered until such a reply arrives, whatever came before it); by
+    default every reply answers."""
 
     def __init__(
         self, settings: KpiSettings, sink: KpiSink, watch: ClockWatch | None = None,
         keep_forgotten: bool = False, gauges: OpenCounts | None = None,
         conversations: dict[str, Conversation] | None = None,
         cycles: CycleObserver | None = None,
+        answers_before_us: int | None = None, separate_incarnations: bool = False,
     ) -> None:
         self._sink = sink
         self._cycles = cycles
+        self._answers_before_us = (
+            NO_EVENT_YET_US if answers_before_us is None else answers_before_us
+        )
         labels = LabelValues(settings.labels)
         self._channels, self._brands = labels.channels, labels.brands
         self._sla = SlaBook(settings.sla_policies)
@@ -99,8 +101,10 @@ class Engine:
         self.watch = watch
         self.gauges = gauges
         self._grace_us = settings.resolved_grace_us
-        self._lanes: dict[int, _Lane] = {}
-        self._lane = _Lane()  # of the event being applied
+        self._forgetting: Forgetting | None = None
+        self._incarnations: dict[str, int] | None = {} if separate_incarnations else None
+        """How many times each conversation id was closed for good or forgotten (only ids
+        that were)."""
         self.forgotten: list[tuple[str, Conversation]] | None = [] if keep_forgotten else None
         self.accepted = 0
         self.duplicates = 0
@@ -110,8 +114,7 @@ class Engine:
         self.first_event_us = NO_EVENT_YET_US
         self.last_event_us = -NO_EVENT_YET_US
         self._handlers: dict[str, Callable[[Any, int, str, str], None]] = {
-            "message.received": self._on_message,
-            "reply.sent": self._on_reply,
+            # "message.received" and "reply.sent": called directly by `apply`
             "conversation.handoff": self._on_handoff,
             "conversation.resolved": self._on_resolved,
             "conversation.reopened": self._on_reopened,
@@ -129,29 +132,46 @@ class Engine:
     def apply(self, event: Event, lane: int = 0) -> bool:
         """Applies one validated event of input partition `lane`; False if it was a
         duplicate."""
-        if self._recent.seen_before(event.event_id):
+        # The envelope's fields from the model's __dict__ (where pydantic keeps them): a
+        # lookup each, where an attribute read of a pydantic model costs three type
+        # lookups (its __getattr__ hook); the handlers read the fields of their type.
+        envelope: dict[str, Any] = event.__dict__
+        if self._recent.seen_before(envelope["event_id"]):
             self.duplicates += 1
             return False
         self.accepted += 1
-        at_us = to_us(event.occurred_at)
+        at_us = to_us(envelope["occurred_at"])
         if at_us < self.first_event_us:
             self.first_event_us = at_us
         if at_us > self.last_event_us:
             self.last_event_us = at_us
             if self.watch is not None:
                 self.watch.advance(at_us)
-        current = self._lanes.get(lane)
-        if current is None:
-            current = self._lanes[lane] = _Lane()
-        if at_us > current.now_us:
-            current.now_us = at_us
-        if current.expiry and current.expiry[0][0] <= current.now_us:
-            self._forget_resolved(current)
-        self._lane = current
-        self._handlers[event.type](
-            event, at_us, self._channels.get(event.channel, OTHER),
-            self._brands.get(event.brand, OTHER),
-        )
+        forgetting = self._forgetting
+        conversations = self.conversations
+        if forgetting is not None and forgetting.advance(lane, at_us):
+            for forgotten_id, forgotten in forgetting.forget(conversations):
+                self._gone(forgotten_id, forgotten)
+        conversation_id: str = envelope["conversation_id"]
+        conv = conversations.get(conversation_id)
+        if conv is not None and at_us - conv.last_event_us >= self._grace_us and conv.closed:
+            del conversations[conversation_id]  # closed for good
+            self._gone(conversation_id, conv)
+            conv = None
+        channel = self._channels.get(envelope["channel"], OTHER)
+        brand = self._brands.get(envelope["brand"], OTHER)
+        kind: str = envelope["type"]
+        # the two commonest types by a direct (compiled) call; the others by the table
+        if kind == "message.received":
+            self._on_message(cast(MessageReceived, event), at_us, channel, brand)
+        elif kind == "reply.sent":
+            self._on_reply(cast(ReplySent, event), at_us, channel, brand)
+        else:
+            self._handlers[kind](event, at_us, channel, brand)
+        # its last event time: the latest occurred_at (a conversation the event created
+        # starts with the event's own, Conversation(at_us))
+        if conv is not None and at_us > conv.last_event_us:
+            conv.last_event_us = at_us
         if self._skewed:
             self.out_of_order += 1
             self._skewed = False
@@ -163,38 +183,41 @@ class Engine:
         for event_id in event_ids:
             seen_before(event_id)
 
-    def _forget_resolved(self, lane: _Lane) -> None:
-        """Drops the lane's resolved conversations whose last event is `grace` before its
-        now; an entry whose conversation has had an event since is queued again, one that
-        was reopened is dropped (its next resolution queues it)."""
-        expiry, now_us = lane.expiry, lane.now_us
-        conversations, grace_us = self.conversations, self._grace_us
-        while expiry and expiry[0][0] <= now_us:
-            _, conversation_id = heapq.heappop(expiry)
-            conv = conversations.get(conversation_id)
-            if conv is None or conv.cycle_open:
-                continue
-            due_us = conv.last_event_us + grace_us
-            if due_us > now_us:
-                heapq.heappush(expiry, (due_us, conversation_id))
-                continue
-            del conversations[conversation_id]
-            if self.forgotten is not None:
-                self.forgotten.append((conversation_id, conv))
+    def forget_resolved_after(self, after_us: int) -> None:
+        """Before the first event: from then on a resolved conversation is forgotten once
+        its input partition's newest event time has passed its last event time by
+        `after_us` (the live worker's and `replay --topic`'s memory bound)."""
+        if self.accepted or self.duplicates:
+            raise RuntimeError("forget_resolved_after() after the first event")
+        self._forgetting = Forgetting(after_us)
+
+    def _gone(self, conversation_id: str, conv: Conversation) -> None:
+        """`conv`, taken out of `conversations`, was closed for good or forgotten."""
+        if self.forgotten is not None:
+            self.forgotten.append((conversation_id, conv))
+        incarnations = self._incarnations
+        if incarnations is not None:
+            incarnations[conversation_id] = incarnations.get(conversation_id, 1) + 1
+
+    def _incarnation_id(self, conversation_id: str) -> str:
+        """The conversation's id for the sink: `c-1`, then `c-1#2` once it was closed
+        for good or forgotten, ..."""
+        incarnations = self._incarnations
+        if not incarnations:
+            return conversation_id
+        number = incarnations.get(conversation_id)
+        return conversation_id if number is None else f"{conversation_id}#{number}"
 
     def rearm_expiry(self) -> None:
         """After a restore of the live worker's one-partition engine: every resolved
         conversation queued again, and those already due at its newest event time
         forgotten."""
-        grace_us = self._grace_us
-        lane = _Lane(self.last_event_us, [
-            (conv.last_event_us + grace_us, conversation_id)
-            for conversation_id, conv in self.conversations.items()
-            if not conv.cycle_open and conv.has_had_cycle
-        ])
-        heapq.heapify(lane.expiry)
-        self._lanes = {0: lane}
-        self._forget_resolved(lane)
+        forgetting = self._forgetting
+        if forgetting is None:
+            return
+        forgetting.rearm(self.conversations, self.last_event_us)
+        for conversation_id, conv in forgetting.forget(self.conversations):
+            self._gone(conversation_id, conv)
 
     def open_deadlines(self) -> Iterator[OpenDeadline]:
         """SLA deadlines not yet settled by an answer or a resolution."""
@@ -319,8 +342,7 @@ class Engine:
         conversation_id = event.conversation_id
         conv = self.conversations.get(conversation_id)
         if conv is None:
-            conv = self.conversations[conversation_id] = Conversation()
-        _seen(conv, at_us)
+            conv = self.conversations[conversation_id] = Conversation(at_us)
         conv.unanswered.append((channel, brand, at_us))
         if not conv.cycle_open:
             self._open_cycle(
@@ -339,29 +361,29 @@ class Engine:
                 )
             if conv.first_reply_done and conv.policy is not None:
                 self._start_response_clock(conversation_id, conv, "next_response", at_us)
-        conv.last_event_us = at_us
 
     def _on_reply(self, event: ReplySent, at_us: int, channel: str, brand: str) -> None:
         sink = self._sink
-        conv = self.conversations.get(event.conversation_id)
+        conversation_id, author_type, agent_id = (
+            event.conversation_id, event.author_type, event.agent_id
+        )
+        conv = self.conversations.get(conversation_id)
         team = event.team
         if team is not None:
             sink.team_named(team)
         elif conv is not None:
             team = conv.team
         sink.reply(
-            channel, brand, at_us, event.author_type, event.agent_id, event.quick_reply,
-            event.conversation_id, team,
+            channel, brand, at_us, author_type, agent_id, event.quick_reply,
+            self._incarnation_id(conversation_id), team,
         )
         if conv is None:
             return
-        _seen(conv, at_us)
-        conv.last_event_us = at_us
-        if conv.unanswered:
+        if conv.unanswered and at_us < self._answers_before_us:
             for message_channel, message_brand, message_at_us in conv.unanswered:
                 sink.answered(message_channel, message_brand, message_at_us, at_us)
             conv.unanswered.clear()
-        if event.author_type != "agent" or not conv.cycle_open:
+        if author_type != "agent" or not conv.cycle_open:
             return
         if conv.agent_replies < 2:
             conv.agent_replies += 1
@@ -374,7 +396,7 @@ class Engine:
             )
             sink.first_response(
                 channel, brand, at_us, self._duration_us(start_us, at_us), business_us,
-                event.agent_id, team,
+                agent_id, team,
             )
             if self._cycles is not None:  # the same duration (and skew flag) again
                 self._cycles.first_response(
@@ -388,18 +410,14 @@ class Engine:
             conv.waiting_since_us = None
             if self.gauges is not None:
                 self.gauges.wait_ended((conv.cycle_brand, conv.cycle_channel))
-        self._end_clock(event.conversation_id, conv, "response", at_us, team=team)
+        self._end_clock(conversation_id, conv, "response", at_us, team=team)
 
     def _on_handoff(
         self, event: ConversationHandoff, at_us: int, channel: str, brand: str
     ) -> None:
         conv = self.conversations.get(event.conversation_id)
-        if conv is None:
+        if conv is None or conv.waiting_since_us is None:
             return
-        _seen(conv, at_us)
-        if conv.waiting_since_us is None:
-            return
-        conv.last_event_us = at_us
         conv.waiting_since_us = at_us
         if self.gauges is not None:
             self.gauges.wait_restarted(
@@ -416,12 +434,9 @@ class Engine:
         """The conversation of an event at `at_us` that needs an open cycle; None (the
         event counted as ignored) when it has none."""
         conv = self.conversations.get(conversation_id)
-        if conv is not None:
-            _seen(conv, at_us)
         if conv is None or not conv.cycle_open:
             self.ignored += 1
             return None
-        conv.last_event_us = at_us
         return conv
 
     def _on_resolved(
@@ -466,21 +481,19 @@ class Engine:
                 self.gauges.wait_ended(series)
         conv.waiting_since_us = None
         conv.cycle_open = False
-        heapq.heappush(self._lane.expiry, (at_us + self._grace_us, event.conversation_id))
+        if self._forgetting is not None:
+            self._forgetting.queue(event.conversation_id, max(at_us, conv.last_event_us))
 
     def _on_reopened(
         self, event: ConversationReopened, at_us: int, channel: str, brand: str
     ) -> None:
         conv = self.conversations.get(event.conversation_id)
-        if conv is not None:
-            _seen(conv, at_us)
         if conv is None or conv.cycle_open or not conv.has_had_cycle:
             self.ignored += 1
             return
         self._open_cycle(
             event.conversation_id, conv, at_us, channel, brand, event.priority, True
         )
-        conv.last_event_us = at_us
 
     def _on_status_changed(
         self, event: ConversationStatusChanged, at_us: int, channel: str, brand: str
@@ -560,13 +573,11 @@ class Engine:
         (a conversation never seen is first seen by it)."""
         conv = self.conversations.get(event.conversation_id)
         if conv is None:
-            conv = self.conversations[event.conversation_id] = Conversation()
-        conv.last_event_us = at_us
+            conv = self.conversations[event.conversation_id] = Conversation(at_us)
         team = event.team
         if team is not None:
             self._sink.team_named(team)
-            conv.set_team(team, max(conv.latest_event_us, at_us))
-        _seen(conv, at_us)
+            conv.set_team(team, max(conv.last_event_us, at_us))
         agent_id = event.agent_id
         if conv.cycle_open:
             if conv.assignee is None:
@@ -579,18 +590,10 @@ class Engine:
 
     def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str, brand: str) -> None:
         self._sink.survey(channel, brand, at_us, event.survey, event.score)
-        _seen(self.conversations.get(event.conversation_id), at_us)
 
     def _on_sale(self, event: SaleAttributed, at_us: int, channel: str, brand: str) -> None:
         self._sink.sale(channel, brand, at_us, event.amount, event.currency)
-        _seen(self.conversations.get(event.conversation_id), at_us)
 
     def _on_tagged(self, event: ConversationTagged, at_us: int, channel: str, brand: str) -> None:
-        """Changes no KPI; the conversation has seen an event (a breach's team)."""
-        _seen(self.conversations.get(event.conversation_id), at_us)
-
-
-def _seen(conv: Conversation | None, at_us: int) -> None:
-    """The conversation (if known) had an event at `at_us`: its latest event time."""
-    if conv is not None and at_us > conv.latest_event_us:
-        conv.latest_event_us = at_us
+        """Changes no KPI; the conversation has seen an event (its last event time, which
+        `apply` keeps: a breach's team)."""

@@ -77,4 +77,13 @@ class KpiSettings:
     dedupe_capacity: int
     """How many recent event ids are remembered."""
     resolved_grace_us: int
-    """How long after its last event a resolved conversation is forgotten."""
+    """How long after its last event time an event closes a resolved conversation for
+    good (docs/kpis.md section 1)."""
+    late_event_tolerance_us: int
+    """How far behind its partition's newest event time an event may arrive and still
+    find its resolved conversation: the live worker and `replay --topic` forget one
+    `resolved_grace_us + late_event_tolerance_us` after its last event time."""
+
+    @property
+    def forget_after_us(self) -> int:
+        return self.resolved_grace_us + self.late_event_tolerance_us

@@ -13,12 +13,15 @@ raw name from the events, None for a fact without a team; sinks map it to a labe
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from streams.kpi.sla import SlaTarget
 
 
-class KpiSink(Protocol):
+class KpiSink:
+    """What a sink is told. A base class, not a Protocol: every sink derives from it, so
+    the compiled core calls a sink natively (a Protocol call goes through Python's call
+    protocol with its arguments boxed, and the engine tells a sink several facts per
+    event). A fact a sink does not want is left to these bodies, which do nothing."""
+
     def message(
         self, channel: str, brand: str, at_us: int, sentiment: float | None, topic: str | None
     ) -> None: ...
@@ -37,7 +40,9 @@ class KpiSink(Protocol):
         """`team`: the reply's own team, else the conversation's team at that moment."""
 
     def answered(self, channel: str, brand: str, message_at_us: int, reply_at_us: int) -> None:
-        """An inbound message (of `channel`, at `message_at_us`) got its first reply."""
+        """An inbound message (of `channel`, at `message_at_us`) got the first reply that
+        answers it: the first to arrive, or with the engine's `answers_before_us` (the
+        report's `to`), the first to arrive that occurred before it."""
 
     def cycle_opened(self, channel: str, brand: str, at_us: int, reopen: bool) -> None: ...
 
@@ -99,7 +104,7 @@ class KpiSink(Protocol):
         """Met (at the answering event) or breached (at the deadline instant)."""
 
 
-class TeeSink:
+class TeeSink(KpiSink):
     """Tells two sinks every fact (the live worker: cumulative totals and windows)."""
 
     __slots__ = ("_first", "_second")

@@ -7,15 +7,33 @@ samples were added: a replay of differently interleaved conversations gives the 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
-US_PER_SECOND = 1_000_000
+US_PER_SECOND: Final = 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_ORDINAL: Final = 719_163  # EPOCH.toordinal()
+SECONDS_PER_DAY: Final = 86_400
+FLOAT_EXACT_SECONDS: Final = 9_007_199_254  # below it, seconds * 1e6 < 2**53: exact
 
 
 def to_us(moment: datetime) -> int:
-    """An offset-aware datetime as microseconds since the epoch (exact for years 1..9999:
-    the float has 53 bits, an instant in 2026 needs 51)."""
-    return round(moment.timestamp() * US_PER_SECOND)
+    """An offset-aware datetime as microseconds since the epoch, exact. Once per event,
+    so built for the compiled core: the tzinfo is asked for its offset directly (asking
+    the datetime wraps that call in a lookup by name; `timestamp()` also subtracts two
+    aware datetimes), and the seconds become microseconds in a float where that is
+    exact (up to year 2255), as mypyc multiplies integers above 2**30 the slow way."""
+    tzinfo = moment.tzinfo
+    offset = None if tzinfo is None else tzinfo.utcoffset(moment)
+    if offset is None:
+        raise ValueError("a naive datetime has no instant")
+    seconds = (
+        (moment.toordinal() - EPOCH_ORDINAL) * SECONDS_PER_DAY
+        + moment.hour * 3600 + moment.minute * 60 + moment.second
+    )
+    offset_us = round(offset.total_seconds() * 1e6)  # exact: |offset| < 1 day
+    if -FLOAT_EXACT_SECONDS < seconds < FLOAT_EXACT_SECONDS:
+        return int(seconds * 1e6) + moment.microsecond - offset_us
+    return seconds * US_PER_SECOND + moment.microsecond - offset_us
 
 
 def seconds_to_us(seconds: float) -> int:

@@ -215,9 +215,10 @@ FAMILIES: Final[tuple[Family, ...]] = (
            meaning="owned partitions whose state is still being read from the changelog "
            "(their events wait)"),
     Family("conversations_in_memory", "gauge",
-           "Conversations held in state: open, or resolved within their grace period",
+           "Conversations held in state: open, or resolved within their grace period and "
+           "late-event tolerance",
            meaning="conversations held in state: open, or resolved within "
-           "`worker.resolved_grace_seconds`"),
+           "`worker.resolved_grace_seconds` + `worker.late_event_tolerance_seconds`"),
     Family("fetch_wait_seconds", "gauge",
            "How long the consumer's fetches may wait (longer while the broker is slow)",
            meaning="how long the consumer's fetches may wait: 0.05, longer while fetches "

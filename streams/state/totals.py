@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any, Final
 
 from streams.kpi.labels import OTHER, LabelValues
+from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaTarget
 from streams.kpi.timeutil import US_PER_SECOND
 from streams.state.checkpoint.codec import LEGACY_VERSION, decode_totals
@@ -67,7 +68,7 @@ _COUNTERS: Final = (*_BRANDED, "surveys", "topics", "quick_replies", *_AGENT_FAM
                     "reassignments", "one_touch_resolutions", *_TEAM_FAMILIES)
 
 
-class LiveTotals:
+class LiveTotals(KpiSink):
     """A KpiSink keeping every cumulative count of section 8, by label values: keys are
     tuples of label values in the order of the metric's labels (brand first)."""
 

@@ -39,6 +39,7 @@ from streams.kpi.formulas import (
     social_cost,
 )
 from streams.kpi.settings import Savings, Thresholds
+from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaTarget
 from streams.kpi.timeutil import US_PER_SECOND
 from streams.state.checkpoint.codec import (
@@ -162,7 +163,7 @@ class Buckets:
         return {series: row for series, row in sums.items() if any(row)}
 
 
-class WindowTotals:
+class WindowTotals(KpiSink):
     """A KpiSink keeping additive counts per event-time bucket and (brand, channel)."""
 
     def __init__(self, thresholds: Thresholds) -> None:

@@ -11,12 +11,12 @@ and checkpointed every 250 lines, then applied 100 more and wrote the data recor
 checkpoint whose meta record never came (a crash): those must be ignored. One JSON
 object per record: {"key": base64, "value": base64}.
 
-The configuration is examples/carepulse.toml with agent series on and a resolved grace of
-30 minutes, so the table holds SLA clocks on business-hours calendars, at-risk flags,
-forgotten conversations (null records), agent families, window buckets and id segments.
-The expected values below were read from be04154's restored state (f230d81's restore
-gave the same); the totals' digest covers the families those versions had, and the
-families added since must restore empty.
+The configuration is examples/carepulse.toml with agent series on, a resolved grace of
+30 minutes and no late-event tolerance (be04154 forgot at the grace), so the table holds
+SLA clocks on business-hours calendars, at-risk flags, forgotten conversations (null
+records), agent families, window buckets and id segments. The expected values below were
+read from be04154's restored state (f230d81's restore gave the same); the totals' digest
+covers the families those versions had, and the families added since must restore empty.
 
 `python tests/contract/test_checkpoint_fixture.py --write FILE` writes such a fixture with
 the current code: only for a deliberate new format, never to make this test pass.
@@ -57,7 +57,9 @@ PRODUCED_FROM_US = 1_793_577_600_000_000  # Kafka timestamp of offset 0; +1 s pe
 def fixture_config() -> CarePulseConfig:
     example = load_config(ROOT / "examples" / "carepulse.toml")
     return example.model_copy(update={
-        "worker": example.worker.model_copy(update={"resolved_grace_seconds": 1_800.0}),
+        # be04154 had no late-event tolerance: it forgot at the grace
+        "worker": example.worker.model_copy(update={"resolved_grace_seconds": 1_800.0,
+                                                    "late_event_tolerance_seconds": 0.0}),
         "metrics": example.metrics.model_copy(update={"agent_series": True}),
     })
 
@@ -155,8 +157,7 @@ def test_a_checkpoint_written_before_1_1_restores_the_new_fields_at_their_defaul
     assert {(conv.status, conv.pending_us, conv.resolution_left_us, conv.agent_replies,
              conv.assignee, conv.team, conv.team_since_us, conv.team_history)
             for conv in conversations} == {(OPEN, 0, None, 0, None, None, 0, None)}
-    assert all(conv.latest_event_us == conv.last_event_us
-               and conv.status_since_us == conv.cycle_start_us for conv in conversations)
+    assert all(conv.status_since_us == conv.cycle_start_us for conv in conversations)
     assert {status for (_, _, status), count in state.gauges.by_status.items()
             if count} == {OPEN}
     assert sum(state.gauges.by_status.values()) == EXPECTED["open"]

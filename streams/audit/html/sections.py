@@ -127,7 +127,6 @@ def teams(report: dict[str, Any]) -> str:
     targets = [target for target in ("first_response", "resolution")
                if any(target in targets for targets in report["sla"].values())]
     ordered = sorted(by_team.items(), key=lambda item: (-item[1].get("replies", 0), item[0]))
-    targets = ("first_response", "resolution") if report.get("sla") else ()  # no policy: no SLA
     rows = [
         [team, count(t.get("replies", 0)),
          duration(t.get("first_response_seconds", {}).get("p50"), "none yet"),

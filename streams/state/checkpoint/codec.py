@@ -22,8 +22,10 @@ Version 3 (contract 1.1) appends the conversation's working status, pending time
 stopped resolution clock, agent replies, assignee, team and team changes to its record
 (`_V3_FIELDS`), and the totals gain the families of 1.1. `_migrate_conversation_v2` gives
 a conversation record written before them their defaults: open since the cycle start,
-nothing pending or stopped, no agent reply counted, no assignee, team or team change,
-and the record's last event time as the latest event time. Totals written before have
+nothing pending or stopped, no agent reply counted, no assignee, team or team change.
+Its last event time was the time of its last event applied, where 1.1 keeps the latest
+`occurred_at` of its events: the two differ only for events applied out of time order,
+and a restored conversation takes the recorded one. Totals written before have
 no family of 1.1: those start at 0.
 
 The meta record's version is the version of the meta record. Data records carry none,
@@ -148,7 +150,7 @@ _PLAIN_FIELDS: Final = (
 _UNANSWERED: Final = _PLAIN_FIELDS.index("unanswered")
 _V2_LENGTH: Final = len(_PLAIN_FIELDS) + 2  # then the policy name and the brand
 _V3_FIELDS: Final = (
-    "latest_event_us", "status", "status_since_us", "pending_since_us", "pending_us",
+    "status", "status_since_us", "pending_since_us", "pending_us",
     "resolution_left_us", "agent_replies", "assignee", "team", "team_since_us",
     "team_history",
 )
@@ -208,19 +210,16 @@ def _migrate_conversation_v1(data: list[Any], legacy_brand: str) -> list[Any]:
     return migrated
 
 
-_LAST_EVENT: Final = _PLAIN_FIELDS.index("last_event_us")
 _CYCLE_START: Final = _PLAIN_FIELDS.index("cycle_start_us")
 
 
 def _migrate_conversation_v2(data: list[Any]) -> list[Any]:
     """Versions 1 and 2 (contract 1.0) ended at the brand: the fields of 1.1 at their
     defaults, in `_V3_FIELDS` order (a conversation of 1.0 was created by a message, so it
-    has had a cycle: open since its start, latest event at its last event). Current
-    records are returned as they are."""
+    has had a cycle: open since its start). Current records are returned as they are."""
     if len(data) != _V2_LENGTH:
         return data
-    return [*data, data[_LAST_EVENT], OPEN, data[_CYCLE_START], 0, 0, None, 0, None, None,
-            0, None]
+    return [*data, OPEN, data[_CYCLE_START], 0, 0, None, 0, None, None, 0, None]
 
 
 # Event id segments ---------------------------------------------------------------------

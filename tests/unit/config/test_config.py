@@ -244,6 +244,35 @@ def test_no_file_gives_the_defaults_of_kpis_section_7() -> None:
     assert config.limits.max_record_bytes == 65536
 
 
+def test_the_grace_and_the_late_event_tolerance_reach_the_kpi_layer(tmp_path: Path) -> None:
+    defaults = load_config(None).kpi_settings()
+    assert (defaults.resolved_grace_us, defaults.late_event_tolerance_us) == (
+        604_800_000_000, 86_400_000_000)
+    assert defaults.forget_after_us == 691_200_000_000  # 8 days
+    path = write(tmp_path, "[worker]\nresolved_grace_seconds = 3600\n"
+                           "late_event_tolerance_seconds = 0\n")
+    settings = load_config(path).kpi_settings()
+    assert (settings.late_event_tolerance_us, settings.forget_after_us) == (0, 3_600_000_000)
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("late_event_tolerance_seconds = -1",
+     "worker.late_event_tolerance_seconds: Input should be greater than or equal to 0"),
+    ('late_event_tolerance_seconds = "1d"',
+     "worker.late_event_tolerance_seconds: Input should be a valid number"),
+    ("late_event_tolerance_seconds = inf",
+     "worker.late_event_tolerance_seconds: Input should be a finite number"),
+    ("late_event_tolerance = 60",
+     "worker: unknown key 'late_event_tolerance' (did you mean "
+     "'late_event_tolerance_seconds'?)"),
+])
+def test_a_bad_late_event_tolerance_is_named_with_the_reason(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    path = write(tmp_path, f"[worker]\n{text}\n")
+    assert error_of(path) == f"{path}: {error}"
+
+
 def test_empty_file_gives_the_same_defaults_as_no_file(tmp_path: Path) -> None:
     assert load_config(write(tmp_path, "")) == load_config(None)
 

@@ -26,7 +26,7 @@ from tests.contract.test_checkpoint_fixture import PARTITION, fixture_config, re
 
 CONFIG = CarePulseConfig()
 CONTRACT_1_1_FIELDS = (
-    "latest_event_us", "status", "status_since_us", "pending_since_us", "pending_us",
+    "status", "status_since_us", "pending_since_us", "pending_us",
     "resolution_left_us", "agent_replies", "assignee", "team", "team_since_us", "team_history",
 )
 
@@ -104,22 +104,22 @@ def test_version_3_keeps_the_contract_1_1_fields_and_older_records_start_from_de
     conv.cycle_open, conv.cycle_start_us, conv.cycle_brand = True, 1_000, "default"
     conv.status, conv.status_since_us, conv.pending_since_us = "pending", 2_000, 2_000
     conv.pending_us, conv.resolution_left_us, conv.agent_replies = 500, 9_000, 1
-    conv.assignee, conv.latest_event_us, conv.last_event_us = "a-1", 2_000, 1_800
+    conv.assignee, conv.last_event_us = "a-1", 1_800
     conv.set_team("tier2", 1_500)
     conv.set_team("tier3", 1_800)
     sla = CONFIG.kpi_settings().sla_policies
     restored = load_conversation(dump_conversation(conv), SlaBook(sla), "default")
     assert [getattr(restored, name) for name in CONTRACT_1_1_FIELDS] == [
-        2_000, "pending", 2_000, 2_000, 500, 9_000, 1, "a-1", "tier3", 1_800, [(1_500, "tier2")],
+        "pending", 2_000, 2_000, 500, 9_000, 1, "a-1", "tier3", 1_800, [(1_500, "tier2")],
     ]
     assert [restored.team_at(us) for us in (1_499, 1_500, 1_799, 1_800)] == [
         None, "tier2", "tier2", "tier3"
     ]
     # a version-2 record (the fields before 1.1) restores with their defaults: open since
-    # the cycle start, the latest event time at the last event time, nothing else known
+    # the cycle start, nothing else known
     version_2 = dump_conversation(conv)[: -len(CONTRACT_1_1_FIELDS)]
     old = load_conversation(version_2, SlaBook(sla), "default")
     assert old.cycle_open and old.cycle_start_us == 1_000 and old.last_event_us == 1_800
     assert [getattr(old, name) for name in CONTRACT_1_1_FIELDS] == [
-        1_800, "open", 1_000, 0, 0, None, 0, None, None, 0, None,
+        "open", 1_000, 0, 0, None, 0, None, None, 0, None,
     ]

@@ -180,8 +180,8 @@ def test_checkpoints_written_before_brands_were_labels_restore_under_the_default
     current = dump_conversation(conv)
     assert load_conversation(current, engine.sla, "other").cycle_brand == "acme"
     # the earlier layout: no brand after the policy name, unanswered (channel, at_us),
-    # and none of the fields of format version 3 (the last 11)
-    legacy = [*current[:-12]]
+    # and none of the fields of format version 3 (the last 10)
+    legacy = [*current[:-11]]
     legacy[13] = [[channel, at_us] for channel, _, at_us in legacy[13]]
     old = load_conversation(legacy, engine.sla, "other")
     assert old.cycle_brand == "other"

@@ -1,9 +1,13 @@
-"""Resolved conversations are forgotten after their grace (in event time), the live
-partition's checkpoints drop their records, and dedupe memory stays at its capacity."""
+"""Resolved conversations are closed for good after their grace (in the conversation's own
+event time), forgotten by the live worker and the topic replay (per partition), kept by the
+file replay; the live partition's checkpoints drop their records, and dedupe memory stays
+at its capacity."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from schemas.events import EVENT_ADAPTER
 from streams.audit.report import AuditRun
@@ -14,12 +18,15 @@ from streams.testing import Scenario
 from streams.testing.simulate import generate_lines
 from tests.unit.state.test_partition_state import checkpoint, crash_and_restore
 
-ONE_HOUR = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=3600.0))
+ONE_HOUR = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=3600.0,
+                                               late_event_tolerance_seconds=0.0))
 
 
 def grace_scenario() -> Scenario:
-    """c-3 and c-1 are resolved at 10:20 and 10:30 and due at 11:20 and 11:30; c-5,
-    resolved at 10:25, got a bot reply at 10:45, so it is due at 11:45 only."""
+    """c-3 and c-1 are resolved at 10:20 and 10:30 (an hour's grace: closed by an event
+    of theirs from 11:20 and 11:30 on); c-5, resolved at 10:25, got a bot reply at 10:45,
+    so only from 11:45 on. A worker with no late-event tolerance forgets c-3 and c-1 when
+    its partition's newest event time reaches 11:30."""
     s = Scenario()
     s.message("10:00", "c-1")
     s.agent_reply("10:05", "c-1")
@@ -29,21 +36,25 @@ def grace_scenario() -> Scenario:
     s.resolve("10:25", "c-5")
     s.resolve("10:30", "c-1")
     s.bot_reply("10:45", "c-5")
-    s.message("11:30", "c-2")  # the newest event time reaches 11:30: c-3 and c-1 go
-    s.message("11:31", "c-1")  # a new conversation, not a reopen
-    s.reopen("11:40", "c-3")  # a conversation the engine does not know: ignored
-    s.message("11:44", "c-5")  # still known: a reopen
+    s.message("11:30", "c-2")  # the newest event time reaches 11:30
+    s.message("11:31", "c-1")  # 61 minutes after c-1's last event: a new conversation
+    s.reopen("11:40", "c-3")  # 80 minutes after c-3's: closed for good, so ignored
+    s.message("11:44", "c-5")  # 59 minutes after c-5's: a reopen
     return s
 
 
-def run_of(scenario: Scenario, config: CarePulseConfig) -> AuditRun:
+def run_of(scenario: Scenario, config: CarePulseConfig, topic: bool = False) -> AuditRun:
+    """The audit run of the scenario's events: as `replay --input` does, or with `topic`
+    as `replay --topic` does (one partition)."""
     run = AuditRun(config)
+    if topic:
+        run.forget_per_partition()
     for event in scenario.events:
         run.feed(EVENT_ADAPTER.validate_json(json.dumps(event)))
     return run
 
 
-def test_a_resolved_conversation_is_forgotten_one_grace_after_its_last_event() -> None:
+def test_a_resolved_conversation_is_closed_for_good_one_grace_after_its_last_event() -> None:
     run = run_of(grace_scenario(), ONE_HOUR)
     report = run.report()
     assert sorted(run.engine.conversations) == ["c-1", "c-2", "c-5"]
@@ -55,7 +66,7 @@ def test_a_resolved_conversation_is_forgotten_one_grace_after_its_last_event() -
     assert totals["conversations_opened"] == 6  # c-1, c-3, c-5, c-2, new c-1, c-5 again
     assert totals["conversations_reopened"] == 1  # c-5 only
     assert totals["conversations_resolved"] == 3
-    assert report["events"]["ignored"] == 1  # the reopen of the forgotten c-3
+    assert report["events"]["ignored"] == 1  # the reopen of c-3, closed for good
 
 
 def test_within_the_default_grace_of_seven_days_the_same_events_reopen() -> None:
@@ -68,23 +79,30 @@ def test_within_the_default_grace_of_seven_days_the_same_events_reopen() -> None
     assert report["events"]["ignored"] == 0
 
 
-def test_simulated_traffic_holds_few_resolved_conversations_with_a_short_grace() -> None:
-    lines = list(generate_lines(60_000, seed=3))
-    runs = {grace: AuditRun(CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=grace)))
-            for grace in (600.0, 7 * 86_400.0)}
-    for line in lines:
+def test_a_topic_replay_forgets_resolved_conversations_and_a_file_replay_keeps_them() -> None:
+    """Simulated traffic (in time order: no event comes late) with a 600 s grace and a
+    300 s tolerance: the topic replay forgets as the worker does and holds few resolved
+    conversations, the file replay keeps every one it saw; their reports are the same."""
+    config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0,
+                                                 late_event_tolerance_seconds=300.0))
+    topic, file = AuditRun(config), AuditRun(config)
+    topic.forget_per_partition()
+    for line in generate_lines(60_000, seed=3):
         event = EVENT_ADAPTER.validate_json(line)
-        for run in runs.values():
-            run.feed(event)
-    short, default = runs[600.0].engine, runs[7 * 86_400.0].engine
-    resolved_short = sum(1 for conv in short.conversations.values() if not conv.cycle_open)
-    resolved_default = sum(1 for conv in default.conversations.values() if not conv.cycle_open)
-    open_short = len(short.conversations) - resolved_short
-    open_default = len(default.conversations) - resolved_default
-    assert resolved_default > 10 * resolved_short  # nothing resolved is forgotten in 7 days
-    # open cycles are never forgotten; a few reopens find a forgotten conversation
-    assert open_default - short.ignored + default.ignored <= open_short <= open_default
-    assert short.ignored > default.ignored
+        topic.feed(event)
+        file.feed(event)
+    resolved_in_topic = sum(1 for conv in topic.engine.conversations.values() if conv.closed)
+    resolved_in_file = sum(1 for conv in file.engine.conversations.values() if conv.closed)
+    open_in_topic = len(topic.engine.conversations) - resolved_in_topic
+    assert resolved_in_file > 10 * resolved_in_topic  # the file replay forgets nothing
+    assert open_in_topic == len(file.engine.conversations) - resolved_in_file
+    assert topic.report() == file.report()
+
+
+def test_forget_per_partition_comes_before_the_first_event() -> None:
+    run = run_of(grace_scenario(), ONE_HOUR)
+    with pytest.raises(RuntimeError, match=r"forget_resolved_after\(\) after the first event"):
+        run.forget_per_partition()
 
 
 def test_the_live_partition_deletes_forgotten_conversations_one_checkpoint_later() -> None:
@@ -113,7 +131,8 @@ def test_the_live_partition_deletes_forgotten_conversations_one_checkpoint_later
 
 
 def test_a_restored_partition_with_a_short_grace_ends_like_one_that_never_stopped() -> None:
-    config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0))
+    config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0,
+                                                 late_event_tolerance_seconds=300.0))
     lines = list(generate_lines(8_000, seed=21))
     steady, restored, resumed_at = crash_and_restore(config, lines, 5_000, 900)
     assert resumed_at == 4_500
@@ -141,13 +160,67 @@ def test_a_partition_running_a_month_ahead_forgets_nothing_of_another() -> None:
     s.reopen("11:00", "c-1")  # partition 0: 30 minutes after its resolution
     partitions = [0, 0, 1, 0]
 
-    def fed(lanes: list[int]) -> dict[str, int]:
+    def fed(lanes: list[int], topic: bool) -> dict[str, int]:
         run = AuditRun(CarePulseConfig())
+        if topic:
+            run.forget_per_partition()
         for event, lane in zip(s.events, lanes, strict=True):
             run.feed(EVENT_ADAPTER.validate_json(json.dumps(event)), lane)
         report = run.report()
         return {"reopened": report["totals"]["conversations_reopened"],
                 "ignored": report["events"]["ignored"]}
 
-    assert fed(partitions) == {"reopened": 1, "ignored": 0}  # as the live worker counts
-    assert fed([0, 0, 0, 0]) == {"reopened": 0, "ignored": 1}  # one lane: a month passed
+    reopen = {"reopened": 1, "ignored": 0}
+    assert fed(partitions, topic=True) == reopen  # as the live worker counts
+    assert fed([0, 0, 0, 0], topic=False) == reopen  # a file: section 1, whatever the order
+    # one partition: the reopen arrives a month behind its newest event, far beyond the
+    # late-event tolerance; c-1 was forgotten, so it is ignored
+    assert fed([0, 0, 0, 0], topic=True) == {"reopened": 0, "ignored": 1}
+
+
+HOUR_AND_HALF_HOUR = CarePulseConfig(worker=WorkerConfig(
+    resolved_grace_seconds=3600.0, late_event_tolerance_seconds=1800.0))
+
+
+def late_events() -> Scenario:
+    """Grace 1 h, tolerance 30 min: c-1 is forgotten once its partition's newest event
+    time reaches its last event time + 1 h 30."""
+    s = Scenario()
+    s.message("10:00", "c-1")
+    s.resolve("10:30", "c-1")
+    s.message("11:45", "c-2")  # newest 11:45: c-1 (due 12:00) is kept
+    s.message("11:20", "c-1")  # 25 min behind, within the tolerance: a reopen (50 min)
+    s.resolve("11:25", "c-1")  # c-1 due at 12:55
+    s.message("13:00", "c-3")  # newest 13:00: c-1 is forgotten
+    s.message("12:10", "c-1")  # 50 min behind, beyond the tolerance
+    return s
+
+
+def test_the_worker_forgets_after_the_grace_plus_the_tolerance() -> None:
+    lines = late_events().lines()
+    state = PartitionState(0, HOUR_AND_HALF_HOUR)
+    held = []
+    for offset, line in enumerate(lines):
+        state.apply(offset, line)
+        held.append(sorted(state.engine.conversations))
+    assert held[2] == ["c-1", "c-2"]  # 11:45: c-1 kept (its forgetting is due at 12:00)
+    assert held[5] == ["c-2", "c-3"]  # 13:00: c-1 forgotten (due at 12:55)
+    assert held[6] == ["c-1", "c-2", "c-3"]  # c-1 again, as a new conversation
+    totals = state.totals.to_json()
+    topic = run_of(late_events(), HOUR_AND_HALF_HOUR, topic=True).report()["totals"]
+    assert (topic["conversations_opened"], topic["conversations_reopened"]) == (5, 1)
+    assert sum(row[-1] for row in totals["opened"]) == topic["conversations_opened"]
+
+
+def test_only_an_event_later_than_the_tolerance_makes_the_worker_differ_from_the_file() -> None:
+    """The file replay follows docs/kpis.md section 1 alone: c-1's 12:10 message comes
+    45 minutes after its last event time (11:25), so it is a second reopen there; the
+    worker and the topic replay had forgotten c-1 and open a new conversation."""
+    topic = run_of(late_events(), HOUR_AND_HALF_HOUR, topic=True).report()["totals"]
+    file = run_of(late_events(), HOUR_AND_HALF_HOUR).report()["totals"]
+    assert (topic["conversations_opened"], topic["conversations_reopened"]) == (5, 1)
+    assert (file["conversations_opened"], file["conversations_reopened"]) == (5, 2)
+    on_time = late_events()
+    del on_time.events[-1]  # without the event that arrived too late, all three agree
+    assert (run_of(on_time, HOUR_AND_HALF_HOUR, topic=True).report()
+            == run_of(on_time, HOUR_AND_HALF_HOUR).report())
