@@ -164,7 +164,9 @@ class Buckets:
 
 
 class WindowTotals(KpiSink):
-    """A KpiSink keeping additive counts per event-time bucket and (brand, channel)."""
+    """A KpiSink keeping additive counts per event-time bucket and (brand, channel). The
+    facts of contract 1.1 (requester wait, time to assignment, reassignments, teams) are
+    not windowed gauges: KpiSink's do-nothing methods take them."""
 
     def __init__(self, thresholds: Thresholds) -> None:
         self._positive_above = thresholds.sentiment_positive_above
@@ -266,20 +268,6 @@ class WindowTotals(KpiSink):
                    agent_id: str | None, team: str | None, one_touch: bool) -> None:
         for row in self._rows((brand, channel), at_us):
             row[RESOLVED] += 1
-
-    def requester_wait(
-        self, channel: str, brand: str, at_us: int, duration_us: int, team: str | None
-    ) -> None:
-        """Requester waits are not a windowed gauge."""
-
-    def time_to_assignment(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
-        """Times to assignment are not a windowed gauge."""
-
-    def reassignment(self, channel: str, brand: str, at_us: int) -> None:
-        """Reassignments are not a windowed gauge."""
-
-    def team_named(self, team: str) -> None:
-        """Teams are not a windowed gauge."""
 
     def survey(self, channel: str, brand: str, at_us: int, survey: str, score: int) -> None:
         for row in self._rows((brand, channel), at_us):

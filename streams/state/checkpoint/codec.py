@@ -188,10 +188,12 @@ def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conve
     policy_name, brand = data[len(_PLAIN_FIELDS):_V2_LENGTH]
     conv.policy = None if policy_name is None else sla.by_name(policy_name)
     conv.cycle_brand = brand
-    for name, value in zip(_V3_FIELDS, data[_V2_LENGTH:], strict=True):
+    fields = dict(zip(_V3_FIELDS, data[_V2_LENGTH:], strict=True))
+    history: list[Any] | None = fields.pop("team_history")  # of [since_us, team] pairs
+    for name, value in fields.items():
         setattr(conv, name, value)
-    if conv.team_history is not None:  # JSON has lists
-        conv.team_history = [(change[0], change[1]) for change in conv.team_history]
+    # JSON has lists; the (compiled) conversation holds tuples
+    conv.team_history = None if history is None else [(since, team) for since, team in history]
     return conv
 
 
