@@ -31,7 +31,7 @@ def test_the_console_is_quiet_and_the_root_page_says_what_the_worker_owns(
     assert "Consumer group <code>console</code> on the input topic <code>console.events" in page
     assert "owns partitions [0, 1, 2, 3] of 4 (0 restoring)" in page
     assert ("1,000 events read, 20 rejected (invalid_field 9, invalid_json 5, invalid_utf8 1, "
-            "missing_field 2, unknown_type 3), 1 duplicates") in page
+            "missing_field 2, unknown_type 3), 3 duplicates") in page
     assert worker.stop() == 0
     log = worker.log.read_text()
     assert not {"┌", "│", "└"} & set(log)  # no Faust banner boxes
