@@ -118,8 +118,21 @@ def show(spec: Spec, value: float | None, currency: str) -> str:
     return money(value, currency)
 
 
-def _difference(kind: Kind, now: float, before: float, currency: str) -> str:
+def _shown_change(kind: Kind, now: float, before: float) -> float:
+    """now - before at the precision the tile shows it: a change that rounds to nothing
+    is none (`±0.0 pts`, "same"), not a red minus 0.0 points."""
     delta = now - before
+    if kind == "rate":
+        return round(delta * 100, 1) / 100
+    if kind == "score":
+        return float(round(delta))
+    if kind == "money":
+        return round(delta, 2)
+    return delta
+
+
+def _difference(kind: Kind, now: float, before: float, currency: str) -> str:
+    delta = _shown_change(kind, now, before)
     sign = "+" if delta > 0 else MINUS if delta < 0 else "±"
     if kind == "count":
         relative = f" ({percent(abs(delta) / before)})" if before else ""
@@ -146,8 +159,9 @@ def tiles(report: dict[str, Any], previous: dict[str, Any] | None) -> list[Tile]
             else:
                 change = (f"{_difference(spec.kind, value, before, currency)} vs "
                           f"{show(spec, before, currency)}")
-                better = (value > before) == spec.higher_is_better
-                trend = "same" if value == before else "better" if better else "worse"
+                shown = _shown_change(spec.kind, value, before)
+                better = (shown > 0) == spec.higher_is_better
+                trend = "same" if shown == 0 else "better" if better else "worse"
         result.append(Tile(spec.label, show(spec, value, currency), spec.note(report),
                            change, trend))
     return result

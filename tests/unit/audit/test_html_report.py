@@ -198,3 +198,16 @@ def test_contract_1_1_totals_add_the_requester_wait_and_one_touch_tiles(tmp_path
         tile.label for tile in tiles(previous | {"totals": {
             k: v for k, v in previous["totals"].items() if k != "requester_wait_seconds"}},
             None)}
+
+
+def test_a_change_that_rounds_to_nothing_is_shown_as_none_and_the_same(tmp_path: Path) -> None:
+    report = json.loads(replay(tmp_path, "--format", "json"))
+    previous = json.loads(json.dumps(report))
+    report["totals"]["response_rate"], previous["totals"]["response_rate"] = 0.9234, 0.9236
+    report["totals"]["nps"]["score"], previous["totals"]["nps"]["score"] = 20.4, 20.1
+    shown = {tile.label: tile for tile in tiles(report, previous)}
+    assert (shown["Response rate"].change, shown["Response rate"].trend) == (
+        "\u00b10.0 pts vs 92 %", "same")
+    assert (shown["NPS"].change, shown["NPS"].trend) == ("\u00b10 vs 20", "same")
+    previous["totals"]["response_rate"] = 0.9224  # 0.1 point shown: a change
+    assert tiles(report, previous)[3].change == "+0.1 pts vs 92 %"
