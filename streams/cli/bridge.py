@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--platform {args.platform}: no such help desk (registered: {known})")
     from streams.bridge.platforms import raw_topic
     from streams.ingest.replay import ReplayTarget, replay_raw
+    from streams.kafka.reader import TopicUnavailable
     from streams.kafka.settings import client_security
 
     kafka = config.kafka
@@ -69,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
                           args.topic or kafka.input_topic, kafka.partitions, kafka.dlq_topic,
                           client_security(kafka))
     settings = bridge_settings(config, [platform.name], os.environ)[platform.name]
-    counts = replay_raw(target, platform, settings, args.since)
+    try:
+        counts = replay_raw(target, platform, settings, args.since)
+    except TopicUnavailable as error:  # e.g. no delivery was ever stored
+        raise UsageError(str(error)) from error
     print(f"carepulse bridge replay: {counts['deliveries']:,} deliveries of {target.raw_topic} "
           f"-> {counts['events']:,} events on {target.events_topic}, {counts['ignored']:,} "
           f"ignored, {counts['dead_lettered']:,} to {target.dlq_topic}", file=sys.stderr)

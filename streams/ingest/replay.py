@@ -7,10 +7,11 @@ the events go to the input topic, or to a fresh topic (`--topic`) that
 carry the same event ids (they derive from the help desk's ids), so on the input topic
 the worker counts them as duplicates; only what is new counts.
 
-It reads each partition of the raw topic from the start offset to its end as of the
-start (records arriving meanwhile are the translator's), in offset order, and waits for
-the broker's acknowledgement of everything it produced before it reports. `--since`
-compares each raw record's timestamp: when the gateway wrote it.
+It reads each partition of the raw topic with the side-topic reader
+(`streams.kafka.reader`: from the beginning to the end as of the start, in offset order;
+records arriving meanwhile are the translator's), and waits for the broker's
+acknowledgement of everything it produced before it reports. `--since` compares each
+raw record's timestamp: when the gateway wrote it.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
 from streams.bridge.platforms import Platform
 from streams.kafka.dlq import dead_letter
+from streams.kafka.reader import Record, read_side_topic
 from streams.kafka.topics import admin_client, ensure_topic
 
-POLL_MS = 500
 MAX_REQUEST_BYTES = 1_048_576  # kafka-python's default max_request_size
 
 
@@ -47,60 +48,29 @@ def replay_raw(target: ReplayTarget, platform: Platform, settings: Any,
                       client_id="carepulse-bridge-replay") as admin:
         ensure_topic(admin, target.events_topic, target.events_partitions)
         ensure_topic(admin, target.dlq_topic, 1)
-    consumer = KafkaConsumer(bootstrap_servers=target.bootstrap_servers, enable_auto_commit=False,
-                             client_id="carepulse-bridge-replay", **target.security)
     producer = KafkaProducer(bootstrap_servers=target.bootstrap_servers, acks="all",
                              enable_idempotence=True, client_id="carepulse-bridge-replay",
                              **target.security)
     counts: Counter[str] = Counter()
     failures: list[BaseException] = []
+
+    def on_record(record: Record) -> None:
+        if since_ms is None or record.timestamp >= since_ms:
+            _replay_one(target, platform, settings, producer, record, counts, failures)
+
     try:
-        partitions = [TopicPartition(target.raw_topic, p)
-                      for p in sorted(consumer.partitions_for_topic(target.raw_topic) or ())]
-        if not partitions:
-            return counts
-        consumer.assign(partitions)
-        ends = consumer.end_offsets(partitions)
-        _seek(consumer, partitions, since_ms)
-        remaining = {tp for tp in partitions if consumer.position(tp) < ends[tp]}
-        while remaining:
-            for tp, batch in consumer.poll(timeout_ms=POLL_MS).items():
-                for record in batch:
-                    if record.offset >= ends[tp]:
-                        break
-                    if since_ms is not None and record.timestamp < since_ms:
-                        continue
-                    _replay_one(target, platform, settings, producer, record, counts, failures)
-                if consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
+        read_side_topic(target.bootstrap_servers, target.raw_topic, on_record, follow=False,
+                        security=target.security)
         producer.flush()
     finally:
         producer.close()
-        consumer.close()
     if failures:
         raise RuntimeError(f"{len(failures):,} records were not acknowledged: {failures[0]}")
     return counts
 
 
-def _seek(consumer: KafkaConsumer, partitions: list[TopicPartition], since_ms: int | None) -> None:
-    """To the first record at or after `since_ms` where the broker's time index says so,
-    else to the beginning (the embedded broker answers every time lookup with offset 0
-    and timestamp -1); `replay_raw` skips the records before `since_ms` either way."""
-    consumer.seek_to_beginning(*partitions)
-    if since_ms is None:
-        return
-    found = consumer.offsets_for_times({tp: since_ms for tp in partitions})
-    ends = consumer.end_offsets(partitions)
-    for tp in partitions:
-        at = found.get(tp)
-        if tp in found and at is None:  # no record at or after since_ms
-            consumer.seek(tp, ends[tp])
-        elif at is not None and at.timestamp >= 0:
-            consumer.seek(tp, at.offset)
-
-
 def _replay_one(target: ReplayTarget, platform: Platform, settings: Any,
-                producer: KafkaProducer, record: Any, counts: Counter[str],
+                producer: KafkaProducer, record: Record, counts: Counter[str],
                 failures: list[BaseException]) -> None:
     counts["deliveries"] += 1
     translation = platform.translate(record.value or b"", settings)
