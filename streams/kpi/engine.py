@@ -394,14 +394,13 @@ class Engine:
             business_us = None if calendar is None else calendar.business_us_between(
                 start_us, at_us
             )
+            first_response_us = self._duration_us(start_us, at_us)
             sink.first_response(
-                channel, brand, at_us, self._duration_us(start_us, at_us), business_us,
-                agent_id, team,
+                channel, brand, at_us, first_response_us, business_us, agent_id, team
             )
-            if self._cycles is not None:  # the same duration (and skew flag) again
+            if self._cycles is not None:
                 self._cycles.first_response(
-                    event.conversation_id, at_us, self._duration_us(start_us, at_us),
-                    business_us,
+                    event.conversation_id, at_us, first_response_us, business_us
                 )
         if conv.waiting_since_us is not None:
             sink.reply_wait(
@@ -447,19 +446,20 @@ class Engine:
             return
         sink, team = self._sink, conv.team
         start_us = conv.cycle_start_us
+        resolution_us = self._duration_us(start_us, at_us)
         sink.resolution(
-            channel, brand, at_us, self._duration_us(start_us, at_us),
-            event.resolved_by, event.agent_id, team, conv.agent_replies == 1,
+            channel, brand, at_us, resolution_us, event.resolved_by, event.agent_id, team,
+            conv.agent_replies == 1,
         )
         pending_us = conv.pending_us
         if conv.status == PENDING and at_us > conv.pending_since_us:
             pending_us += at_us - conv.pending_since_us
         requester_wait_us = self._duration_us(start_us + pending_us, at_us)
         sink.requester_wait(channel, brand, at_us, requester_wait_us, team)
-        if self._cycles is not None:  # the same durations (and skew flag) again
+        if self._cycles is not None:
             self._cycles.resolved(
-                event.conversation_id, at_us, self._duration_us(start_us, at_us),
-                requester_wait_us, team, conv.assignee,
+                event.conversation_id, at_us, resolution_us, requester_wait_us, team,
+                conv.assignee,
             )
         sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, start_us, at_us)
         self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)
