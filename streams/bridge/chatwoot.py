@@ -25,6 +25,9 @@ from streams.bridge.settings import ChatwootSettings
 from streams.bridge.translation import Translation, ignore, reject
 
 SIGNATURE_PREFIX: Final = "sha256="
+DELIVERY_HEADER: Final = "X-Chatwoot-Delivery"
+TIMESTAMP_HEADER: Final = "X-Chatwoot-Timestamp"
+SIGNATURE_HEADER: Final = "X-Chatwoot-Signature"
 MAX_BODY_BYTES: Final = 1024 * 1024
 """The largest delivery translated: a message is at most 150,000 characters in Chatwoot,
 its payload a few times that."""
@@ -57,20 +60,24 @@ def verify_signature(secret: bytes, timestamp: str, raw_body: bytes, signature_h
         return False
     if not timestamp.isascii() or not signature_header.startswith(SIGNATURE_PREFIX):
         return False
-    expected = hmac.new(secret, timestamp.encode() + b"." + raw_body, hashlib.sha256).hexdigest()
+    expected = _signature(secret, timestamp, raw_body)
     return hmac.compare_digest(expected.encode(), signature_header[len(SIGNATURE_PREFIX):].encode())
+
+
+def _signature(secret: bytes, timestamp: str, raw_body: bytes) -> str:
+    """Chatwoot's signature: the hex HMAC-SHA256 of `<timestamp>.<raw body>`."""
+    return hmac.new(secret, timestamp.encode() + b"." + raw_body, hashlib.sha256).hexdigest()
 
 
 def signed_headers(secret: bytes, timestamp: int, raw_body: bytes, delivery: str) -> (
     dict[str, str]
 ):
     """The headers Chatwoot sends with a signed delivery (for simulators and tests)."""
-    digest = hmac.new(secret, f"{timestamp}.".encode() + raw_body, hashlib.sha256).hexdigest()
     return {
         "Content-Type": "application/json",
-        "X-Chatwoot-Delivery": delivery,
-        "X-Chatwoot-Timestamp": str(timestamp),
-        "X-Chatwoot-Signature": SIGNATURE_PREFIX + digest,
+        DELIVERY_HEADER: delivery,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: SIGNATURE_PREFIX + _signature(secret, str(timestamp), raw_body),
     }
 
 

@@ -43,25 +43,21 @@ def raw_topic(prefix: str, platform: Platform) -> str:
     return prefix + platform.name
 
 
-CHATWOOT_TIMESTAMP: Final = "X-Chatwoot-Timestamp"
-CHATWOOT_SIGNATURE: Final = "X-Chatwoot-Signature"
-CHATWOOT_DELIVERY: Final = "X-Chatwoot-Delivery"
-
-
 def verify_chatwoot(secret: bytes, headers: Mapping[str, str], body: bytes) -> str | None:
-    timestamp = headers.get(CHATWOOT_TIMESTAMP, "")
-    signature = headers.get(CHATWOOT_SIGNATURE, "")
+    timestamp = headers.get(chatwoot.TIMESTAMP_HEADER, "")
+    signature = headers.get(chatwoot.SIGNATURE_HEADER, "")
     if not timestamp or not signature:
-        return (f"the {CHATWOOT_SIGNATURE} and {CHATWOOT_TIMESTAMP} headers are required: "
-                "set the webhook's secret in Chatwoot, or unset CAREPULSE_CHATWOOT_SECRET")
+        return (f"the {chatwoot.SIGNATURE_HEADER} and {chatwoot.TIMESTAMP_HEADER} headers are "
+                "required: set the webhook's secret in Chatwoot, or unset "
+                "CAREPULSE_CHATWOOT_SECRET")
     if not chatwoot.verify_signature(secret, timestamp, body, signature):
-        return f"the {CHATWOOT_SIGNATURE} header does not match the body and timestamp"
+        return f"the {chatwoot.SIGNATURE_HEADER} header does not match the body and timestamp"
     return None
 
 
 CHATWOOT: Final = Platform(
     "chatwoot", verify_chatwoot, chatwoot.translate,
-    kept_headers=(CHATWOOT_DELIVERY, CHATWOOT_TIMESTAMP, CHATWOOT_SIGNATURE),
+    kept_headers=(chatwoot.DELIVERY_HEADER, chatwoot.TIMESTAMP_HEADER, chatwoot.SIGNATURE_HEADER),
 )
 PLATFORMS: Final[Mapping[str, Platform]] = {CHATWOOT.name: CHATWOOT}
 """The registered help desks by name."""
