@@ -21,23 +21,11 @@ team every team-attributed fact is told with.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from schemas.events import (
-    ConversationAssigned,
-    ConversationHandoff,
-    ConversationReopened,
-    ConversationResolved,
-    ConversationStatusChanged,
-    ConversationTagged,
-    Event,
-    MessageReceived,
-    ReplySent,
-    SaleAttributed,
-    SurveyAnswered,
-)
+from schemas.events import Event
 from streams.kpi.conversation import OPEN, PENDING, Clock, Conversation
 from streams.kpi.dedupe import RecentIds
 from streams.kpi.forgetting import NO_EVENT_YET_US, Forgetting
@@ -113,17 +101,6 @@ class Engine:
         self._skewed = False
         self.first_event_us = NO_EVENT_YET_US
         self.last_event_us = -NO_EVENT_YET_US
-        self._handlers: dict[str, Callable[[Any, int, str, str], None]] = {
-            # "message.received" and "reply.sent": called directly by `apply`
-            "conversation.handoff": self._on_handoff,
-            "conversation.resolved": self._on_resolved,
-            "conversation.reopened": self._on_reopened,
-            "survey.answered": self._on_survey,
-            "sale.attributed": self._on_sale,
-            "conversation.assigned": self._on_assigned,
-            "conversation.status_changed": self._on_status_changed,
-            "conversation.tagged": self._on_tagged,
-        }
 
     @property
     def sla(self) -> SlaBook:
@@ -132,15 +109,16 @@ class Engine:
     def apply(self, event: Event, lane: int = 0) -> bool:
         """Applies one validated event of input partition `lane`; False if it was a
         duplicate."""
-        # The envelope's fields from the model's __dict__ (where pydantic keeps them): a
-        # lookup each, where an attribute read of a pydantic model costs three type
-        # lookups (its __getattr__ hook); the handlers read the fields of their type.
-        envelope: dict[str, Any] = event.__dict__
-        if self._recent.seen_before(envelope["event_id"]):
+        # The event's fields from the model's __dict__ (where pydantic keeps them, defaults
+        # included): a lookup each, where an attribute read of a pydantic model costs three
+        # type lookups (its __getattr__ hook). Each handler is called directly (compiled)
+        # with the fields of its type and the conversation, looked up once here.
+        fields: dict[str, Any] = event.__dict__
+        if self._recent.seen_before(fields["event_id"]):
             self.duplicates += 1
             return False
         self.accepted += 1
-        at_us = to_us(envelope["occurred_at"])
+        at_us = to_us(fields["occurred_at"])
         if at_us < self.first_event_us:
             self.first_event_us = at_us
         if at_us > self.last_event_us:
@@ -152,22 +130,35 @@ class Engine:
         if forgetting is not None and forgetting.advance(lane, at_us):
             for forgotten_id, forgotten in forgetting.forget(conversations):
                 self._gone(forgotten_id, forgotten)
-        conversation_id: str = envelope["conversation_id"]
+        conversation_id: str = fields["conversation_id"]
         conv = conversations.get(conversation_id)
         if conv is not None and at_us - conv.last_event_us >= self._grace_us and conv.closed:
             del conversations[conversation_id]  # closed for good
             self._gone(conversation_id, conv)
             conv = None
-        channel = self._channels.get(envelope["channel"], OTHER)
-        brand = self._brands.get(envelope["brand"], OTHER)
-        kind: str = envelope["type"]
-        # the two commonest types by a direct (compiled) call; the others by the table
+        channel = self._channels.get(fields["channel"], OTHER)
+        brand = self._brands.get(fields["brand"], OTHER)
+        kind: str = fields["type"]
         if kind == "message.received":
-            self._on_message(cast(MessageReceived, event), at_us, channel, brand)
+            self._on_message(fields, conversation_id, conv, at_us, channel, brand)
         elif kind == "reply.sent":
-            self._on_reply(cast(ReplySent, event), at_us, channel, brand)
-        else:
-            self._handlers[kind](event, at_us, channel, brand)
+            self._on_reply(fields, conversation_id, conv, at_us, channel, brand)
+        elif kind == "conversation.assigned":
+            self._on_assigned(fields, conversation_id, conv, at_us, channel, brand)
+        elif kind == "conversation.resolved":
+            self._on_resolved(fields, conversation_id, conv, at_us, channel, brand)
+        elif kind == "conversation.status_changed":
+            self._on_status_changed(fields["status"], conversation_id, conv, at_us)
+        elif kind == "conversation.handoff":
+            self._on_handoff(conversation_id, conv, at_us)
+        elif kind == "conversation.reopened":
+            self._on_reopened(fields["priority"], conversation_id, conv, at_us, channel, brand)
+        elif kind == "survey.answered":
+            self._sink.survey(channel, brand, at_us, fields["survey"], fields["score"])
+        elif kind == "sale.attributed":
+            self._sink.sale(channel, brand, at_us, fields["amount"], fields["currency"])
+        # conversation.tagged changes no KPI; the conversation has seen an event (its last
+        # event time, kept below: a breach's team)
         # its last event time: the latest occurred_at (a conversation the event created
         # starts with the event's own, Conversation(at_us))
         if conv is not None and at_us > conv.last_event_us:
@@ -336,17 +327,16 @@ class Engine:
         conv.clear_clock(clock)
 
     def _on_message(
-        self, event: MessageReceived, at_us: int, channel: str, brand: str
+        self, fields: dict[str, Any], conversation_id: str, conv: Conversation | None,
+        at_us: int, channel: str, brand: str,
     ) -> None:
-        self._sink.message(channel, brand, at_us, event.sentiment, event.topic)
-        conversation_id = event.conversation_id
-        conv = self.conversations.get(conversation_id)
+        self._sink.message(channel, brand, at_us, fields["sentiment"], fields["topic"])
         if conv is None:
             conv = self.conversations[conversation_id] = Conversation(at_us)
         conv.unanswered.append((channel, brand, at_us))
         if not conv.cycle_open:
             self._open_cycle(
-                conversation_id, conv, at_us, channel, brand, event.priority,
+                conversation_id, conv, at_us, channel, brand, fields["priority"],
                 conv.has_had_cycle,
             )
         elif conv.status != OPEN:  # the customer wrote: back in the team's hands
@@ -362,19 +352,20 @@ class Engine:
             if conv.first_reply_done and conv.policy is not None:
                 self._start_response_clock(conversation_id, conv, "next_response", at_us)
 
-    def _on_reply(self, event: ReplySent, at_us: int, channel: str, brand: str) -> None:
+    def _on_reply(
+        self, fields: dict[str, Any], conversation_id: str, conv: Conversation | None,
+        at_us: int, channel: str, brand: str,
+    ) -> None:
         sink = self._sink
-        conversation_id, author_type, agent_id = (
-            event.conversation_id, event.author_type, event.agent_id
-        )
-        conv = self.conversations.get(conversation_id)
-        team = event.team
+        author_type: str = fields["author_type"]
+        agent_id: str | None = fields["agent_id"]
+        team: str | None = fields["team"]
         if team is not None:
             sink.team_named(team)
         elif conv is not None:
             team = conv.team
         sink.reply(
-            channel, brand, at_us, author_type, agent_id, event.quick_reply,
+            channel, brand, at_us, author_type, agent_id, fields["quick_reply"],
             self._incarnation_id(conversation_id), team,
         )
         if conv is None:
@@ -400,7 +391,7 @@ class Engine:
             )
             if self._cycles is not None:
                 self._cycles.first_response(
-                    event.conversation_id, at_us, first_response_us, business_us
+                    conversation_id, at_us, first_response_us, business_us
                 )
         if conv.waiting_since_us is not None:
             sink.reply_wait(
@@ -411,44 +402,42 @@ class Engine:
                 self.gauges.wait_ended((conv.cycle_brand, conv.cycle_channel))
         self._end_clock(conversation_id, conv, "response", at_us, team=team)
 
-    def _on_handoff(
-        self, event: ConversationHandoff, at_us: int, channel: str, brand: str
-    ) -> None:
-        conv = self.conversations.get(event.conversation_id)
+    def _on_handoff(self, conversation_id: str, conv: Conversation | None, at_us: int) -> None:
         if conv is None or conv.waiting_since_us is None:
             return
         conv.waiting_since_us = at_us
         if self.gauges is not None:
             self.gauges.wait_restarted(
-                (conv.cycle_brand, conv.cycle_channel), event.conversation_id, at_us
+                (conv.cycle_brand, conv.cycle_channel), conversation_id, at_us
             )
         target: SlaTarget = "next_response"
         if not conv.first_reply_done:
             conv.first_response_start_us = at_us
             target = "first_response"
         if conv.policy is not None:  # the humans' clock, even after a breach with the bot
-            self._start_response_clock(event.conversation_id, conv, target, at_us)
+            self._start_response_clock(conversation_id, conv, target, at_us)
 
-    def _open_cycle_of(self, conversation_id: str, at_us: int) -> Conversation | None:
-        """The conversation of an event at `at_us` that needs an open cycle; None (the
-        event counted as ignored) when it has none."""
-        conv = self.conversations.get(conversation_id)
+    def _open_cycle_of(self, conv: Conversation | None) -> Conversation | None:
+        """The conversation of an event that needs an open cycle; None (the event counted
+        as ignored) when it has none."""
         if conv is None or not conv.cycle_open:
             self.ignored += 1
             return None
         return conv
 
     def _on_resolved(
-        self, event: ConversationResolved, at_us: int, channel: str, brand: str
+        self, fields: dict[str, Any], conversation_id: str, conv: Conversation | None,
+        at_us: int, channel: str, brand: str,
     ) -> None:
-        conv = self._open_cycle_of(event.conversation_id, at_us)
+        conv = self._open_cycle_of(conv)
         if conv is None:
             return
         sink, team = self._sink, conv.team
         start_us = conv.cycle_start_us
         resolution_us = self._duration_us(start_us, at_us)
         sink.resolution(
-            channel, brand, at_us, resolution_us, event.resolved_by, event.agent_id, team,
+            channel, brand, at_us, resolution_us, fields["resolved_by"], fields["agent_id"],
+            team,
             conv.agent_replies == 1,
         )
         pending_us = conv.pending_us
@@ -458,11 +447,11 @@ class Engine:
         sink.requester_wait(channel, brand, at_us, requester_wait_us, team)
         if self._cycles is not None:
             self._cycles.resolved(
-                event.conversation_id, at_us, resolution_us, requester_wait_us, team,
+                conversation_id, at_us, resolution_us, requester_wait_us, team,
                 conv.assignee,
             )
         sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, start_us, at_us)
-        self._end_clock(event.conversation_id, conv, "response", at_us, count_met=False)
+        self._end_clock(conversation_id, conv, "response", at_us, count_met=False)
         if conv.resolution_left_us is not None:  # a stopped clock: met (and not watched)
             assert conv.policy is not None
             sink.sla_outcome(
@@ -470,10 +459,10 @@ class Engine:
                 at_us, team,
             )
             if self._cycles is not None:
-                self._cycles.settled(event.conversation_id, "resolution", True, at_us)
+                self._cycles.settled(conversation_id, "resolution", True, at_us)
             conv.resolution_left_us = None
         else:
-            self._end_clock(event.conversation_id, conv, "resolution", at_us, team=team)
+            self._end_clock(conversation_id, conv, "resolution", at_us, team=team)
         if self.gauges is not None:
             series = (conv.cycle_brand, conv.cycle_channel)
             self.gauges.closed(series, conv.status)
@@ -482,31 +471,29 @@ class Engine:
         conv.waiting_since_us = None
         conv.cycle_open = False
         if self._forgetting is not None:
-            self._forgetting.queue(event.conversation_id, max(at_us, conv.last_event_us))
+            self._forgetting.queue(conversation_id, max(at_us, conv.last_event_us))
 
     def _on_reopened(
-        self, event: ConversationReopened, at_us: int, channel: str, brand: str
+        self, priority: str, conversation_id: str, conv: Conversation | None, at_us: int,
+        channel: str, brand: str,
     ) -> None:
-        conv = self.conversations.get(event.conversation_id)
         if conv is None or conv.cycle_open or not conv.has_had_cycle:
             self.ignored += 1
             return
-        self._open_cycle(
-            event.conversation_id, conv, at_us, channel, brand, event.priority, True
-        )
+        self._open_cycle(conversation_id, conv, at_us, channel, brand, priority, True)
 
     def _on_status_changed(
-        self, event: ConversationStatusChanged, at_us: int, channel: str, brand: str
+        self, status: str, conversation_id: str, conv: Conversation | None, at_us: int
     ) -> None:
         """Stamped before the cycle start or the previous status change, it counts as
         happening at that instant."""
-        conv = self._open_cycle_of(event.conversation_id, at_us)
+        conv = self._open_cycle_of(conv)
         if conv is None:
             return
         if at_us < conv.status_since_us:
             at_us = conv.status_since_us
         conv.status_since_us = at_us
-        self._set_status(event.conversation_id, conv, event.status, at_us, at_us)
+        self._set_status(conversation_id, conv, status, at_us, at_us)
 
     def _set_status(
         self, conversation_id: str, conv: Conversation, status: str, at_us: int,
@@ -567,18 +554,18 @@ class Engine:
             self._cycles.armed(conversation_id, "resolution", conv.resolution_deadline_us)
 
     def _on_assigned(
-        self, event: ConversationAssigned, at_us: int, channel: str, brand: str
+        self, fields: dict[str, Any], conversation_id: str, conv: Conversation | None,
+        at_us: int, channel: str, brand: str,
     ) -> None:
         """With no open cycle: the assignee and team of the next cycle, counting nothing
         (a conversation never seen is first seen by it)."""
-        conv = self.conversations.get(event.conversation_id)
         if conv is None:
-            conv = self.conversations[event.conversation_id] = Conversation(at_us)
-        team = event.team
+            conv = self.conversations[conversation_id] = Conversation(at_us)
+        team: str | None = fields["team"]
         if team is not None:
             self._sink.team_named(team)
             conv.set_team(team, max(conv.last_event_us, at_us))
-        agent_id = event.agent_id
+        agent_id: str = fields["agent_id"]
         if conv.cycle_open:
             if conv.assignee is None:
                 self._sink.time_to_assignment(
@@ -587,13 +574,3 @@ class Engine:
             elif agent_id != conv.assignee:
                 self._sink.reassignment(channel, brand, at_us)
         conv.assignee = agent_id
-
-    def _on_survey(self, event: SurveyAnswered, at_us: int, channel: str, brand: str) -> None:
-        self._sink.survey(channel, brand, at_us, event.survey, event.score)
-
-    def _on_sale(self, event: SaleAttributed, at_us: int, channel: str, brand: str) -> None:
-        self._sink.sale(channel, brand, at_us, event.amount, event.currency)
-
-    def _on_tagged(self, event: ConversationTagged, at_us: int, channel: str, brand: str) -> None:
-        """Changes no KPI; the conversation has seen an event (its last event time, which
-        `apply` keeps: a breach's team)."""

@@ -20,20 +20,22 @@ def to_us(moment: datetime) -> int:
     """An offset-aware datetime as microseconds since the epoch, exact. Once per event,
     so built for the compiled core: the tzinfo is asked for its offset directly (asking
     the datetime wraps that call in a lookup by name; `timestamp()` also subtracts two
-    aware datetimes), and the seconds become microseconds in a float where that is
-    exact (up to year 2255), as mypyc multiplies integers above 2**30 the slow way."""
+    aware datetimes), the offset is read field by field (`total_seconds()` computes in
+    Python integers and returns a float to round), and the seconds become microseconds in
+    a float where that is exact (up to year 2255), as mypyc multiplies integers above
+    2**30 the slow way."""
     tzinfo = moment.tzinfo
     offset = None if tzinfo is None else tzinfo.utcoffset(moment)
     if offset is None:
         raise ValueError("a naive datetime has no instant")
     seconds = (
-        (moment.toordinal() - EPOCH_ORDINAL) * SECONDS_PER_DAY
-        + moment.hour * 3600 + moment.minute * 60 + moment.second
+        (moment.toordinal() - EPOCH_ORDINAL - offset.days) * SECONDS_PER_DAY
+        + moment.hour * 3600 + moment.minute * 60 + moment.second - offset.seconds
     )
-    offset_us = round(offset.total_seconds() * 1e6)  # exact: |offset| < 1 day
+    micros = moment.microsecond - offset.microseconds
     if -FLOAT_EXACT_SECONDS < seconds < FLOAT_EXACT_SECONDS:
-        return int(seconds * 1e6) + moment.microsecond - offset_us
-    return seconds * US_PER_SECOND + moment.microsecond - offset_us
+        return int(seconds * 1e6) + micros
+    return seconds * US_PER_SECOND + micros
 
 
 def seconds_to_us(seconds: float) -> int:
