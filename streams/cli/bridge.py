@@ -8,10 +8,8 @@ import os
 import sys
 from datetime import datetime
 
-from streams.bridge.platforms import PLATFORMS
 from streams.cli.common import Commands, UsageError, add_command
 from streams.cli.ingest import add_config_arguments, configuration
-from streams.config.bridges import bridge_settings
 
 
 def _instant_ms(text: str) -> int:
@@ -49,6 +47,9 @@ def add_parser(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from streams.bridge.platforms import PLATFORMS, raw_topic
+    from streams.config.bridges import bridge_settings
+
     config = configuration(args)
     if args.action == "run":
         from streams.live.translator import run_translator
@@ -59,7 +60,6 @@ def run(args: argparse.Namespace) -> int:
     if platform is None:
         known = ", ".join(sorted(PLATFORMS)) or "none"
         raise UsageError(f"--platform {args.platform}: no such help desk (registered: {known})")
-    from streams.bridge.platforms import raw_topic
     from streams.ingest.replay import ReplayTarget, replay_raw
     from streams.kafka.reader import TopicUnavailable
     from streams.kafka.settings import client_security

@@ -6,7 +6,6 @@ import argparse
 
 from streams.cli.arguments import tcp_port
 from streams.cli.common import Commands, add_command
-from streams.kafka.broker import run_foreground
 
 
 def add_parser(commands: Commands) -> None:
@@ -17,4 +16,6 @@ def add_parser(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from streams.kafka.broker import run_foreground
+
     return run_foreground(args.port)

@@ -4,17 +4,13 @@ the translator as its child unless `--no-translator`."""
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
 
-from streams.bridge.platforms import PLATFORMS
 from streams.cli.arguments import bootstrap_servers
 from streams.cli.common import CONFIG_HELP, Commands, add_command, check_listen_address
 from streams.config import CarePulseConfig, load_config, with_environment
-from streams.config.bridges import bridge_settings
 
 LOG_FORMAT = "[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -55,6 +51,12 @@ def translator_argv(args: argparse.Namespace, config: CarePulseConfig) -> list[s
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from streams.bridge.platforms import PLATFORMS
+    from streams.config.bridges import bridge_settings
+
     config = configuration(args)
     check_listen_address("the gateway", config.ingest.host, config.ingest.port, "ingest")
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)

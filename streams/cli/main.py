@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from importlib import metadata
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from schemas.events import EVENT_CONTRACT_VERSION
-from streams.audit.report import REPORT_SCHEMA
-from streams.cli import alerts, bridge, broker, dlq, ingest, produce, replay, simulate, worker
-from streams.cli.common import EXIT_NOTHING_ACCEPTED, NothingAccepted, UsageError, add_command
-from streams.cli.demo.command import add_arguments as add_demo_arguments
-from streams.cli.demo.command import run_demo_args
+from streams.cli import alerts, bridge, broker, demo, dlq, ingest, produce, replay, simulate, worker
+from streams.cli.common import EXIT_NOTHING_ACCEPTED, NothingAccepted, UsageError
 from streams.config import ConfigError
-from streams.kafka.alerts import ALERT_SCHEMA
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "replay": replay.run, "produce": produce.run, "simulate": simulate.run,
-    "broker": broker.run, "worker": worker.run, "demo": run_demo_args,
+    "broker": broker.run, "worker": worker.run, "demo": demo.run,
     "alerts": alerts.run, "dlq": dlq.run,
     "ingest": ingest.run, "bridge": bridge.run,
 }
@@ -26,6 +21,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def version_text() -> str:
     """`carepulse --version`: the package, and the contracts it reads and writes."""
+    from importlib import metadata
+
+    from schemas.events import EVENT_CONTRACT_VERSION
+    from streams.audit.report import REPORT_SCHEMA
+    from streams.kafka.alerts import ALERT_SCHEMA
+
     try:
         package = metadata.version("carepulse")
     except metadata.PackageNotFoundError:  # run from a source tree that is not installed
@@ -34,28 +35,33 @@ def version_text() -> str:
             f"report {REPORT_SCHEMA}; alerts {ALERT_SCHEMA})")
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, its text made only when it is asked for (argparse's own version
+    action wants the text when the parser is built, for every command)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="carepulse", description="Real-time KPI engine for social customer care.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,  # --version on one line
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # the description as written
     )
-    parser.add_argument("--version", action="version", version=version_text(),
+    parser.add_argument("--version", action=_VersionAction,
                         help="print the package version and the versions of the event contract, "
                              "the report and the alerts, then exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      help="one of these; `carepulse COMMAND --help` for its "
                                           "options")
-    replay.add_parser(commands)
-    produce.add_parser(commands)
-    broker.add_parser(commands)
-    worker.add_parser(commands)
-    ingest.add_parser(commands)
-    bridge.add_parser(commands)
-    add_demo_arguments(add_command(commands, "demo", "embedded broker, worker and simulated "
-                                                     "live traffic, with a live summary"))
-    simulate.add_parser(commands)
-    alerts.add_parser(commands)
-    dlq.add_parser(commands)
+    for command in (replay, produce, broker, worker, ingest, bridge, demo, simulate, alerts,
+                    dlq):
+        command.add_parser(commands)
     return parser
 
 

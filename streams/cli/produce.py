@@ -12,7 +12,6 @@ from typing import IO
 from streams.cli.arguments import bootstrap_servers, positive_rate
 from streams.cli.common import Commands, UsageError, add_command, check_input_file
 from streams.config import load_config
-from streams.kafka.settings import client_security, kafka_settings
 
 MAX_INVALID_LINES_SHOWN = 20
 
@@ -58,6 +57,7 @@ def add_parser(commands: Commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from streams.audit.replay import reject_line
     from streams.kafka.produce import InvalidLine, ProduceError, invalid_lines, produce_file
+    from streams.kafka.settings import client_security, kafka_settings
 
     check_input_file(args.input)
     if args.raw and args.rejects is not None:

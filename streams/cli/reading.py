@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from streams.cli.arguments import bootstrap_servers
 from streams.cli.common import CONFIG_HELP, UsageError
 from streams.config import CarePulseConfig, KafkaConfig
-from streams.kafka.settings import client_security, kafka_settings
 
 if TYPE_CHECKING:
     from streams.kafka.reader import Record
@@ -43,7 +42,8 @@ def read_topic(
 ) -> None:
     """Reads the topic the options name (`topic_of` gives the configured one). A broker or
     topic that cannot be read is a UsageError."""
-    from streams.kafka.reader import TopicUnavailable, read_side_topic  # Kafka: on demand
+    from streams.kafka.reader import TopicUnavailable, read_side_topic
+    from streams.kafka.settings import client_security, kafka_settings
 
     kafka = kafka_settings(config, os.environ)
     topic = args.topic or topic_of(kafka)

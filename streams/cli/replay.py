@@ -26,7 +26,6 @@ from streams.cli.common import (
 )
 from streams.cli.replay_output import LEDGER_SUFFIXES, write_outputs, zone
 from streams.config import CarePulseConfig, load_config
-from streams.kafka.settings import client_security, kafka_settings
 
 
 def add_parser(commands: Commands) -> None:
@@ -141,7 +140,8 @@ def _nothing_accepted(run: AuditRun, unit: str, rejects_written: bool) -> str:
 def _replay_topic(
     args: argparse.Namespace, config: CarePulseConfig, run: AuditRun, rejects: IO[str] | None
 ) -> None:
-    from streams.audit.topic_replay import TopicReadError, replay_topic  # Kafka clients: on demand
+    from streams.audit.topic_replay import TopicReadError, replay_topic
+    from streams.kafka.settings import client_security, kafka_settings
 
     kafka = kafka_settings(config)
     try:

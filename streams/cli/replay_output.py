@@ -10,9 +10,6 @@ import json
 import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from streams.audit.html.data import page_data
-from streams.audit.html.page import render_html
-from streams.audit.html.period import comparison_note
 from streams.audit.ledger import Ledger, ledger_bytes
 from streams.audit.render import render_table
 from streams.audit.report import AuditRun
@@ -48,6 +45,10 @@ def write_outputs(
     elif args.format == "table":
         text = render_table(report)
     else:
+        from streams.audit.html.data import page_data  # the page's modules: only for html
+        from streams.audit.html.page import render_html
+        from streams.audit.html.period import comparison_note
+
         text = render_html(page_data(run, tz, comparison_note(run, compare), ledger_digest))
     if args.out is None:
         sys.stdout.write(text)

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from streams.cli.common import Commands, UsageError, add_command
-from streams.testing.simulate import write_file
 
 
 def _fraction(text: str) -> float:
@@ -35,6 +34,8 @@ def add_parser(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from streams.testing.simulate import write_file
+
     if args.events < 0:
         raise UsageError("--events must be >= 0")
     written = write_file(args.out, args.events, args.seed, args.bad_lines)

@@ -22,8 +22,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.cli.arguments import positive_rate, tcp_port
-from streams.cli.demo.configuration import SOURCES
+from streams.cli.demo import (
+    DEFAULT_BROKER_PORT,
+    DEFAULT_GATEWAY_PORT,
+    DEFAULT_METRICS_PORT,
+    DEFAULT_RATE_PER_SECOND,
+    add_arguments,
+    run,
+)
 from streams.cli.demo.processes import (
     HOST,
     DemoError,
@@ -44,12 +50,8 @@ from streams.kafka.settings import kafka_settings
 from streams.testing.simulate import generate_lines
 from streams.testing.worker import WorkerProcess
 
-__all__ = ["add_arguments", "main", "run_demo"]
+__all__ = ["main", "run_demo"]
 
-DEFAULT_BROKER_PORT = 9092
-DEFAULT_METRICS_PORT = 9108
-DEFAULT_GATEWAY_PORT = 8088
-DEFAULT_RATE_PER_SECOND = 50.0
 BAD_FRACTION = 0.01
 TICK_SECONDS = 0.25
 PRODUCER_CLOSE_TIMEOUT_SECONDS = 5.0
@@ -278,56 +280,13 @@ def _stop_feeder(feeder: Feeder | WebhookFeeder, stop: threading.Event) -> None:
     feeder.join()
 
 
-# --- command line ---------------------------------------------------------------------
-
-
-def _event_count(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of events")
-    return int(text)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of `carepulse demo`, shared by the main CLI and `main` below."""
-    parser.add_argument("--port", type=tcp_port, default=DEFAULT_BROKER_PORT, metavar="PORT",
-                        help="the embedded broker's port, 1..65535; a free one is chosen if "
-                             f"it is taken (default: {DEFAULT_BROKER_PORT})")
-    parser.add_argument("--metrics-port", type=tcp_port, default=DEFAULT_METRICS_PORT,
-                        metavar="PORT",
-                        help="the worker's /metrics port, 1..65535; a free one is chosen if "
-                             f"it is taken (default: {DEFAULT_METRICS_PORT})")
-    parser.add_argument("--rate", type=positive_rate, default=DEFAULT_RATE_PER_SECOND,
-                        metavar="EVENTS_PER_SECOND",
-                        help=f"events sent per second (default: {DEFAULT_RATE_PER_SECOND:g})")
-    parser.add_argument("--seed", type=int, default=1,
-                        help="seed of the simulated traffic: the same seed, the same "
-                             "conversations (default: 1)")
-    parser.add_argument("--events", type=_event_count, metavar="N",
-                        help="stop sending after N events (webhooks with --source chatwoot; "
-                             "default: send until stopped)")
-    parser.add_argument("--source", choices=SOURCES, default="simulator",
-                        help="simulator: simulated events produced to the input topic; "
-                             "chatwoot: simulated Chatwoot webhooks posted to the gateway "
-                             "(carepulse ingest), which the translator turns into events "
-                             "(default: simulator)")
-    parser.add_argument("--gateway-port", type=tcp_port, default=DEFAULT_GATEWAY_PORT,
-                        metavar="PORT",
-                        help="the gateway's port with --source chatwoot, 1..65535; a free one "
-                             f"is chosen if it is taken (default: {DEFAULT_GATEWAY_PORT})")
-    return parser
-
-
-def run_demo_args(args: argparse.Namespace) -> int:
-    return run_demo(args.port, args.metrics_port, args.rate, args.seed, args.events,
-                    args.source, args.gateway_port)
-
-
 def main(argv: list[str] | None = None) -> int:
+    """`python -m streams.cli.demo.command`: the demo without the rest of the CLI."""
     parser = argparse.ArgumentParser(
         prog="carepulse demo",
         description="Broker, worker and simulated live traffic, with a live KPI summary.",
     )
-    return run_demo_args(add_arguments(parser).parse_args(argv))
+    return run(add_arguments(parser).parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -21,10 +21,6 @@ from pathlib import Path
 from streams.testing.chatwoot_traffic import DEMO_ACCOUNT_BRANDS, demo_label_allowlists
 from streams.testing.simulate import label_allowlists
 
-SOURCES = ("simulator", "chatwoot")
-"""Where the demo's traffic comes from: simulated events produced to the input topic, or
-simulated Chatwoot webhooks posted to the gateway."""
-
 OFFICE_HOURS = '["09:00-17:00"]'
 DEMO_SLA = f"""
 [calendars.office]

@@ -12,7 +12,8 @@ import pytest
 
 from streams.audit.replay import replay_lines
 from streams.audit.report import AuditRun
-from streams.cli.demo.command import BAD_FRACTION, DEFAULT_RATE_PER_SECOND
+from streams.cli.demo import DEFAULT_RATE_PER_SECOND
+from streams.cli.demo.command import BAD_FRACTION
 from streams.cli.demo.configuration import write_demo_config
 from streams.cli.demo.traffic import Restamper
 from streams.config import CarePulseConfig, load_config

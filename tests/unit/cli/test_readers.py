@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from schemas.rejections import Rejection
-from streams.cli.alerts import alert_json, alert_line, human_duration
-from streams.cli.dlq import dead_letter_line, foreign_line
+from streams.cli.alerts_output import alert_json, alert_line, human_duration
+from streams.cli.dlq_output import dead_letter_line, foreign_line
 from streams.cli.main import main
 from streams.cli.preview import safe_preview
 from streams.cli.reading import safe_text
