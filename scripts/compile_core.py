@@ -1,5 +1,5 @@
 """Compiles the KPI core (streams/kpi), the live partition state (streams/state) and the
-audit run and its sink to C extensions with mypyc, in place.
+audit run, its sink and its file loop to C extensions with mypyc, in place.
 
 The modules stay plain, fully typed Python; compiled, the per-event path of the worker
 runs about a fifth faster (docs/performance.md). Each `<module>.cpython-*.so` sits beside its
@@ -32,7 +32,8 @@ SOURCES = sorted(
     str(source.relative_to(ROOT))
     for source in [*(ROOT / package / name for package in PACKAGES
                      for name in os.listdir(ROOT / package) if name.endswith(".py")),
-                   ROOT / "streams/audit/report.py", ROOT / "streams/audit/sink.py"]
+                   ROOT / "streams/audit/report.py", ROOT / "streams/audit/sink.py",
+                   ROOT / "streams/audit/replay.py"]
     if source.name != "__init__.py"
 )
 SUFFIX = EXTENSION_SUFFIXES[0]  # this interpreter's, e.g. .cpython-311-x86_64-linux-gnu.so
