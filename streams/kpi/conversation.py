@@ -27,6 +27,8 @@ STATUSES: tuple[str, ...] = (OPEN, PENDING, ON_HOLD)
 NO_CYCLE_US: Final = -(1 << 62)
 """`cycle_start_us` of a conversation that has not had a cycle yet (first seen by an
 assignment)."""
+NO_MESSAGE_US: Final = -(1 << 62)
+"""`unanswered_at_us` when no message waits for an answer."""
 
 
 class Conversation:
@@ -48,6 +50,7 @@ class Conversation:
         "first_reply_done",
         "first_response_start_us",
         "last_event_us",
+        "more_unanswered",
         "pending_since_us",
         "pending_us",
         "policy",
@@ -62,7 +65,9 @@ class Conversation:
         "team",
         "team_history",
         "team_since_us",
-        "unanswered",
+        "unanswered_at_us",
+        "unanswered_brand",
+        "unanswered_channel",
         "waiting_since_us",
     )
 
@@ -76,7 +81,12 @@ class Conversation:
         self.first_reply_done = False
         self.first_response_start_us = 0
         self.waiting_since_us: int | None = None
-        self.unanswered: list[tuple[str, str, int]] = []  # (channel, brand, at_us)
+        # the unanswered messages, oldest first: the first in fields of its own (a
+        # conversation mostly has one at a time, and a reply need not visit a list)
+        self.unanswered_at_us = NO_MESSAGE_US
+        self.unanswered_channel = OTHER
+        self.unanswered_brand = OTHER
+        self.more_unanswered: list[tuple[str, str, int]] | None = None
         self.response_target: SlaTarget | None = None
         self.response_deadline_us: int | None = None
         self.resolution_deadline_us: int | None = None
@@ -99,6 +109,29 @@ class Conversation:
         # the earlier changes (with the team each set), oldest first
         self.team_since_us = 0
         self.team_history: list[tuple[int, str]] | None = None
+
+    @property
+    def unanswered(self) -> list[tuple[str, str, int]]:
+        """The unanswered messages as (channel, brand, at_us), oldest first."""
+        if self.unanswered_at_us == NO_MESSAGE_US:
+            return []
+        first = (self.unanswered_channel, self.unanswered_brand, self.unanswered_at_us)
+        return [first, *(self.more_unanswered or ())]
+
+    @unanswered.setter
+    def unanswered(self, messages: list[tuple[str, str, int]]) -> None:
+        self.unanswered_at_us, self.more_unanswered = NO_MESSAGE_US, None
+        for channel, brand, at_us in messages:
+            self.add_unanswered(channel, brand, at_us)
+
+    def add_unanswered(self, channel: str, brand: str, at_us: int) -> None:
+        if self.unanswered_at_us == NO_MESSAGE_US:
+            self.unanswered_channel, self.unanswered_brand = channel, brand
+            self.unanswered_at_us = at_us
+        elif self.more_unanswered is None:
+            self.more_unanswered = [(channel, brand, at_us)]
+        else:
+            self.more_unanswered.append((channel, brand, at_us))
 
     @property
     def has_had_cycle(self) -> bool:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.events import Event
-from streams.kpi.conversation import OPEN, PENDING, Clock, Conversation
+from streams.kpi.conversation import NO_MESSAGE_US, OPEN, PENDING, Clock, Conversation
 from streams.kpi.dedupe import RecentIds
 from streams.kpi.forgetting import NO_EVENT_YET_US, Forgetting
 from streams.kpi.labels import OTHER, LabelValues
@@ -333,7 +333,7 @@ class Engine:
         self._sink.message(channel, brand, at_us, fields["sentiment"], fields["topic"])
         if conv is None:
             conv = self.conversations[conversation_id] = Conversation(at_us)
-        conv.unanswered.append((channel, brand, at_us))
+        conv.add_unanswered(channel, brand, at_us)
         if not conv.cycle_open:
             self._open_cycle(
                 conversation_id, conv, at_us, channel, brand, fields["priority"],
@@ -370,10 +370,15 @@ class Engine:
         )
         if conv is None:
             return
-        if conv.unanswered and at_us < self._answers_before_us:
-            for message_channel, message_brand, message_at_us in conv.unanswered:
-                sink.answered(message_channel, message_brand, message_at_us, at_us)
-            conv.unanswered.clear()
+        if conv.unanswered_at_us != NO_MESSAGE_US and at_us < self._answers_before_us:
+            sink.answered(
+                conv.unanswered_channel, conv.unanswered_brand, conv.unanswered_at_us, at_us
+            )
+            if conv.more_unanswered is not None:
+                for message_channel, message_brand, message_at_us in conv.more_unanswered:
+                    sink.answered(message_channel, message_brand, message_at_us, at_us)
+                conv.more_unanswered = None
+            conv.unanswered_at_us = NO_MESSAGE_US
         if author_type != "agent" or not conv.cycle_open:
             return
         if conv.agent_replies < 2:

@@ -183,7 +183,8 @@ def load_conversation(data: list[Any], sla: SlaBook, legacy_brand: str) -> Conve
                          f"{_CONVERSATION_LENGTH}")
     conv = Conversation()
     for name, value in zip(_PLAIN_FIELDS, data, strict=False):
-        setattr(conv, name, value)
+        if name != "unanswered":
+            setattr(conv, name, value)
     conv.unanswered = [(item[0], item[1], item[2]) for item in data[_UNANSWERED]]
     policy_name, brand = data[len(_PLAIN_FIELDS):_V2_LENGTH]
     conv.policy = None if policy_name is None else sla.by_name(policy_name)

@@ -3,6 +3,7 @@ requester wait, assignment KPIs, one-touch resolutions."""
 
 from __future__ import annotations
 
+from streams.kpi.conversation import Conversation
 from streams.testing import Scenario, report_of
 from tests.unit.kpi.test_conversation_kpis import totals
 
@@ -149,3 +150,17 @@ def test_version_1_traffic_gives_empty_1_1_figures() -> None:
     assert kpis["requester_wait_seconds"] == kpis["time_to_assignment_seconds"] == NO_SAMPLES
     assert (kpis["reassignments"], kpis["one_touch_resolutions"]) == (0, 0)
     assert kpis["one_touch_rate"] is None
+
+
+def test_unanswered_messages_kept_oldest_first_in_fields_then_a_list() -> None:
+    conv = Conversation()
+    assert conv.unanswered == []
+    conv.add_unanswered("x", "acme", 10)
+    assert (conv.unanswered, conv.more_unanswered) == ([("x", "acme", 10)], None)
+    conv.add_unanswered("facebook", "acme", 20)
+    conv.add_unanswered("x", "globex", 30)
+    assert conv.unanswered == [("x", "acme", 10), ("facebook", "acme", 20), ("x", "globex", 30)]
+    conv.unanswered = [("x", "initech", 5)]  # as a checkpoint restores them
+    assert (conv.unanswered, conv.more_unanswered) == ([("x", "initech", 5)], None)
+    conv.unanswered = []
+    assert conv.unanswered == []
