@@ -103,6 +103,10 @@ class ReplySent(_Envelope):
     visibility: Visibility | None = None
     quick_reply: Label | None = None
 
+    # A Python call per reply, but a cheap one (measured: about 75 ns, 1.4% of validating
+    # the 1.08M-line foreign benchmark file). pydantic-core has no native conditional
+    # requirement giving this error (`cross_field`, field `agent_id`) only after every
+    # field's own error, which the rejection tests pin.
     @model_validator(mode="after")
     def _agent_reply_names_agent(self) -> ReplySent:
         if self.author_type == "agent" and self.agent_id is None:

@@ -110,6 +110,10 @@ def test_bot_replies_need_no_agent_id() -> None:
         (raw("message.received", priority="asap"), "invalid_field", "priority"),
         (raw("message.received", visibility="secret"), "invalid_field", "visibility"),
         (raw("reply.sent", agent_id=DROP), "invalid_field", "agent_id"),
+        (raw("reply.sent", agent_id=None), "invalid_field", "agent_id"),
+        # a field's own error is reported before the agent_id rule, also a later field's
+        (raw("reply.sent", agent_id=DROP, event_id=""), "invalid_field", "event_id"),
+        (raw("reply.sent", agent_id=DROP, quick_reply=""), "invalid_field", "quick_reply"),
         (raw("reply.sent", author_type="human"), "invalid_field", "author_type"),
         (raw("conversation.resolved", resolved_by=DROP), "missing_field", "resolved_by"),
         (raw("conversation.status_changed", status=DROP), "missing_field", "status"),
