@@ -121,13 +121,12 @@ class AuditRun:
         engine = self.engine
         with_business = engine.sla.has_calendar
         thresholds = self.settings.thresholds
-        by_channel = {  # first: sorts each channel's samples, so the totals sort fast
+        by_channel = {
             channel: tally.kpis(thresholds, with_business)
             for channel, tally in sorted(sink.channels.items())
         }
         totals = ChannelTally()
         for tally in sink.channels.values():
-            tally.sort_samples()  # the totals then merge sorted runs: sorting them is cheap
             totals.merge(tally)
         return {
             "schema": REPORT_SCHEMA,

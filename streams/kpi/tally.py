@@ -69,14 +69,6 @@ class ChannelTally:
             else:
                 mine.extend(theirs)
 
-    def sort_samples(self) -> None:
-        """Sorts every list of samples (`*_us`) in place: what STATS needs, and the
-        merge of sorted lists sorts in linear time."""
-        for f in fields(self):
-            samples = getattr(self, f.name)
-            if isinstance(samples, list) and f.name.endswith("_us"):
-                samples.sort()
-
     def kpis(self, thresholds: Thresholds, with_business: bool) -> dict[str, Any]:
         csat_responses = sum(self.csat_by_score)
         csat_total = sum(score * n for score, n in enumerate(self.csat_by_score))
