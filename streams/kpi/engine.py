@@ -157,10 +157,9 @@ class Engine:
             self._sink.survey(channel, brand, at_us, fields["survey"], fields["score"])
         elif kind == "sale.attributed":
             self._sink.sale(channel, brand, at_us, fields["amount"], fields["currency"])
-        # conversation.tagged changes no KPI; the conversation has seen an event (its last
-        # event time, kept below: a breach's team)
-        # its last event time: the latest occurred_at (a conversation the event created
-        # starts with the event's own, Conversation(at_us))
+        # conversation.tagged changes no KPI. Every event moves the conversation's last
+        # event time, the latest occurred_at (a breach's team; a conversation the event
+        # created starts with the event's own, Conversation(at_us)).
         if conv is not None and at_us > conv.last_event_us:
             conv.last_event_us = at_us
         if self._skewed:
