@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from streams.kpi.settings import MONTH_SECONDS, Savings
-from streams.kpi.stats import ratio
+from streams.kpi.stats import exact_quotient, ratio
 from streams.kpi.timeutil import US_PER_SECOND
 
 
@@ -23,7 +23,7 @@ def response_rate(answered: int, messages: int) -> float | None:
 
 def mean_seconds(sum_us: int, count: int) -> float | None:
     """The mean of `count` durations summing to `sum_us` microseconds, in seconds."""
-    return ratio(sum_us / US_PER_SECOND, count)
+    return ratio(exact_quotient(sum_us, US_PER_SECOND), count)
 
 
 def csat_mean(score_sum: int, responses: int) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from math import isqrt
+from operator import truediv
 from typing import Any, Final
 
 from streams.kpi.timeutil import US_PER_SECOND
@@ -27,7 +28,7 @@ def duration_stats(samples_us: list[int]) -> Stats:
     total_us, max_us, p50_us, p90_us = _sum_max_p50_p90(samples_us)
     return {
         "count": count,
-        "mean": total_us / (count * US_PER_SECOND),
+        "mean": exact_quotient(total_us, count * US_PER_SECOND),
         "p50": p50_us / US_PER_SECOND,
         "p90": p90_us / US_PER_SECOND,
         "max": max_us / US_PER_SECOND,
@@ -82,6 +83,14 @@ def _sum_max_p50_p90(samples: list[Any]) -> tuple[int, int, int, int]:
 def _bracket(probes: list[int], where: int) -> tuple[int, int]:
     margin = 4 * isqrt(len(probes))
     return probes[max(0, where - margin)], probes[min(len(probes) - 1, where + margin)]
+
+
+def exact_quotient(numerator: int, denominator: int) -> float:
+    """`numerator / denominator` rounded once, as Python divides integers: compiled code
+    turns each integer into a float first, which rounds a sum of microseconds above
+    2**53 (some 285 years) before dividing, so compiled and interpreted would differ."""
+    quotient: float = truediv(numerator, denominator)
+    return quotient
 
 
 def ratio(numerator: float, denominator: float) -> float | None:

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.kpi.stats import PROBES, Stats, duration_stats, nearest_rank_index
+from streams.kpi.formulas import mean_seconds
+from streams.kpi.stats import PROBES, Stats, duration_stats, exact_quotient, nearest_rank_index
 
 LARGE = 50_000
 STEP = LARGE // PROBES  # the subset's spacing for LARGE samples
@@ -79,3 +80,12 @@ def test_a_large_list_by_hand() -> None:
 def test_nearest_rank_index() -> None:
     assert [nearest_rank_index(10, percent) for percent in (0, 50, 90, 100)] == [0, 4, 8, 9]
     assert nearest_rank_index(1, 50) == 0
+
+
+def test_a_mean_above_two_to_the_53_is_rounded_once() -> None:
+    """A sum of microseconds beyond 2**53, as Python divides integers (compiled code would
+    round the sum to a float first: 3215415804.790936)."""
+    total_us = 862_537_430_701 + 2 * 4_822_692_438_471_053
+    assert float(total_us) / 3_000_000 != total_us / 3_000_000
+    assert exact_quotient(total_us, 3_000_000) == 3215415804.7909355 == total_us / 3_000_000
+    assert mean_seconds(total_us, 3) == total_us / 1_000_000 / 3 == 3215415804.7909355
