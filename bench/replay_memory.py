@@ -37,7 +37,7 @@ def peak_mib():  # VmHWM: this process's peak RSS (ru_maxrss keeps the forking p
 run = AuditRun(CarePulseConfig())
 start_mib = peak_mib()
 if sys.argv[2] == "topic":
-    run.forget_per_partition()
+    run.bound_memory()
 replay_file(Path(sys.argv[1]), run)
 report = run.report()
 held = run.engine.conversations

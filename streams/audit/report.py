@@ -62,12 +62,13 @@ class AuditRun:
         self._report: dict[str, Any] | None = None
         self._previous_report: dict[str, Any] | None = None
 
-    def forget_per_partition(self) -> None:
+    def bound_memory(self) -> None:
         """Before the first record of a topic: resolved conversations are forgotten per
-        partition as the live worker forgets them (docs/kpis.md, end of section 8), so the
-        report equals its counters. Without it (a file) nothing is forgotten, and the
-        report follows the contract for any order of the input."""
-        self.engine.forget_resolved_after(self.settings.forget_after_us)
+        partition as the live worker forgets them (docs/kpis.md, end of section 8), and
+        only the recent event ids are remembered, so the report equals its counters.
+        Without it (a file) nothing is forgotten, and the report follows the contract for
+        any order of the input."""
+        self.engine.bound_memory(self.settings.forget_after_us)
 
     def reject(self, reason: RejectReason) -> None:
         self.rejected[reason] = self.rejected.get(reason, 0) + 1

@@ -94,7 +94,7 @@ def replay_topic(
     start) to `run`; writes each rejected record to `rejects` with partition and offset.
     Returns how many repeated dead letters were skipped (0 on a topic that is not a DLQ).
     `security`: the `client_security` arguments of the configuration."""
-    run.forget_per_partition()
+    run.bound_memory()
     reader = _TopicReader(bootstrap_servers, topic, connect_timeout_seconds,
                           stall_timeout_seconds, dict(security or {}))
     with client_logs_quiet():

@@ -1,20 +1,23 @@
-"""Deduplication by `event_id` in bounded memory.
+"""Deduplication by `event_id`, of every id or in bounded memory.
 
-Two generations of sets: ids go into the young one; when it holds half the capacity it
-becomes the old one and the previous old one is dropped. At most `capacity` ids are held,
-and at least the last `capacity // 2` distinct ids are always remembered. Cheaper than an
-LRU (no per-hit reordering) and free of the slow-iteration trap of deleting from the front
-of a dict.
+Bounded: two generations of sets: ids go into the young one; when it holds half the
+capacity it becomes the old one and the previous old one is dropped. At most `capacity`
+ids are held, and at least the last `capacity // 2` distinct ids are always remembered.
+Cheaper than an LRU (no per-hit reordering) and free of the slow-iteration trap of
+deleting from the front of a dict. Without a capacity the young set keeps every id.
 """
 
 from __future__ import annotations
 
+import sys
+
 
 class RecentIds:
-    def __init__(self, capacity: int) -> None:
-        if capacity < 2:
+    def __init__(self, capacity: int | None) -> None:
+        """`capacity` None: every id is remembered."""
+        if capacity is not None and capacity < 2:
             raise ValueError("capacity must be at least 2")
-        self._generation_size = capacity // 2
+        self._generation_size = sys.maxsize if capacity is None else capacity // 2
         self._young: set[str] = set()
         self._old: set[str] = set()
 

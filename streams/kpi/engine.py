@@ -52,8 +52,9 @@ class Engine:
     With a clock `watch` (the live worker's DeadlineWatch), SLA clocks get an at-risk
     instant and the watch is told when they start and stop and when the newest event
     time moves, so it can breach them as it passes their deadlines instead of only when
-    settled. After `forget_resolved_after`, resolved conversations are forgotten per
-    input partition (forgetting.py). With `keep_forgotten`,
+    settled. Every conversation and every event id is kept until `bound_memory`: then
+    resolved conversations are forgotten per input partition (forgetting.py) and only
+    the recent event ids are remembered. With `keep_forgotten`,
     conversations forgotten or closed for good are listed in `forgotten` (id and last
     state) for the caller to take: the live worker drops their checkpoint records. With
     `separate_incarnations` (the audit report), a conversation closed for good or
@@ -82,7 +83,8 @@ class Engine:
         labels = LabelValues(settings.labels)
         self._channels, self._brands = labels.channels, labels.brands
         self._sla = SlaBook(settings.sla_policies)
-        self._recent = RecentIds(settings.dedupe_capacity)
+        self._dedupe_capacity = settings.dedupe_capacity
+        self._recent = RecentIds(None)
         self.conversations: dict[str, Conversation] = (
             {} if conversations is None else conversations
         )
@@ -173,13 +175,17 @@ class Engine:
         for event_id in event_ids:
             seen_before(event_id)
 
-    def forget_resolved_after(self, after_us: int) -> None:
-        """Before the first event: from then on a resolved conversation is forgotten once
-        its input partition's newest event time has passed its last event time by
-        `after_us` (the live worker's and `replay --topic`'s memory bound)."""
+    def bound_memory(self, forget_after_us: int) -> None:
+        """Before the first event, the live worker's and `replay --topic`'s memory bounds:
+        from then on a resolved conversation is forgotten once its input partition's
+        newest event time has passed its last event time by `forget_after_us`, and at
+        least the last `dedupe_capacity // 2` distinct event ids are remembered (at most
+        `dedupe_capacity`). Without them (`replay --input`) neither what is a duplicate
+        nor what is the same conversation depends on the order of the input."""
         if self.accepted or self.duplicates:
-            raise RuntimeError("forget_resolved_after() after the first event")
-        self._forgetting = Forgetting(after_us)
+            raise RuntimeError("bound_memory() after the first event")
+        self._forgetting = Forgetting(forget_after_us)
+        self._recent = RecentIds(self._dedupe_capacity)
 
     def _gone(self, conversation_id: str, conv: Conversation) -> None:
         """`conv`, taken out of `conversations`, was closed for good or forgotten."""

@@ -76,7 +76,7 @@ class PartitionState:
             settings, sink, watch=self.watch, keep_forgotten=True, gauges=self.gauges,
             conversations=conversations,
         )
-        self.engine.forget_resolved_after(settings.forget_after_us)
+        self.engine.bound_memory(settings.forget_after_us)
         self.alerts: list[SlaAlert] = []  # raised, for the worker to send
         self._clock_us = self.engine.last_event_us  # the newest `advance` (wall clock)
         self.produced_at_us: int | None = None  # Kafka timestamp of the newest record

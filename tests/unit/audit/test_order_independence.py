@@ -15,6 +15,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from schemas.events import EVENT_ADAPTER
+from streams.audit.report import AuditRun
 from streams.cli.main import main
 from streams.config import CarePulseConfig, WorkerConfig
 from streams.kpi.timeutil import parse_iso_us
@@ -251,3 +253,26 @@ def test_a_gap_of_exactly_the_grace_closes_one_microsecond_less_does_not() -> No
 
     assert opened_and_reopened(GRACE_SECONDS) == (2, 0)  # a new conversation
     assert opened_and_reopened(GRACE_SECONDS - 0.000001) == (2, 1)  # a reopen
+
+
+def test_a_file_replay_remembers_every_event_id_whatever_the_capacity() -> None:
+    """A duplicate 1,500 distinct ids after its original, with `dedupe.capacity` 1,000
+    (of which at least the last 500 are remembered): `replay --input` still drops it, so
+    the file gives the same report whether the duplicate comes right after its original
+    or at the end; `replay --topic` (bounded as the live worker) may not."""
+    s = Scenario(day="2026-11-02")
+    s.message("09:00", "c-0")
+    for index in range(1, 1501):
+        s.message(shifted("2026-11-02T09:00:00Z", index), f"c-{index}")
+    original = s.events[0]
+    near = [original, dict(original), *s.events[1:]]
+    far = [*s.events, dict(original)]
+    config = CarePulseConfig.model_validate({"dedupe": {"capacity": 1000}})
+    for order in (near, far):
+        events = report_of(order, config)["events"]
+        assert (events["accepted"], events["duplicates"]) == (1501, 1)
+    bounded = AuditRun(config)
+    bounded.bound_memory()
+    for event in far:
+        bounded.feed(EVENT_ADAPTER.validate_json(json.dumps(event)))
+    assert bounded.report()["events"]["duplicates"] == 0  # the live worker's memory bound

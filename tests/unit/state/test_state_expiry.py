@@ -48,7 +48,7 @@ def run_of(scenario: Scenario, config: CarePulseConfig, topic: bool = False) -> 
     as `replay --topic` does (one partition)."""
     run = AuditRun(config)
     if topic:
-        run.forget_per_partition()
+        run.bound_memory()
     for event in scenario.events:
         run.feed(EVENT_ADAPTER.validate_json(json.dumps(event)))
     return run
@@ -86,7 +86,7 @@ def test_a_topic_replay_forgets_resolved_conversations_and_a_file_replay_keeps_t
     config = CarePulseConfig(worker=WorkerConfig(resolved_grace_seconds=600.0,
                                                  late_event_tolerance_seconds=300.0))
     topic, file = AuditRun(config), AuditRun(config)
-    topic.forget_per_partition()
+    topic.bound_memory()
     for line in generate_lines(60_000, seed=3):
         event = EVENT_ADAPTER.validate_json(line)
         topic.feed(event)
@@ -99,10 +99,10 @@ def test_a_topic_replay_forgets_resolved_conversations_and_a_file_replay_keeps_t
     assert topic.report() == file.report()
 
 
-def test_forget_per_partition_comes_before_the_first_event() -> None:
+def test_bound_memory_comes_before_the_first_event() -> None:
     run = run_of(grace_scenario(), ONE_HOUR)
-    with pytest.raises(RuntimeError, match=r"forget_resolved_after\(\) after the first event"):
-        run.forget_per_partition()
+    with pytest.raises(RuntimeError, match=r"bound_memory\(\) after the first event"):
+        run.bound_memory()
 
 
 def test_the_live_partition_deletes_forgotten_conversations_one_checkpoint_later() -> None:
@@ -163,7 +163,7 @@ def test_a_partition_running_a_month_ahead_forgets_nothing_of_another() -> None:
     def fed(lanes: list[int], topic: bool) -> dict[str, int]:
         run = AuditRun(CarePulseConfig())
         if topic:
-            run.forget_per_partition()
+            run.bound_memory()
         for event, lane in zip(s.events, lanes, strict=True):
             run.feed(EVENT_ADAPTER.validate_json(json.dumps(event)), lane)
         report = run.report()
