@@ -9,15 +9,13 @@ deleting from the front of a dict. Without a capacity the young set keeps every 
 
 from __future__ import annotations
 
-import sys
-
 
 class RecentIds:
     def __init__(self, capacity: int | None) -> None:
         """`capacity` None: every id is remembered."""
         if capacity is not None and capacity < 2:
             raise ValueError("capacity must be at least 2")
-        self._generation_size = sys.maxsize if capacity is None else capacity // 2
+        self._generation_size = 0 if capacity is None else capacity // 2  # 0: no limit
         self._young: set[str] = set()
         self._old: set[str] = set()
 
@@ -30,7 +28,7 @@ class RecentIds:
         young.add(event_id)  # one probe: adds a new id, finds a remembered one
         if len(young) == size:
             return True
-        if len(young) >= self._generation_size:
+        if self._generation_size and len(young) >= self._generation_size:
             self._old = young
             self._young = set()
         return False
