@@ -152,6 +152,14 @@ def test_dedupe_memory_never_exceeds_its_capacity_and_keeps_the_newest_half() ->
     assert not recent.seen_before("e-0")  # long forgotten: counted again
 
 
+def test_dedupe_without_capacity_remembers_every_id() -> None:
+    recent = RecentIds(None)
+    assert not any(recent.seen_before(f"e-{number}") for number in range(10_000))
+    assert len(recent) == 10_000
+    assert all(recent.seen_before(f"e-{number}") for number in range(10_000))
+    assert len(recent) == 10_000
+
+
 def test_a_partition_running_a_month_ahead_forgets_nothing_of_another() -> None:
     s = Scenario()
     s.message("10:00", "c-1")  # partition 0
