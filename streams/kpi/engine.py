@@ -312,24 +312,27 @@ class Engine:
         deadline_us, target = conv.deadline_of(clock), conv.target_of(clock)
         if deadline_us is None or target is None:
             return
-        assert conv.policy is not None
         if at_us > deadline_us:
-            self._sink.sla_outcome(
-                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, False,
-                deadline_us, conv.team_at(deadline_us),
-            )
-            if self._cycles is not None:
-                self._cycles.settled(conversation_id, target, False, deadline_us)
+            self._settle(conversation_id, conv, target, False, deadline_us,
+                         conv.team_at(deadline_us))
         elif count_met:
-            self._sink.sla_outcome(
-                conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, True, at_us,
-                team,
-            )
-            if self._cycles is not None:
-                self._cycles.settled(conversation_id, target, True, at_us)
+            self._settle(conversation_id, conv, target, True, at_us, team)
         if self.watch is not None:
             self.watch.stopped(conversation_id, conv, clock, at_us)
         conv.clear_clock(clock)
+
+    def _settle(
+        self, conversation_id: str, conv: Conversation, target: SlaTarget, met: bool,
+        at_us: int, team: str | None,
+    ) -> None:
+        """Tells the sink (and the ledger) an SLA outcome of the cycle: met at the answer
+        `at_us`, or breached at the deadline `at_us`, for `team`."""
+        assert conv.policy is not None
+        self._sink.sla_outcome(
+            conv.policy.name, target, conv.cycle_channel, conv.cycle_brand, met, at_us, team
+        )
+        if self._cycles is not None:
+            self._cycles.settled(conversation_id, target, met, at_us)
 
     def _on_message(
         self, fields: dict[str, Any], conversation_id: str, conv: Conversation | None,
@@ -463,13 +466,7 @@ class Engine:
         sink.cycle_resolved(conv.cycle_channel, conv.cycle_brand, start_us, at_us)
         self._end_clock(conversation_id, conv, "response", at_us, count_met=False)
         if conv.resolution_left_us is not None:  # a stopped clock: met (and not watched)
-            assert conv.policy is not None
-            sink.sla_outcome(
-                conv.policy.name, "resolution", conv.cycle_channel, conv.cycle_brand, True,
-                at_us, team,
-            )
-            if self._cycles is not None:
-                self._cycles.settled(conversation_id, "resolution", True, at_us)
+            self._settle(conversation_id, conv, "resolution", True, at_us, team)
             conv.resolution_left_us = None
         else:
             self._end_clock(conversation_id, conv, "resolution", at_us, team=team)
