@@ -162,10 +162,13 @@ class LiveTotals(KpiSink):
             self._histogram(AGENT_HISTOGRAM, brand, agents.get(agent_id, OTHER)).observe(
                 duration_us
             )
+        self._observe_team("team_first_response_seconds", brand, team, duration_us)
+
+    def _observe_team(self, name: str, brand: str, team: str | None, duration_us: int) -> None:
+        """A sample of the team histogram `name`, when team series are on."""
         teams = self._teams
         if teams is not None:
-            self._histogram("team_first_response_seconds", brand,
-                            teams.get(team, OTHER)).observe(duration_us)
+            self._histogram(name, brand, teams.get(team, OTHER)).observe(duration_us)
 
     def reply_wait(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
         self._histogram("reply_wait_seconds", brand, channel).observe(duration_us)
@@ -196,10 +199,7 @@ class LiveTotals(KpiSink):
         self, channel: str, brand: str, at_us: int, duration_us: int, team: str | None
     ) -> None:
         self._histogram("requester_wait_seconds", brand, channel).observe(duration_us)
-        teams = self._teams
-        if teams is not None:
-            self._histogram("team_requester_wait_seconds", brand,
-                            teams.get(team, OTHER)).observe(duration_us)
+        self._observe_team("team_requester_wait_seconds", brand, team, duration_us)
 
     def time_to_assignment(self, channel: str, brand: str, at_us: int, duration_us: int) -> None:
         self._histogram("time_to_assignment_seconds", brand, channel).observe(duration_us)
