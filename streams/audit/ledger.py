@@ -104,24 +104,15 @@ class Ledger:
     def finish(
         self, conversations: Iterable[tuple[str, Conversation]], from_us: int, to_us: int
     ) -> list[dict[str, Any]]:
-        """The rows of [from_us, to_us), after the last event: the engine's `conversations`
-        settle the deadlines still running."""
-        self._settle_open(conversations)
-        return self.rows(from_us, to_us)
-
-    def _settle_open(self, conversations: Iterable[tuple[str, Conversation]]) -> None:
-        """Deadlines still running after the last event are breached at the deadline, as
-        the report settles them (streams/audit/report.py); an open cycle's team and
-        assignee are those after the last event."""
+        """The rows of [from_us, to_us), after the report (whose engine breached the
+        deadlines still running after the last event, telling this observer as it told
+        the report's sink): an open cycle's team and assignee are those of the engine's
+        `conversations` after the last event."""
         for conversation_id, conv in conversations:
             cycle = self._open.get(conversation_id)
-            if cycle is None or not conv.cycle_open:
-                continue
-            cycle.team, cycle.assignee = conv.team, conv.assignee
-            if conv.response_deadline_us is not None and conv.response_target is not None:
-                cycle.outcomes.append((conv.response_target, False, conv.response_deadline_us))
-            if conv.resolution_deadline_us is not None:
-                cycle.outcomes.append(("resolution", False, conv.resolution_deadline_us))
+            if cycle is not None and conv.cycle_open:
+                cycle.team, cycle.assignee = conv.team, conv.assignee
+        return self.rows(from_us, to_us)
 
     def rows(self, from_us: int, to_us: int) -> list[dict[str, Any]]:
         """The cycles with a fact in [from_us, to_us), by cycle start then id."""

@@ -53,7 +53,6 @@ class AuditRun:
         if compare is not None:
             self.previous = ReportSink(compare[0], compare[1], settings.thresholds)
             engine_sink = TeeSink(self.sink, self.previous)
-        self._engine_sink = engine_sink  # the report's sink, or both sinks
         self.engine = Engine(settings, engine_sink, cycles=cycles, answers_before_us=to_us,
                              separate_incarnations=True)
         self.rejected: dict[RejectReason, int] = {}
@@ -102,11 +101,7 @@ class AuditRun:
         if self._from_us is None:
             from_us = min(from_us, to_us)
         sink.from_us, sink.to_us = from_us, to_us
-        for deadline in engine.open_deadlines():
-            self._engine_sink.sla_outcome(
-                deadline.policy, deadline.target, deadline.channel, deadline.brand, False,
-                deadline.deadline_us, deadline.team,
-            )
+        engine.breach_open_deadlines()  # into the report's sink and the previous period's
         previous = self.previous
         if previous is not None:
             self._previous_report = canonical(self._body(previous))

@@ -20,6 +20,7 @@ from streams.kpi.labels import OTHER
 from streams.kpi.sla import SlaRules, SlaTarget
 
 Clock = Literal["response", "resolution"]
+CLOCKS: tuple[Clock, ...] = ("response", "resolution")
 OPEN: Final = "open"
 PENDING: Final = "pending"
 ON_HOLD: Final = "on_hold"

@@ -21,12 +21,11 @@ team every team-attributed fact is told with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from schemas.events import Event
-from streams.kpi.conversation import NO_MESSAGE_US, OPEN, PENDING, Clock, Conversation
+from streams.kpi.conversation import CLOCKS, NO_MESSAGE_US, OPEN, PENDING, Clock, Conversation
 from streams.kpi.dedupe import RecentIds
 from streams.kpi.forgetting import NO_EVENT_YET_US, Forgetting
 from streams.kpi.labels import OTHER, LabelValues
@@ -35,16 +34,6 @@ from streams.kpi.settings import KpiSettings
 from streams.kpi.sink import KpiSink
 from streams.kpi.sla import SlaBook, SlaTarget
 from streams.kpi.timeutil import to_us
-
-
-@dataclass(frozen=True, slots=True)
-class OpenDeadline:
-    policy: str
-    target: SlaTarget
-    channel: str
-    brand: str
-    deadline_us: int
-    team: str | None
 
 
 class Engine:
@@ -215,24 +204,18 @@ class Engine:
         for conversation_id, conv in forgetting.forget(self.conversations):
             self._gone(conversation_id, conv)
 
-    def open_deadlines(self) -> Iterator[OpenDeadline]:
-        """SLA deadlines not yet settled by an answer or a resolution."""
-        for conv in self.conversations.values():
-            policy = conv.policy
-            if policy is None:
+    def breach_open_deadlines(self) -> None:
+        """Once, after the last event (the audit report): every SLA deadline not settled by
+        an answer or a resolution is breached at the deadline, told to the sink and the
+        cycle observer like any breach. A stopped (paused) clock has none: no outcome."""
+        for conversation_id, conv in self.conversations.items():
+            if conv.policy is None:
                 continue
-            deadline_us = conv.response_deadline_us
-            if deadline_us is not None and conv.response_target is not None:
-                yield OpenDeadline(
-                    policy.name, conv.response_target, conv.cycle_channel, conv.cycle_brand,
-                    deadline_us, conv.team_at(deadline_us),
-                )
-            deadline_us = conv.resolution_deadline_us
-            if deadline_us is not None:  # a stopped (paused) clock has none: no outcome
-                yield OpenDeadline(
-                    policy.name, "resolution", conv.cycle_channel, conv.cycle_brand,
-                    deadline_us, conv.team_at(deadline_us),
-                )
+            for clock in CLOCKS:
+                deadline_us, target = conv.deadline_of(clock), conv.target_of(clock)
+                if deadline_us is not None and target is not None:
+                    self._settle(conversation_id, conv, target, False, deadline_us,
+                                 conv.team_at(deadline_us))
 
     def _duration_us(self, start_us: int, end_us: int) -> int:
         """Clock skew between producers can make a duration negative: it counts as 0,
